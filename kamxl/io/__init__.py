@@ -1,0 +1,1 @@
+"""Adapters around the rules: workbook readers and writers."""

@@ -1,0 +1,390 @@
+"""Reading workbooks that follow the contract's reading rules into typed rows and problems.
+
+Cells are parsed column by column with a cache per distinct raw value (a visit sheet holds
+thousands of rows but few distinct dates, modes or ratings), so each parser runs once per
+distinct value while every bad cell still gets its own problem.
+"""
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .. import parsing
+from ..errors import UnreadableWorkbook
+from ..problems import Problem, Severity
+from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
+                      TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
+from ..settings import DEFAULTS, settings_from_pairs
+from .excel_file import open_workbook, sheet_rows
+
+HEADER_SCAN_ROWS = 10
+
+
+def _parser(col: Column) -> Callable:
+    match col.type:
+        case ColType.AMOUNT:
+            return lambda raw: parsing.parse_amount(raw, col.unit)
+        case ColType.INTEGER:
+            return parsing.parse_integer
+        case ColType.DATE:
+            return parsing.parse_date
+        case ColType.PHONE:
+            return parsing.parse_phone
+        case ColType.MOBILE:
+            return parsing.parse_mobile
+        case ColType.EMAIL:
+            return parsing.parse_email
+        case ColType.YES_NO:
+            return parsing.parse_yes_no
+        case ColType.CHOICE:
+            return lambda raw: parsing.parse_choice(raw, col.choices)
+        case ColType.FACTOR:
+            return parsing.parse_factor
+        case ColType.CREDIT_CODE:
+            return parsing.parse_credit_code
+        case ColType.PERIOD:
+            return _parse_period_cell
+        case _:
+            return parsing.parse_text
+
+
+def _parse_period_cell(raw) -> parsing.Parsed:
+    from ..errors import PeriodError
+    from ..rules.periods import parse_period
+
+    if parsing.is_blank(raw):
+        return parsing.BLANK
+    try:
+        return parsing.Parsed(parse_period(raw))
+    except PeriodError:
+        return parsing.Parsed(None, "bad_period")
+
+
+def parse_cell(col: Column, raw) -> parsing.Parsed:
+    """One cell through its column's parser (the UDFs' path; the reader caches the same call)."""
+    return _parser(col)(raw)
+
+
+def _fold(text) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip() if text is not None else ""
+
+
+def match_header(cells: list, sheet: Sheet) -> dict[int, str]:
+    """Column index → column key for the cells that carry a label or an English key of the sheet."""
+    by_name = {c.label: c.key for c in sheet.columns} | {c.key.lower(): c.key for c in sheet.columns}
+    found: dict[int, str] = {}
+    for i, cell in enumerate(cells):
+        name = _fold(cell)
+        key = by_name.get(name) or by_name.get(name.lower())
+        if key and key not in found.values():
+            found[i] = key
+    return found
+
+
+def find_header(rows: list[list], sheet: Sheet) -> tuple[int, dict[int, str]] | None:
+    """The first row within the first 10 holding every required label; else the row matching most (≥ 2)."""
+    required = {c.key for c in sheet.required}
+    best = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = match_header(row, sheet)
+        if required <= set(found.values()):
+            return i, found
+        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
+            best = (i, found)
+    return best
+
+
+@dataclass
+class RejectedRow:
+    row: int
+    raw: dict[str, str]  # label → raw value as text, every cell of the row
+    problem: Problem
+
+
+@dataclass
+class SheetResult:
+    sheet: Sheet
+    frame: pd.DataFrame  # accepted rows: one column per key, plus `row` and any extra columns
+    rejected: list[RejectedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    present: bool = True
+
+    @property
+    def read(self) -> int:
+        return len(self.frame) + len(self.rejected)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        warnings = sum(1 for p in self.problems if p.severity == Severity.WARNING)
+        return {"read": self.read, "accepted": len(self.frame), "rejected": len(self.rejected), "warnings": warnings}
+
+
+def _raw_text(raw) -> str:
+    return "" if raw is None else (parsing.clean_text(raw) or "") if not isinstance(raw, str) else raw
+
+
+def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
+               known_customers: set[str] | None = None, today: date | None = None) -> SheetResult:
+    """Typed accepted rows and problems for a sheet given as raw rows (header among the first 10)."""
+    today = today or date.today()
+    problems: list[Problem] = []
+    header = find_header(rows, sheet)
+    if header is None:
+        labels = "、".join(c.label for c in sheet.required)
+        problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
+        body = [r for r in rows if any(not parsing.is_blank(v) for v in r)]
+        rejected = [RejectedRow(first_row + rows.index(r), {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
+                    for r in body]
+        return SheetResult(sheet, pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"]), rejected, problems)
+    header_index, mapping = header
+    header_cells = rows[header_index]
+    extras = {i: _fold(v) for i, v in enumerate(header_cells) if i not in mapping and _fold(v)}
+    label_of = {i: sheet.column(k).label for i, k in mapping.items()} | extras
+    missing = [c for c in sheet.required if c.key not in mapping.values()]
+    for col in missing:
+        problems.append(Problem(file, sheet.name, first_row + header_index, col.label, None, "missing_column",
+                                Severity.WARNING, (("label", col.label),)))
+
+    # rows that hold anything in a named column; blank and styled-empty rows are dropped here
+    used = sorted(label_of)
+    numbers, body = [], []
+    for offset, row in enumerate(rows[header_index + 1:], start=first_row + header_index + 1):
+        width = len(row)
+        if any(i < width and not parsing.is_blank(row[i]) for i in used):
+            numbers.append(offset)
+            body.append(row)
+    n = len(body)
+
+    def raw_column(i: int) -> list:
+        return [r[i] if i < len(r) else None for r in body]
+
+    columns: dict[str, list] = {}
+    cell_problems: dict[str, list] = {}
+    raw_by_key: dict[str, list] = {}
+    for i, key in mapping.items():
+        col = sheet.column(key)
+        parse = _parser(col)
+        cache: dict = {}
+        raws = raw_column(i)
+        values, issues = [None] * n, [None] * n
+        for j, raw in enumerate(raws):
+            token = (raw.__class__, raw)
+            parsed = cache.get(token)
+            if parsed is None:
+                parsed = cache[token] = parse(raw)
+            values[j] = parsed.value
+            if parsed.problem:
+                issues[j] = parsed
+            elif col.no_future and parsed.value is not None and parsed.value > today:
+                issues[j] = parsing.Parsed(parsed.value, "future_date", (("today", today.isoformat()),))
+            elif col.required and parsed.value is None:
+                issues[j] = parsing.Parsed(None, "required")
+        columns[key], cell_problems[key], raw_by_key[key] = values, issues, raws
+
+    reject: list[str | None] = [None] * n
+    missing_keys = {c.key for c in missing}
+
+    def mark(j: int, code: str):
+        if reject[j] is None:
+            reject[j] = code
+
+    if "customer_id" in missing_keys and any(c.key == "customer_id" for c in sheet.columns):
+        for j in range(n):
+            mark(j, "missing_column_row")
+    for key, issues in cell_problems.items():
+        col = sheet.column(key)
+        for j, issue in enumerate(issues):
+            if issue is None:
+                continue
+            if key == "customer_id" and issue.problem == "required":
+                mark(j, "no_customer_id")
+            elif col.type in (ColType.DATE, ColType.PERIOD) and col.required and issue.problem in ("bad_date", "bad_period"):
+                mark(j, "unreadable_required_date" if col.type == ColType.DATE else "no_period")
+            elif key == "rep" and issue.problem == "required":
+                mark(j, "no_rep")
+    if sheet is CUSTOMERS and "customer_id" in columns:
+        first_seen: dict[str, int] = {}
+        for j, cid in enumerate(columns["customer_id"]):
+            if cid is None or reject[j]:
+                continue
+            if cid in first_seen:
+                mark(j, f"duplicate_customer_id:{first_seen[cid]}")
+            else:
+                first_seen[cid] = numbers[j]
+    if sheet.keyed_by_customer and known_customers is not None and "customer_id" in columns:
+        for j, cid in enumerate(columns["customer_id"]):
+            if cid is not None and cid not in known_customers:
+                mark(j, "unknown_customer_id")
+
+    rejected: list[RejectedRow] = []
+    for j in range(n):
+        code = reject[j]
+        if code is None:
+            for key, issues in cell_problems.items():
+                issue = issues[j]
+                if issue is not None:
+                    problems.append(Problem(file, sheet.name, numbers[j], sheet.column(key).label,
+                                            _raw_text(raw_by_key[key][j]), issue.problem, Severity.WARNING, issue.params))
+            continue
+        params: tuple = ()
+        column_label = None
+        if code.startswith("duplicate_customer_id:"):
+            code, first = code.split(":")
+            params = (("first_row", int(first)),)
+        if code == "missing_column_row":
+            params, column_label = (("label", "客户编号"),), "客户编号"
+        elif code in ("no_customer_id", "unknown_customer_id", "duplicate_customer_id"):
+            column_label = "客户编号"
+        elif code == "no_rep":
+            column_label = "代表姓名"
+        else:
+            column_label = next((sheet.column(k).label for k, iss in cell_problems.items()
+                                 if iss[j] is not None and iss[j].problem in ("bad_date", "bad_period")), None)
+        raw_value = next((_raw_text(raw_by_key[k][j]) for k in mapping.values() if sheet.column(k).label == column_label), None) \
+            if column_label else None
+        problem = Problem(file, sheet.name, numbers[j], column_label, raw_value, code, Severity.REJECTED, params)
+        problems.append(problem)
+        rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},
+                                    problem))
+
+    keep = [j for j in range(n) if reject[j] is None]
+    data = {c.key: ([columns[c.key][j] for j in keep] if c.key in columns else [None] * len(keep)) for c in sheet.columns}
+    for i, label in extras.items():
+        data[label if label not in data else f"{label} ({i + 1})"] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
+    data["row"] = [numbers[j] for j in keep]
+    frame = pd.DataFrame(data, dtype=object)  # object: blanks stay None, ids stay text
+    return SheetResult(sheet, frame, rejected, problems)
+
+
+def _missing_sheet(sheet: Sheet, file: str, severity=Severity.WARNING) -> SheetResult:
+    problem = Problem(file, sheet.name, None, None, None, "missing_sheet", severity, (("sheet", sheet.name),))
+    frame = pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"])
+    return SheetResult(sheet, frame, [], [problem], present=False)
+
+
+def labelled_value(rows: list[list], label: str):
+    """The value in the cell to the right of the cell holding `label` (the 说明 sheet's fields)."""
+    for row in rows:
+        for i, cell in enumerate(row):
+            if _fold(cell) == label:
+                for value in row[i + 1:]:
+                    if not parsing.is_blank(value):
+                        return value
+                return None
+    return None
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class RepWorkbook:
+    path: str
+    rep: str
+    sheets: dict[str, SheetResult]
+    problems: list[Problem]  # file-level (rep name); sheet problems live in `sheets`
+    template_version: str | None = None
+    sha256: str = ""
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for s in self.sheets.values() for p in s.problems]
+
+
+def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: date | None = None) -> RepWorkbook:
+    """A rep workbook's four sheets as typed rows and problems; UnreadableWorkbook if it cannot be opened."""
+    path = Path(path)
+    file = path.name
+    book = open_workbook(path)
+    names = set(book.sheet_names)
+    problems: list[Problem] = []
+    rep = version = None
+    if INSTRUCTIONS_SHEET in names:
+        rows, _ = sheet_rows(book, INSTRUCTIONS_SHEET)
+        rep = parsing.clean_text(labelled_value(rows, REP_NAME_LABEL))
+        version = parsing.clean_text(labelled_value(rows, TEMPLATE_VERSION_LABEL))
+    if not rep:
+        rep = rep_fallback or path.stem
+        problems.append(Problem(file, INSTRUCTIONS_SHEET, None, REP_NAME_LABEL, None, "no_rep_name", Severity.WARNING,
+                                (("name", rep),)))
+    sheets: dict[str, SheetResult] = {}
+    known: set[str] | None = None
+    for spec in REP_SHEETS:
+        if spec.name not in names:
+            sheets[spec.key] = _missing_sheet(spec, file)
+            if spec is CUSTOMERS:
+                known = set()  # without a customer sheet no contact or visit can be placed
+            continue
+        rows, first = sheet_rows(book, spec.name)
+        result = check_rows(spec, rows, first, file, known_customers=known, today=today)
+        sheets[spec.key] = result
+        if spec is CUSTOMERS:
+            known = set(result.frame["customer_id"])
+    book.close()
+    return RepWorkbook(str(path), rep, sheets, problems, version, sha256(path))
+
+
+@dataclass
+class KpiWorkbook:
+    path: str
+    kpi: SheetResult
+    team: SheetResult
+    settings: object = DEFAULTS
+    problems: list[Problem] = field(default_factory=list)
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + self.kpi.problems + self.team.problems
+
+
+def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:
+    """(key, value) pairs of a 参数 sheet: the first two columns, its header row (key/参数) skipped."""
+    pairs = []
+    for row in rows:
+        if len(row) < 2 or parsing.is_blank(row[0]):
+            continue
+        key = _fold(row[0])
+        if key.lower() in ("key", "参数", "键", "参数名"):
+            continue
+        pairs.append((key, row[1]))
+    return pairs
+
+
+def read_kpi_workbook(path: str | Path, today: date | None = None) -> KpiWorkbook:
+    """The KPI workbook: KPI rows, the roster and the settings (defaults when 参数 is absent)."""
+    path = Path(path)
+    book = open_workbook(path)
+    names = set(book.sheet_names)
+    results = {}
+    for spec in (KPI_INPUTS, TEAM):
+        if spec.name in names:
+            rows, first = sheet_rows(book, spec.name)
+            results[spec.key] = check_rows(spec, rows, first, path.name, today=today)
+        else:
+            results[spec.key] = _missing_sheet(spec, path.name)
+    settings = DEFAULTS
+    if SETTINGS_SHEET in names:
+        rows, _ = sheet_rows(book, SETTINGS_SHEET)
+        settings = settings_from_pairs(settings_pairs(rows), f"{path.name} / {SETTINGS_SHEET}")
+    book.close()
+    return KpiWorkbook(str(path), results["kpi"], results["team"], settings)
+
+
+def is_kpi_workbook(path: str | Path) -> bool:
+    """True when the file carries a 考核指标 sheet (the director's KPI workbook)."""
+    try:
+        book = open_workbook(path)
+    except UnreadableWorkbook:
+        return False
+    try:
+        return KPI_INPUTS.name in book.sheet_names
+    finally:
+        book.close()

@@ -1,0 +1,249 @@
+"""Cell parsers: a raw cell value (as Excel or a reader gives it) → a clean value or a problem.
+
+Each parser returns `Parsed(value, problem)`; `problem` is a message code of `messages.py`
+(with its parameters) or None. Pure Python: no workbook library is imported here.
+"""
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 once Excel's 1900 leap-year bug is absorbed
+
+
+class Parsed(NamedTuple):
+    value: Any = None
+    problem: str | None = None
+    params: tuple = ()  # (name, value) pairs for the message
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+BLANK = Parsed()
+
+
+def is_blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def clean_text(raw) -> str | None:
+    """Text as a person typed it: NFKC-folded (full-width → half-width), trimmed; numbers without '.0'."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat(sep=" ")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return unicodedata.normalize("NFKC", str(raw)).strip()
+
+
+def parse_text(raw) -> Parsed:
+    return Parsed(clean_text(raw))
+
+
+_AMOUNT_STRIP = re.compile(r"[,\s￥¥$]|RMB|CNY|人民币")
+_AMOUNT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(亿元|亿|万元|万|千元|元)?$")
+_MULTIPLIER = {None: None, "元": 1, "千元": 1_000, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+_UNIT_YUAN = {"元": 1, "万元": 10_000}
+
+
+def parse_amount(raw, unit: str | None = "元") -> Parsed:
+    """Money in the column's unit: numbers as they are, text such as `12.5万`, `1,250,000元`, `￥300,000`."""
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, bool):
+        return Parsed(None, "bad_amount")
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        text = _AMOUNT_STRIP.sub("", unicodedata.normalize("NFKC", str(raw)).upper())
+        match = _AMOUNT.match(text)
+        if not match:
+            return Parsed(None, "bad_amount")
+        value = float(match.group(1))
+        written = _MULTIPLIER[match.group(2)]
+        if written is not None:
+            # a written unit wins over the column's: 1,250,000元 in a 万元 column is 125
+            value = value * written / _UNIT_YUAN.get(unit or "元", 1)
+    value = round(value, 6)
+    if value < 0:
+        return Parsed(value, "negative_amount")
+    return Parsed(value)
+
+
+def parse_integer(raw) -> Parsed:
+    amount = parse_amount(raw, None)
+    if amount.value is None or amount.problem == "bad_amount":
+        return Parsed(None, "bad_number") if amount.problem else BLANK
+    if not float(amount.value).is_integer():
+        return Parsed(None, "bad_number")
+    return Parsed(int(amount.value), amount.problem)
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def excel_serial_to_date(serial: float) -> date | None:
+    """An Excel serial number (1900 date system) as a date; None outside 1901–2199."""
+    if not 367 <= serial < 110_000:
+        return None
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def parse_date(raw) -> Parsed:
+    """A date from a real date, an Excel serial, `2026/10/3`, `2026-10-03`, `2026年10月3日` or `20261003`."""
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, datetime):
+        return Parsed(raw.date())
+    if isinstance(raw, date):
+        return Parsed(raw)
+    if isinstance(raw, bool):
+        return Parsed(None, "bad_date")
+    if isinstance(raw, (int, float)):
+        serial = excel_serial_to_date(float(raw))
+        return Parsed(serial) if serial else Parsed(None, "bad_date")
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", " ")
+    text = re.sub(r"\s+", " ", text)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return Parsed(date(*(int(g) for g in match.groups())))
+            except ValueError:
+                return Parsed(None, "bad_date")
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return parse_date(float(text))
+    return Parsed(None, "bad_date")
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(?:-\d{1,6})?$")
+
+
+def _phone_digits(raw) -> str:
+    text = clean_text(raw) or ""
+    text = re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
+    text = re.sub(r"^(?:\+|00)?86-?", "", text) if len(re.sub(r"\D", "", text)) > 11 else text
+    return text
+
+
+def parse_mobile(raw) -> Parsed:
+    """A mainland mobile number, normalised to 11 digits (`138 0013 8000` → `13800138000`)."""
+    if is_blank(raw):
+        return BLANK
+    digits = _phone_digits(raw).replace("-", "")
+    return Parsed(digits) if _MOBILE.match(digits) else Parsed(clean_text(raw), "bad_mobile")
+
+
+def parse_phone(raw) -> Parsed:
+    """A mobile or landline number (`010-12345678`, `0755 8888 6666-201`)."""
+    if is_blank(raw):
+        return BLANK
+    text = _phone_digits(raw)
+    if _MOBILE.match(text.replace("-", "")):
+        return Parsed(text.replace("-", ""))
+    if _LANDLINE.match(text):
+        return Parsed(text)
+    return Parsed(clean_text(raw), "bad_phone")
+
+
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+
+
+def parse_email(raw) -> Parsed:
+    if is_blank(raw):
+        return BLANK
+    text = clean_text(raw)
+    return Parsed(text) if _EMAIL.match(text) else Parsed(text, "bad_email")
+
+
+_YES = {"是", "y", "yes", "true", "1", "有", "√", "✓", "对"}
+_NO = {"否", "n", "no", "false", "0", "无", "×", "✗", "不"}
+
+
+def parse_yes_no(raw) -> Parsed:
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, bool):
+        return Parsed(raw)
+    text = clean_text(raw).lower()
+    if text in _YES:
+        return Parsed(True)
+    if text in _NO:
+        return Parsed(False)
+    return Parsed(None, "bad_yes_no")
+
+
+def parse_choice(raw, choices: tuple[str, ...]) -> Parsed:
+    """One of the list's values, matched after trimming (full-width folded); otherwise kept with a warning."""
+    if is_blank(raw):
+        return BLANK
+    text = clean_text(raw)
+    if text in choices:
+        return Parsed(text)
+    folded = {unicodedata.normalize("NFKC", c): c for c in choices}
+    if text in folded:
+        return Parsed(folded[text])
+    return Parsed(text, "bad_choice", (("choices", "/".join(choices)),))
+
+
+def parse_factor(raw) -> Parsed:
+    """A value-assessment rating, a whole number from 1 to 5."""
+    number = parse_integer(raw)
+    if number.value is None and number.ok:
+        return BLANK
+    if not number.ok or not 1 <= number.value <= 5:
+        return Parsed(None, "bad_factor")
+    return number
+
+
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code (GB 32100-2015, modulo 31)."""
+    total = sum(CREDIT_CHARS.index(ch) * w for ch, w in zip(first17, _CREDIT_WEIGHTS))
+    return CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def parse_credit_code(raw) -> Parsed:
+    """A unified social credit code: 18 characters whose last is the GB 32100-2015 check character."""
+    if is_blank(raw):
+        return BLANK
+    code = re.sub(r"[\s-]", "", clean_text(raw)).upper()
+    if len(code) != 18:
+        return Parsed(code, "bad_credit_length", (("length", len(code)),))
+    if any(ch not in CREDIT_CHARS for ch in code):
+        return Parsed(code, "bad_credit_chars")
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        return Parsed(code, "bad_credit_check", (("expected", expected),))
+    return Parsed(code)
+
+
+_COMPANY_SUFFIXES = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|公司|股份|集团|co\.?,?ltd\.?|ltd\.?|inc\.?)$")
+
+
+def normalise_company_name(name) -> str | None:
+    """The key two reps' spellings of one company share: NFKC, no spaces or brackets, no legal suffix."""
+    text = clean_text(name)
+    if not text:
+        return None
+    text = re.sub(r"[\s·.,，。()\[\]【】]", "", text.lower())
+    stripped = _COMPANY_SUFFIXES.sub("", text)
+    while stripped != text:
+        text, stripped = stripped, _COMPANY_SUFFIXES.sub("", stripped)
+    return text or None

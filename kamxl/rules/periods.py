@@ -1,0 +1,84 @@
+"""Assessment periods (考核周期 月/季/年): `2026-10`, `2026-Q4`, `2026`."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from ..errors import PeriodError
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: date
+    end: date  # inclusive: the last day of the period
+    label: str
+
+    @property
+    def kind(self) -> str:
+        return "year" if len(self.label) == 4 else "quarter" if "Q" in self.label else "month"
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def covers(self, other: "Period") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def previous(self) -> "Period":
+        return period_containing(self.start - timedelta(days=1), self.kind)
+
+    def __str__(self):
+        return self.label
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def month(year: int, month_: int) -> Period:
+    return Period(date(year, month_, 1), _month_end(year, month_), f"{year}-{month_:02d}")
+
+
+def quarter(year: int, q: int) -> Period:
+    return Period(date(year, 3 * q - 2, 1), _month_end(year, 3 * q), f"{year}-Q{q}")
+
+
+def year(year_: int) -> Period:
+    return Period(date(year_, 1, 1), date(year_, 12, 31), f"{year_}")
+
+
+def period_containing(day: date, kind: str) -> Period:
+    if kind == "year":
+        return year(day.year)
+    if kind == "quarter":
+        return quarter(day.year, (day.month - 1) // 3 + 1)
+    return month(day.year, day.month)
+
+
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?$")
+_QUARTER = re.compile(r"^(\d{4})\s*(?:[-/ 年])?\s*(?:Q|第)\s*([1-4])\s*(?:季度?)?$", re.I)
+_YEAR = re.compile(r"^(\d{4})\s*年?(?:\.0)?$")
+
+
+def parse_period(raw) -> Period:
+    """A period from `2026-10`, `2026年10月`, `2026-Q4`, `2026Q4`, `2026年第4季度`, `2026`.
+
+    Excel turns a typed `2026-10` into the date 2026-10-01: a first-of-month date is that month.
+    """
+    if isinstance(raw, datetime):
+        raw = raw.date()
+    if isinstance(raw, date):
+        if raw.day != 1:
+            raise PeriodError(raw.isoformat())
+        return month(raw.year, raw.month)
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).strip()
+    if m := _MONTH.match(text):
+        if 1 <= int(m.group(2)) <= 12:
+            return month(int(m.group(1)), int(m.group(2)))
+    elif m := _QUARTER.match(text):
+        return quarter(int(m.group(1)), int(m.group(2)))
+    elif m := _YEAR.match(text):
+        return year(int(m.group(1)))
+    raise PeriodError(text)

@@ -1,0 +1,211 @@
+"""The workbook contract as data: every sheet and column, written once.
+
+Templates, reader, validator, UDFs and the roll-up all derive from these specs
+(see ../shared/workbook-contract.md). Changing a label here changes every one of them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cache
+
+import pydantic
+
+
+class ColType(StrEnum):
+    TEXT = "text"
+    ID = "id"  # identifier-like: always text, `010020` keeps its zero
+    AMOUNT = "amount"  # money in the column's unit (万元 or 元); text such as 12.5万 accepted
+    INTEGER = "integer"
+    DATE = "date"
+    PHONE = "phone"  # mobile or landline
+    MOBILE = "mobile"
+    EMAIL = "email"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    FACTOR = "factor"  # value-assessment rating 1–5
+    CREDIT_CODE = "credit_code"
+    PERIOD = "period"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: ColType = ColType.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    unit: str | None = None
+    help: str = ""
+    computed: bool = False  # filled by formula / the rules, never typed by a rep
+    profile: bool = False  # counts in 档案完整率 (file completeness)
+    no_future: bool = False  # a date after today is a warning
+    width: int = 12
+
+    def header(self, lang: str = "zh") -> str:
+        return self.key if lang == "en" else self.label
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    name: str
+    columns: tuple[Column, ...]
+    help: str = ""
+    keyed_by_customer: bool = False  # rows must name a customer of the same file
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    @property
+    def inputs(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.computed)
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+YES_NO = ("是", "否")
+FACTOR_HELP = "1（低）到 5（高）"
+INDUSTRIES = ("制造", "能源", "化工", "建筑", "交通物流", "政府", "军工", "公安", "教育", "医疗", "媒体", "金融", "零售", "互联网", "其他")
+ACCOUNT_TYPES = ("经济大客户", "重要客户", "集团客户", "战略客户")
+SCALES = ("大型", "中型", "小型")
+STAGES = ("确定开发对象", "信息收集", "价值评估", "关系建立", "促成成交", "合作", "稳定发展", "流失")
+LOST_STAGE = "流失"
+CREDIT_LEVELS = ("绿", "黄", "红")
+ROLES = ("决策者", "技术把关者", "使用者", "采购", "财务", "教练")
+STYLES = ("老虎", "孔雀", "猫头鹰", "无尾熊")
+ATTITUDES = ("支持", "中立", "反对")
+MODES = ("上门拜访", "电话", "邮件", "接待来访", "会议", "其他")
+PURPOSES = ("初次拜访", "需求了解", "方案交流", "商务谈判", "回款催收", "售后服务", "关系维护", "节日关怀", "其他")
+PLAN_STATUSES = ("计划", "已完成", "延期", "取消")
+GRADES = ("A", "B", "C", "D")
+UNGRADED = "未评级"
+
+# The value-assessment factors of seed 001; `inverse` ones count as (6 − x).
+FACTORS: tuple[tuple[str, str, bool], ...] = (
+    ("f_share", "份额", False),
+    ("f_cost", "投入成本", True),
+    ("f_risk", "成交风险", True),
+    ("f_value", "经营价值", False),
+    ("f_payment_risk", "付款风险", True),
+    ("f_supply", "供应能力", False),
+    ("f_difficulty", "技术难度", True),
+)
+
+C = Column
+CUSTOMERS = Sheet("customers", "客户档案", (
+    C("customer_id", "客户编号", ColType.ID, required=True, help="本工作簿内唯一，如 KA-001", width=11),
+    C("name", "客户名称", required=True, profile=True, help="公司全称", width=28),
+    C("credit_code", "统一社会信用代码", ColType.CREDIT_CODE, profile=True, help="18 位，含校验位（GB 32100-2015）", width=21),
+    C("industry", "行业", ColType.CHOICE, required=True, choices=INDUSTRIES, profile=True, width=10),
+    C("account_type", "客户类型", ColType.CHOICE, choices=ACCOUNT_TYPES, profile=True, help="经济大客户/重要客户/集团客户/战略客户", width=11),
+    C("scale", "规模", ColType.CHOICE, choices=SCALES, profile=True, width=7),
+    C("region", "地区", profile=True, width=9),
+    C("phone", "电话", ColType.PHONE, profile=True, help="手机或座机，如 010-12345678", width=15),
+    C("email", "邮箱", ColType.EMAIL, profile=True, width=22),
+    C("stage", "开发阶段", ColType.CHOICE, required=True, choices=STAGES, profile=True, width=11),
+    C("created_on", "建档日期", ColType.DATE, required=True, profile=True, no_future=True, width=11),
+    C("annual_purchase", "年采购额(万元)", ColType.AMOUNT, unit="万元", profile=True, help="万元；可写 12.5万 或 1,250,000元", width=13),
+    C("credit_level", "信用等级", ColType.CHOICE, choices=CREDIT_LEVELS, profile=True, help="绿=好，黄=关注，红=风险；变化须 10 天内处理", width=9),
+    C("man_money", "预算", ColType.YES_NO, choices=YES_NO, profile=True, help="MAN：有购买力（是/否）", width=6),
+    C("man_authority", "决策权", ColType.YES_NO, choices=YES_NO, profile=True, help="MAN：已接触决策者（是/否）", width=7),
+    C("man_need", "需求", ColType.YES_NO, choices=YES_NO, profile=True, help="MAN：有明确需求（是/否）", width=6),
+    *(C(key, label, ColType.FACTOR, profile=True, help=FACTOR_HELP + ("，越高越难/险（反向计分）" if inverse else ""), width=8)
+      for key, label, inverse in FACTORS),
+    C("value_score", "评估得分", ColType.AMOUNT, computed=True, help="由评估因素计算（0–100）", width=9),
+    C("grade", "客户等级", ColType.CHOICE, choices=GRADES + (UNGRADED,), computed=True, help="A≥80 B≥60 C≥40 否则 D", width=9),
+    C("last_visit", "最近拜访", ColType.DATE, computed=True, help="拜访日报中最近一次日期", width=11),
+    C("next_visit_due", "下次拜访", ColType.DATE, computed=True, help="按等级拜访周期：A 30 天，B 60 天，C 90 天", width=11),
+    C("completeness", "档案完整率", ColType.AMOUNT, computed=True, width=10),
+    C("check", "校验", computed=True, help="本行的问题；为空表示无误", width=30),
+), help="每个客户一行", )
+
+CONTACTS = Sheet("contacts", "联系人", (
+    C("customer_id", "客户编号", ColType.ID, required=True, width=11),
+    C("name", "姓名", required=True, width=10),
+    C("title", "职务", width=12),
+    C("role", "角色", ColType.CHOICE, choices=ROLES, help="决策链角色：决策者/技术把关者/使用者/采购/财务/教练", width=11),
+    C("style", "性格", ColType.CHOICE, choices=STYLES, width=8),
+    C("attitude", "态度", ColType.CHOICE, choices=ATTITUDES, width=7),
+    C("mobile", "手机", ColType.MOBILE, width=14),
+    C("email", "邮箱", ColType.EMAIL, width=22),
+    C("birthday", "生日", ColType.DATE, no_future=True, width=11),
+    C("hobbies", "爱好", width=16),
+), keyed_by_customer=True)
+
+VISIT_PLAN = Sheet("visit_plan", "拜访计划", (
+    C("planned_on", "计划日期", ColType.DATE, required=True, width=11),
+    C("customer_id", "客户编号", ColType.ID, required=True, width=11),
+    C("contact", "拜访对象", width=10),
+    C("purpose", "目的", ColType.CHOICE, choices=PURPOSES, width=10),
+    C("mode", "方式", ColType.CHOICE, choices=MODES, width=10),
+    C("status", "状态", ColType.CHOICE, choices=PLAN_STATUSES, width=8),
+), keyed_by_customer=True)
+
+DAILY_REPORT = Sheet("daily_report", "拜访日报", (
+    C("date", "日期", ColType.DATE, required=True, no_future=True, width=11),
+    C("customer_id", "客户编号", ColType.ID, required=True, width=11),
+    C("contact", "联系人", width=10),
+    C("mode", "方式", ColType.CHOICE, choices=MODES, width=10),
+    C("purpose", "目的", ColType.CHOICE, choices=PURPOSES, width=10),
+    C("result", "拜访结果", required=True, width=24),
+    C("feedback", "客户反馈", help="产品质量、使用满意度、竞品、行业动态", width=24),
+    C("next_step", "下一步", width=16),
+    C("next_date", "下次日期", ColType.DATE, width=11),
+    C("expense", "费用(元)", ColType.AMOUNT, unit="元", width=10),
+    C("on_trip", "出差", ColType.YES_NO, choices=YES_NO, width=6),
+    C("valid_info", "有效信息", ColType.YES_NO, choices=YES_NO, help="本次是否登记了有用的市场信息", width=8),
+), keyed_by_customer=True)
+
+KPI_INPUTS = Sheet("kpi", "考核指标", (
+    C("period", "期间", ColType.PERIOD, required=True, help="2026-10、2026-Q4 或 2026", width=9),
+    C("rep", "代表姓名", required=True, width=10),
+    C("sales_plan", "销售计划(万元)", ColType.AMOUNT, unit="万元", width=12),
+    C("sales_actual", "实际销售(万元)", ColType.AMOUNT, unit="万元", width=12),
+    C("development_plan", "开发计划(家)", ColType.INTEGER, width=10),
+    C("development_actual", "实际开发(家)", ColType.INTEGER, width=10),
+    C("settlement_plan", "结算计划(万元)", ColType.AMOUNT, unit="万元", width=12),
+    C("settlement_actual", "实际结算(万元)", ColType.AMOUNT, unit="万元", width=12),
+    C("collection_due", "应回款(万元)", ColType.AMOUNT, unit="万元", width=12),
+    C("collection_actual", "实际回款(万元)", ColType.AMOUNT, unit="万元", width=12),
+    C("expense_budget", "费用预算(元)", ColType.AMOUNT, unit="元", width=12),
+    C("expense_actual", "实际费用(元)", ColType.AMOUNT, unit="元", width=12),
+    C("complaints", "有效投诉(次)", ColType.INTEGER, width=10),
+))
+
+TEAM = Sheet("team", "团队", (
+    C("rep", "代表姓名", required=True, width=10),
+    C("email", "邮箱", ColType.EMAIL, width=24),
+    C("region", "地区", width=10),
+    C("file", "文件", help="代表工作簿的文件名（与姓名不同时填写）", width=24),
+))
+
+REP_SHEETS = (CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT)
+KPI_SHEETS = (KPI_INPUTS, TEAM)
+INSTRUCTIONS_SHEET = "说明"
+SETTINGS_SHEET = "参数"
+REP_NAME_LABEL = "代表姓名"
+TEMPLATE_VERSION_LABEL = "模板版本"
+
+_PY_TYPES = {
+    ColType.AMOUNT: float, ColType.INTEGER: int, ColType.DATE: date,
+    ColType.YES_NO: bool, ColType.FACTOR: int,
+}
+
+
+@cache
+def row_model(sheet: Sheet) -> type[pydantic.BaseModel]:
+    """A pydantic model of one accepted row of the sheet, derived from its column specs."""
+    fields = {}
+    for col in sheet.columns:
+        py = _PY_TYPES.get(col.type, str)
+        fields[col.key] = (py if col.required and not col.computed else py | None,
+                           pydantic.Field(default=None if not col.required or col.computed else ...,
+                                          title=col.label, description=col.help or None))
+    name = "".join(part.title() for part in sheet.key.split("_")) + "Row"
+    return pydantic.create_model(name, __config__=pydantic.ConfigDict(extra="allow"), **fields)

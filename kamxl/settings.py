@@ -1,0 +1,126 @@
+"""Every number of the rules, as one settings model with the handbook's defaults.
+
+The director changes them on the KPI workbook's `参数` sheet (key / value / meaning rows) or in
+a TOML file. Unknown keys and bad values are errors that name the key.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Literal
+
+import pydantic
+
+from .errors import SettingsError
+from .schema import FACTORS
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    key: str
+    label: str
+    points: int
+    standard: float  # percent, or a count for complaints
+    step: float  # a full step of this size away from the standard costs `deduction` points
+    higher_is_better: bool
+    ratio: bool = True  # False: a count (complaints)
+
+
+# seed 000's KPI sheet; only the sales row survives in the source — the rest are (default)s
+KPIS: tuple[KpiDefinition, ...] = (
+    KpiDefinition("sales_completion", "销售计划完成率", 25, 100, 5, True),
+    KpiDefinition("collection", "合同回款率", 20, 100, 5, True),
+    KpiDefinition("development", "大客户开发计划完成率", 15, 100, 5, True),
+    KpiDefinition("settlement", "销售合同结算率", 10, 100, 5, True),
+    KpiDefinition("expense", "商务费用控制", 10, 100, 5, False),
+    KpiDefinition("churn", "大客户流失率", 10, 5, 5, False),
+    KpiDefinition("completeness", "大客户档案完整率", 5, 100, 5, True),
+    KpiDefinition("complaints", "有效投诉次数", 5, 0, 1, False, ratio=False),
+)
+
+
+def _field(default, meaning: str, **kw):
+    return pydantic.Field(default, description=meaning, **kw)
+
+
+_kpi_fields = {}
+for _k in KPIS:
+    unit = "%" if _k.ratio else "次"
+    _kpi_fields[f"points_{_k.key}"] = (int, _field(_k.points, f"{_k.label}：满分", ge=0))
+    _kpi_fields[f"standard_{_k.key}"] = (float, _field(_k.standard, f"{_k.label}：标准（{unit}）", ge=0))
+    _kpi_fields[f"step_{_k.key}"] = (float, _field(_k.step, f"{_k.label}：每{'低于' if _k.higher_is_better else '超出'}多少{unit}扣分", gt=0))
+    _kpi_fields[f"deduction_{_k.key}"] = (float, _field(1, f"{_k.label}：每档扣几分", ge=0))
+
+_weight_fields = {f"weight_{key}": (float, _field(1.0, f"评估因素「{label}」的权重", ge=0)) for key, label, _ in FACTORS}
+
+
+class _BaseSettings(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+    grade_method: Literal["value", "share"] = _field("value", "分级方法：value=价值评估得分，share=占地区销售额比例")
+    grade_a: float = _field(80, "A 级最低评估得分", ge=0, le=100)
+    grade_b: float = _field(60, "B 级最低评估得分", ge=0, le=100)
+    grade_c: float = _field(40, "C 级最低评估得分", ge=0, le=100)
+    share_a: float = _field(20, "share 法：A 级最低占地区销售额（%）", ge=0, le=100)
+    share_b: float = _field(10, "share 法：B 级最低占地区销售额（%）", ge=0, le=100)
+    regional_sales: float = _field(0, "share 法：地区销售额（万元）；0 = 按数据中同地区客户年采购额合计", ge=0)
+    cadence_a: int = _field(30, "A 级客户拜访周期（天）", ge=0)
+    cadence_b: int = _field(60, "B 级客户拜访周期（天）", ge=0)
+    cadence_c: int = _field(90, "C 级客户拜访周期（天）", ge=0)
+    cadence_d: int = _field(0, "D 级客户拜访周期（天）；0 = 不要求", ge=0)
+    rating_excellent: float = _field(90, "评级「优秀」最低总分", ge=0, le=100)
+    rating_good: float = _field(75, "评级「良好」最低总分", ge=0, le=100)
+    rating_pass: float = _field(60, "评级「合格」最低总分", ge=0, le=100)
+    warning_below: float = _field(60, "总分低于此值给予口头警告", ge=0, le=100)
+
+    @pydantic.model_validator(mode="after")
+    def _ordered_thresholds(self):
+        if not self.grade_a >= self.grade_b >= self.grade_c:
+            raise ValueError("grade_a ≥ grade_b ≥ grade_c")
+        if not self.share_a >= self.share_b:
+            raise ValueError("share_a ≥ share_b")
+        if not self.rating_excellent >= self.rating_good >= self.rating_pass:
+            raise ValueError("rating_excellent ≥ rating_good ≥ rating_pass")
+        return self
+
+
+Settings = pydantic.create_model("Settings", __base__=_BaseSettings, **_weight_fields, **_kpi_fields)
+Settings.__doc__ = "The rules' numbers; defaults from the handbook (domain.md)."
+DEFAULTS = Settings()
+
+
+def settings_rows(settings=DEFAULTS) -> list[tuple[str, object, str]]:
+    """(key, value, meaning) rows, as on the KPI workbook's 参数 sheet."""
+    return [(key, getattr(settings, key), info.description or "") for key, info in Settings.model_fields.items()]
+
+
+def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -> "Settings":
+    """Settings from (key, value) pairs; blank values keep their default."""
+    where = f"{source}: " if source else ""
+    values, errors = {}, []
+    for key, value in pairs:
+        key = str(key).strip()
+        if not key or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if key not in Settings.model_fields:
+            errors.append(f"{where}未知参数「{key}」 (unknown setting '{key}')")
+            continue
+        values[key] = value.strip() if isinstance(value, str) else value
+    if not errors:
+        try:
+            return Settings(**values)
+        except pydantic.ValidationError as exc:
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"]) or "参数"
+                raw = values.get(key, "")
+                errors.append(f"{where}参数「{key}」的值「{raw}」无效：{err['msg']}")
+    raise SettingsError("\n".join(errors))
+
+
+def settings_from_toml(path: str | Path) -> "Settings":
+    """Settings from a TOML file: flat keys, at the top or under a [kamxl] table."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    return settings_from_pairs(data.get("kamxl", data).items(), str(path))
