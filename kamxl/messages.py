@@ -46,6 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_rep_workbook": ("不是代表工作簿（缺少「客户档案」表）", "not a rep workbook (no 客户档案 sheet)"),
     # settings
     "unknown_setting": ("未知参数「{key}」", "unknown setting '{key}'"),
+    "settings_error": ("参数表有误：{detail}", "the settings sheet is wrong: {detail}"),
     "bad_setting": ("参数「{key}」的值「{value}」无效：{reason}", "setting '{key}' has a bad value '{value}': {reason}"),
 }
 

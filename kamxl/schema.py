@@ -97,6 +97,31 @@ FACTORS: tuple[tuple[str, str, bool], ...] = (
     ("f_difficulty", "技术难度", True),
 )
 
+@dataclass(frozen=True)
+class KpiDefinition:
+    key: str
+    label: str
+    points: int
+    standard: float  # percent, or a count for complaints
+    step: float  # a full step of this size away from the standard costs `deduction` points
+    higher_is_better: bool
+    ratio: bool = True  # False: a count (complaints)
+
+
+# seed 000's KPI sheet; only the sales row survives in the source — the rest are (default)s
+KPIS: tuple[KpiDefinition, ...] = (
+    KpiDefinition("sales_completion", "销售计划完成率", 25, 100, 5, True),
+    KpiDefinition("collection", "合同回款率", 20, 100, 5, True),
+    KpiDefinition("development", "大客户开发计划完成率", 15, 100, 5, True),
+    KpiDefinition("settlement", "销售合同结算率", 10, 100, 5, True),
+    KpiDefinition("expense", "商务费用控制", 10, 100, 5, False),
+    KpiDefinition("churn", "大客户流失率", 10, 5, 5, False),
+    KpiDefinition("completeness", "大客户档案完整率", 5, 100, 5, True),
+    KpiDefinition("complaints", "有效投诉次数", 5, 0, 1, False, ratio=False),
+)
+
+
+
 C = Column
 CUSTOMERS = Sheet("customers", "客户档案", (
     C("customer_id", "客户编号", ColType.ID, required=True, help="本工作簿内唯一，如 KA-001", width=11),
@@ -176,6 +201,9 @@ KPI_INPUTS = Sheet("kpi", "考核指标", (
     C("expense_budget", "费用预算(元)", ColType.AMOUNT, unit="元", width=12),
     C("expense_actual", "实际费用(元)", ColType.AMOUNT, unit="元", width=12),
     C("complaints", "有效投诉(次)", ColType.INTEGER, width=10),
+    *(C(f"points_{k.key}", f"{k.label}得分", ColType.AMOUNT, computed=True, width=10) for k in KPIS),
+    C("total", "总分", ColType.AMOUNT, computed=True, help="按可评分项折算为百分制", width=8),
+    C("rating", "评级", computed=True, help="优秀 ≥90，良好 ≥75，合格 ≥60，否则不合格", width=8),
 ))
 
 TEAM = Sheet("team", "团队", (

@@ -5,38 +5,13 @@ a TOML file. Unknown keys and bad values are errors that name the key.
 """
 
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal
 
 import pydantic
 
 from .errors import SettingsError
-from .schema import FACTORS
-
-
-@dataclass(frozen=True)
-class KpiDefinition:
-    key: str
-    label: str
-    points: int
-    standard: float  # percent, or a count for complaints
-    step: float  # a full step of this size away from the standard costs `deduction` points
-    higher_is_better: bool
-    ratio: bool = True  # False: a count (complaints)
-
-
-# seed 000's KPI sheet; only the sales row survives in the source — the rest are (default)s
-KPIS: tuple[KpiDefinition, ...] = (
-    KpiDefinition("sales_completion", "销售计划完成率", 25, 100, 5, True),
-    KpiDefinition("collection", "合同回款率", 20, 100, 5, True),
-    KpiDefinition("development", "大客户开发计划完成率", 15, 100, 5, True),
-    KpiDefinition("settlement", "销售合同结算率", 10, 100, 5, True),
-    KpiDefinition("expense", "商务费用控制", 10, 100, 5, False),
-    KpiDefinition("churn", "大客户流失率", 10, 5, 5, False),
-    KpiDefinition("completeness", "大客户档案完整率", 5, 100, 5, True),
-    KpiDefinition("complaints", "有效投诉次数", 5, 0, 1, False, ratio=False),
-)
+from .schema import FACTORS, KPIS, KpiDefinition  # noqa: F401 (KpiDefinition re-exported)
 
 
 def _field(default, meaning: str, **kw):

@@ -33,14 +33,10 @@ def diagnose(path: Path) -> str | None:
             return "corrupt"
         return "not_workbook"
     if head[:2] != b"PK":
-        try:
-            head.decode("utf-8")
-            sample = path.read_bytes()[:4096]
-            if b"\x00" not in sample:
-                return "text_file"
-        except UnicodeDecodeError:
-            pass
-        return "not_workbook"
+        with path.open("rb") as fh:
+            sample = fh.read(4096)
+        # text (CSV saved as .xlsx, an HTML export) has no NUL bytes; binaries almost always do
+        return "text_file" if b"\x00" not in sample else "not_workbook"
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())

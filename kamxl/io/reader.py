@@ -19,6 +19,7 @@ from ..errors import UnreadableWorkbook
 from ..problems import Problem, Severity
 from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
+from ..rules.completeness import PROFILE_FIELDS, completeness
 from ..settings import DEFAULTS, settings_from_pairs
 from .excel_file import open_workbook, sheet_rows
 
@@ -113,6 +114,7 @@ class SheetResult:
     rejected: list[RejectedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     present: bool = True
+    ids_seen: set = field(default_factory=set)  # every customer id on the sheet, rejected rows' too
 
     @property
     def read(self) -> int:
@@ -141,9 +143,11 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         rejected = [RejectedRow(first_row + rows.index(r), {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
                     for r in body]
         return SheetResult(sheet, pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"]), rejected, problems)
-    header_index, mapping = header
+    header_index, found = header
+    # computed columns are recomputed, never read: a cached formula result is not trusted
+    mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
     header_cells = rows[header_index]
-    extras = {i: _fold(v) for i, v in enumerate(header_cells) if i not in mapping and _fold(v)}
+    extras = {i: _fold(v) for i, v in enumerate(header_cells) if i not in found and _fold(v)}
     label_of = {i: sheet.column(k).label for i, k in mapping.items()} | extras
     missing = [c for c in sheet.required if c.key not in mapping.values()]
     for col in missing:
@@ -203,8 +207,10 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
                 continue
             if key == "customer_id" and issue.problem == "required":
                 mark(j, "no_customer_id")
-            elif col.type in (ColType.DATE, ColType.PERIOD) and col.required and issue.problem in ("bad_date", "bad_period"):
-                mark(j, "unreadable_required_date" if col.type == ColType.DATE else "no_period")
+            elif col.type == ColType.DATE and col.required and issue.problem == "bad_date":
+                mark(j, "unreadable_required_date")
+            elif col.type == ColType.PERIOD and issue.problem in ("bad_period", "required"):
+                mark(j, "no_period")
             elif key == "rep" and issue.problem == "required":
                 mark(j, "no_rep")
     if sheet is CUSTOMERS and "customer_id" in columns:
@@ -244,7 +250,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
             column_label = "代表姓名"
         else:
             column_label = next((sheet.column(k).label for k, iss in cell_problems.items()
-                                 if iss[j] is not None and iss[j].problem in ("bad_date", "bad_period")), None)
+                                 if iss[j] is not None and iss[j].problem in ("bad_date", "bad_period", "required")
+                                 and sheet.column(k).type in (ColType.DATE, ColType.PERIOD)), None)
         raw_value = next((_raw_text(raw_by_key[k][j]) for k in mapping.values() if sheet.column(k).label == column_label), None) \
             if column_label else None
         problem = Problem(file, sheet.name, numbers[j], column_label, raw_value, code, Severity.REJECTED, params)
@@ -257,8 +264,12 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     for i, label in extras.items():
         data[label if label not in data else f"{label} ({i + 1})"] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
     data["row"] = [numbers[j] for j in keep]
+    if sheet is CUSTOMERS:
+        profile = [k for k in PROFILE_FIELDS if k in raw_by_key]
+        data["completeness"] = [completeness({k: raw_by_key[k][j] for k in profile}) for j in keep]
     frame = pd.DataFrame(data, dtype=object)  # object: blanks stay None, ids stay text
-    return SheetResult(sheet, frame, rejected, problems)
+    ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
+    return SheetResult(sheet, frame, rejected, problems, ids_seen=ids_seen)
 
 
 def _missing_sheet(sheet: Sheet, file: str, severity=Severity.WARNING) -> SheetResult:
@@ -328,7 +339,8 @@ def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: 
         result = check_rows(spec, rows, first, file, known_customers=known, today=today)
         sheets[spec.key] = result
         if spec is CUSTOMERS:
-            known = set(result.frame["customer_id"])
+            # a visit to a customer whose own row was rejected (say, for a bad date) still happened: keep it
+            known = result.ids_seen
     book.close()
     return RepWorkbook(str(path), rep, sheets, problems, version, sha256(path))
 
@@ -343,6 +355,11 @@ class KpiWorkbook:
 
     def all_problems(self) -> list[Problem]:
         return self.problems + self.kpi.problems + self.team.problems
+
+
+def roster_files(team: SheetResult) -> dict[str, str]:
+    """File name → rep, from the roster's 文件 column (for workbooks whose 说明 lacks the name)."""
+    return {f: rep for f, rep in zip(team.frame["file"], team.frame["rep"]) if f and rep}
 
 
 def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:

@@ -1,0 +1,341 @@
+"""Building the workbooks people fill in — the rep workbook and the KPI workbook — from the schema.
+
+The same builder writes the empty templates (`kamxl templates`) and the filled example team
+(`kamxl demo`), so labels, validations and formulas cannot drift from what the reader expects.
+
+Computed columns are native Excel formulas generated here from the settings (they recalculate
+instantly in Excel, WPS and LibreOffice, with no Python call); only 校验 needs Python, through one
+array UDF per workbook. None of these cached results is ever read back: the roll-up recomputes.
+"""
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from . import TEMPLATE_VERSION
+from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
+                     SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
+from .settings import DEFAULTS, settings_rows
+
+VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
+TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
+CHECK_SHEET = "_kamxl"  # hidden: the KAM_CHECK array UDF spills here, one message per customer row
+CARD_SHEET = "客户卡片"
+TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
+               "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
+FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
+
+NUM_FORMATS = {
+    ColType.DATE: "yyyy-mm-dd",
+    ColType.AMOUNT: "#,##0.00",
+    ColType.INTEGER: "0",
+    ColType.FACTOR: "0",
+}
+
+INSTRUCTIONS = [
+    ("每月流程", ""),
+    ("1. 每天", "在「拜访日报」登记每次拜访：日期、客户编号、方式、拜访结果、客户反馈；每天至少登记一条新的客户信息。"),
+    ("2. 随时", "在「客户档案」维护客户信息；新客户先建档（客户编号在本工作簿内唯一）。联系人、计划、日报中的客户编号必须先在客户档案中存在，可从下拉框选择。"),
+    ("3. 月底前", "在「拜访计划」按客户等级排好下月拜访：A 类每月至少一次，B 类每两个月，C 类每季度。"),
+    ("4. 每月 5 日前", "把本工作簿（不要改名为其他代表的名字，也不要加密码）交给内勤或总监，由总监汇总。"),
+    ("自动计算的列（灰色）", ""),
+    ("评估得分", "由 7 个评估因素（1–5 分）按权重折算为 0–100 分；投入成本、成交风险、付款风险、技术难度反向计分（6−分值）。因素未填全时为空。"),
+    ("客户等级", "A ≥ 80，B ≥ 60，C ≥ 40，否则 D；因素未填全为「未评级」。"),
+    ("最近拜访 / 下次拜访", "最近拜访取拜访日报中该客户的最新日期；下次拜访 = 最近拜访（从未拜访则为建档日期）+ 等级对应周期（A 30 天、B 60 天、C 90 天，D 不要求）。过期的日期显示为红色。"),
+    ("档案完整率", "客户档案各项（客户编号除外）已填写的比例。"),
+    ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。需要 kamxl 加载项（Python）；在 WPS、LibreOffice 或未安装加载项的电脑上显示「未校验」，其他计算列照常工作。"),
+    ("按钮与公式", ""),
+    ("刷新 / 校验", "安装 kamxl 加载项后，公式 KAM_CHECK 等由 Python 计算，与总监汇总时使用的规则完全相同；汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
+    ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
+]
+
+
+def _settings_names(settings) -> dict[str, object]:
+    return {f"kam_{key}": value for key, value, _ in settings_rows(settings)}
+
+
+def _ref(table: str, label: str) -> str:
+    return f"{table}[@[{label}]]"
+
+
+def customer_formulas(lang: str = "zh") -> dict[str, str]:
+    """The native formulas of the customer sheet's computed columns, as structured references."""
+    t = TABLE_NAMES["customers"]
+    col = {c.key: _ref(t, c.header(lang)) for c in CUSTOMERS.columns}
+    factors = [col[key] for key, _, _ in FACTORS]
+    weighted = "+".join(f"kam_weight_{key}*" + (f"(6-{col[key]})" if inverse else col[key]) for key, _, inverse in FACTORS)
+    weights = "+".join(f"kam_weight_{key}" for key, _, _ in FACTORS)
+    first, last = CUSTOMERS.column(FACTORS[0][0]).header(lang), CUSTOMERS.column(FACTORS[-1][0]).header(lang)
+    factor_range = f"{t}[@[{first}]:[{last}]]"
+    score, grade, last_visit = col["value_score"], col["grade"], col["last_visit"]
+    r = TABLE_NAMES["daily_report"]
+    visit_date, visit_cid = DAILY_REPORT.column("date").header(lang), DAILY_REPORT.column("customer_id").header(lang)
+    cadence = 'IF({g}="A",kam_cadence_a,IF({g}="B",kam_cadence_b,IF({g}="C",kam_cadence_c,kam_cadence_d)))'.format(g=grade)
+    profile = [c for c in CUSTOMERS.columns if c.profile]
+    profile_range = f"{t}[@[{profile[0].header(lang)}]:[{profile[-1].header(lang)}]]"
+    cid = col["customer_id"]
+    return {
+        "value_score": f'=IF(OR(COUNT({factor_range})<{len(factors)},MIN({factor_range})<1,MAX({factor_range})>5),"",'
+                       f'ROUND(({weighted})/(5*({weights}))*100,2))',
+        "grade": f'=IF({score}="","{UNGRADED}",IF({score}>=kam_grade_a,"A",IF({score}>=kam_grade_b,"B",IF({score}>=kam_grade_c,"C","D"))))',
+        "last_visit": f'=IF({cid}="","",IF(COUNTIF({r}[{visit_cid}],{cid})=0,"",'
+                      f'_xlfn.MAXIFS({r}[{visit_date}],{r}[{visit_cid}],{cid})))',
+        "next_visit_due": f'=IF(OR({cid}="",{grade}="{UNGRADED}",{cadence}=0,AND({last_visit}="",{col["created_on"]}="")),"",'
+                          f'IF({last_visit}="",{col["created_on"]},{last_visit})+{cadence})',
+        "completeness": f'=IF({cid}="","",COUNTA({profile_range})/{len(profile)})',
+        # without Python (WPS, LibreOffice, no add-in) the UDF cell is an error: say so instead of looking clean
+        "check": f'=IF({cid}="","",IF(ISERROR({CHECK_SHEET}!$A$1),"未校验（需 kamxl 加载项）",'
+                 f'IFERROR(INDEX({CHECK_SHEET}!$A:$A,ROW())&"","")))',
+    }
+
+
+def check_formula(lang: str = "zh") -> str:
+    """The one array UDF call behind the 校验 column: the whole customer table in, one message per row out."""
+    t = TABLE_NAMES["customers"]
+    inputs = CUSTOMERS.inputs
+    return f"=KAM_CHECK({t}[[#All],[{inputs[0].header(lang)}]:[{inputs[-1].header(lang)}]])"
+
+
+def kpi_formulas(lang: str = "zh") -> dict[str, str]:
+    """Native formulas of the KPI sheet's points, total and rating, reading the 参数 sheet through names."""
+    t = TABLE_NAMES["kpi"]
+    col = {c.key: _ref(t, c.header(lang)) for c in KPI_INPUTS.columns}
+    from .rules.kpi import KPI_INPUTS as RATIO_INPUTS
+
+    formulas = {}
+    for k in KPIS:
+        p, s, st, d = (f"kam_{x}_{k.key}" for x in ("points", "standard", "step", "deduction"))
+        if k.key in RATIO_INPUTS:
+            actual, plan = (col[x] for x in RATIO_INPUTS[k.key])
+            ratio = f"ROUND({actual}/{plan}*100,6)"
+            gap = f"{s}-{ratio}" if k.higher_is_better else f"{ratio}-{s}"
+            formulas[f"points_{k.key}"] = (f'=IF(OR({plan}="",{plan}=0,{actual}=""),"",'
+                                           f"MAX(0,{p}-{d}*INT(ROUND(MAX(0,{gap}),6)/{st})))")
+        elif not k.ratio:
+            count = col[k.key]
+            formulas[f"points_{k.key}"] = f'=IF({col["rep"]}="","",MAX(0,{p}-{d}*INT(MAX(0,N({count})-{s})/{st})))'
+    points = [(f"points_{k.key}", f"kam_points_{k.key}") for k in KPIS]
+    possible = "+".join(f"ISNUMBER({col[c]})*{name}" for c, name in points)
+    scored = "+".join(f"N({col[c]})" for c, _ in points)
+    formulas["total"] = f'=IF(({possible})=0,"",ROUND(({scored})/({possible})*100,1))'
+    total = col["total"]
+    formulas["rating"] = (f'=IF({total}="","",IF({total}>=kam_rating_excellent,"优秀",IF({total}>=kam_rating_good,"良好",'
+                          f'IF({total}>=kam_rating_pass,"合格","不合格"))))')
+    return formulas
+
+
+class _Book:
+    """An xlsxwriter workbook with the formats every kamxl workbook shares."""
+
+    def __init__(self, path: Path, lang: str):
+        self.lang = lang
+        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                                  "strings_to_urls": False, "use_future_functions": False})
+        self.wb.set_properties({"title": "kamxl", "author": "kamxl", "created": FIXED_TIMESTAMP})
+        self.header = self.wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78",
+                                          "font_color": "#FFFFFF", "border": 1})
+        self.title = self.wb.add_format({"bold": True, "font_size": 14})
+        self.bold = self.wb.add_format({"bold": True})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self._formats: dict = {}
+
+    def cell_format(self, col: Column):
+        key = (col.type, col.computed, col.key == "completeness")
+        if key not in self._formats:
+            props = {"locked": col.computed}
+            if col.key in ("completeness",):
+                props["num_format"] = "0%"
+            elif col.key == "value_score":
+                props["num_format"] = "0.0"
+            elif col.type in NUM_FORMATS:
+                props["num_format"] = NUM_FORMATS[col.type]
+            if col.type in (ColType.ID, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE):
+                props["num_format"] = "@"  # typed as text: 010020 keeps its zero
+            if col.computed:
+                props["bg_color"] = "#EDEDED"
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def close(self):
+        self.wb.close()
+
+
+def _write_value(ws, row: int, col: int, value, fmt):
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, (datetime, date)):
+        ws.write_datetime(row, col, value if isinstance(value, datetime) else datetime(value.year, value.month, value.day), fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _validation(col: Column, sheet: Sheet) -> dict | None:
+    """The data-validation rule of a column, with its Chinese messages, or None."""
+    help_text = {"input_title": col.label[:32], "input_message": col.help[:255]} if col.help else {}
+    if col.key == "customer_id" and sheet is not CUSTOMERS:
+        return {"validate": "list", "source": f"={CUSTOMERS.name}!$A$2:$A${VALIDATION_ROWS + 1}",
+                "error_title": "客户编号", "error_message": "请从下拉框选择「客户档案」中已有的客户编号。", **help_text}
+    if col.type in (ColType.CHOICE, ColType.YES_NO) and col.choices:
+        return {"validate": "list", "source": list(col.choices), "error_title": col.label[:32],
+                "error_message": f"请从下拉框选择：{'/'.join(col.choices)}"[:255], **help_text}
+    if col.type == ColType.FACTOR:
+        return {"validate": "list", "source": ["1", "2", "3", "4", "5"], "error_title": col.label,
+                "error_message": "请填写 1 到 5 的整数（1 低，5 高）。", **help_text}
+    if col.type == ColType.DATE:
+        return {"validate": "date", "criteria": "between", "minimum": date(1900, 1, 1), "maximum": date(2099, 12, 31),
+                "error_title": col.label, "error_message": "请填写日期，如 2026-10-03。", "error_type": "warning", **help_text}
+    if col.type in (ColType.AMOUNT, ColType.INTEGER):
+        return {"validate": "decimal" if col.type == ColType.AMOUNT else "integer", "criteria": ">=", "value": 0,
+                "error_title": col.label[:32], "error_message": f"请填写不小于 0 的数字（单位：{col.unit or '个'}）。",
+                "error_type": "warning", **help_text}
+    return {"validate": "any", **help_text} if help_text else None
+
+
+def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas: dict[str, str], blank_rows: int):
+    ws = book.wb.add_worksheet(sheet.name)
+    columns = sheet.columns
+    body = rows if rows else [{}] * max(blank_rows, 1)  # a table needs one body row
+    last_row = len(body)
+    table_columns = []
+    for c in columns:
+        spec = {"header": c.header(book.lang), "header_format": book.header, "format": book.cell_format(c)}
+        if c.key in formulas:
+            spec["formula"] = formulas[c.key]
+        table_columns.append(spec)
+    ws.add_table(0, 0, last_row, len(columns) - 1, {"name": TABLE_NAMES[sheet.key], "columns": table_columns,
+                                                     "style": "Table Style Medium 2"})
+    for r, record in enumerate(body, start=1):
+        for i, c in enumerate(columns):
+            if c.key not in formulas:
+                _write_value(ws, r, i, record.get(c.key), book.cell_format(c))
+    for i, c in enumerate(columns):
+        ws.set_column(i, i, c.width, book.cell_format(c))
+        if c.help:
+            ws.write_comment(0, i, f"{c.label}：{c.help}", {"x_scale": 1.6, "y_scale": 0.8})
+        rule = None if c.computed else _validation(c, sheet)
+        if rule:
+            ws.data_validation(1, i, VALIDATION_ROWS, i, rule)
+    ws.freeze_panes(1, 2 if sheet is CUSTOMERS else 1)
+    ws.set_row(0, 32)
+    ws.set_landscape()
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)  # A4
+    return ws
+
+
+def _customer_conditional_formats(book: _Book, ws):
+    letter = {c.key: xl_col_to_name(i) for i, c in enumerate(CUSTOMERS.columns)}
+    colours = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}
+    g = letter["grade"]
+    for grade, colour in colours.items():
+        ws.conditional_format(f"{g}2:{g}{VALIDATION_ROWS + 1}", {"type": "cell", "criteria": "==", "value": f'"{grade}"',
+                                                               "format": book.wb.add_format({"bg_color": colour})})
+    n = letter["next_visit_due"]
+    ws.conditional_format(f"{n}2:{n}{VALIDATION_ROWS + 1}", {
+        "type": "formula", "criteria": f"=AND(ISNUMBER(${n}2),${n}2<TODAY())",
+        "format": book.wb.add_format({"font_color": "#C00000", "bold": True, "bg_color": "#FFC7CE"})})
+    k = letter["check"]
+    ws.conditional_format(f"{k}2:{k}{VALIDATION_ROWS + 1}", {
+        "type": "formula", "criteria": f'=LEN(${k}2)>0', "format": book.wb.add_format({"bg_color": "#FFEB9C"})})
+
+
+def _instructions(book: _Book, rep: str | None):
+    ws = book.wb.add_worksheet(INSTRUCTIONS_SHEET)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 90, book.wrap)
+    ws.write(0, 0, "大客户经理工作簿（kamxl）", book.title)
+    ws.write(2, 0, REP_NAME_LABEL, book.bold)
+    ws.write(2, 1, rep or "", book.wb.add_format({"bg_color": "#FFF2CC", "locked": False}))
+    ws.write_comment(2, 1, "请填写您的姓名，汇总时按此识别代表。")
+    ws.write(3, 0, TEMPLATE_VERSION_LABEL, book.bold)
+    ws.write(3, 1, TEMPLATE_VERSION)
+    row = 5
+    for head, text in INSTRUCTIONS:
+        ws.write(row, 0, head, book.bold)
+        if text:
+            ws.write(row, 1, text, book.wrap)
+        row += 1
+    ws.activate()
+
+
+def _customer_card(book: _Book):
+    ws = book.wb.add_worksheet(CARD_SHEET)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 44)
+    ws.write(0, 0, "客户档案卡", book.title)
+    ws.write(2, 0, "客户编号", book.bold)
+    pick = book.wb.add_format({"bg_color": "#FFF2CC", "locked": False, "num_format": "@", "border": 1})
+    ws.write_blank(2, 1, None, pick)
+    ws.data_validation(2, 1, 2, 1, {"validate": "list", "source": f"={CUSTOMERS.name}!$A$2:$A${VALIDATION_ROWS + 1}",
+                                    "input_title": "选择客户", "input_message": "从下拉框选择要打印的客户"})
+    for i, c in enumerate(CUSTOMERS.columns[1:], start=1):
+        letter = xl_col_to_name(i)
+        ws.write(2 + i, 0, c.label, book.bold)
+        ws.write_formula(2 + i, 1, f'=IF($B$3="","",IFERROR(INDEX({CUSTOMERS.name}!${letter}:${letter},'
+                                   f'MATCH($B$3,{CUSTOMERS.name}!$A:$A,0))&"",""))', book.wrap)
+    ws.print_area(0, 0, 2 + len(CUSTOMERS.columns), 1)
+    ws.fit_to_pages(1, 1)
+    ws.set_paper(9)
+    ws.center_horizontally()
+
+
+def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[str, list[Mapping]] | None = None,
+                       lang: str = "zh", settings=DEFAULTS) -> Path:
+    """Write a rep workbook: 说明 and the four data sheets, filled with `data` (sheet key → rows) if given."""
+    path = Path(path)
+    book = _Book(path, lang)
+    for name, value in _settings_names(settings).items():
+        book.wb.define_name(name, f'="{value}"' if isinstance(value, str) else f"={value}")
+    _instructions(book, rep)
+    blank = 0 if data else TEMPLATE_BLANK_ROWS
+    for spec in REP_SHEETS:
+        formulas = customer_formulas(lang) if spec is CUSTOMERS else {}
+        ws = _data_sheet(book, spec, (data or {}).get(spec.key), formulas, blank)
+        if spec is CUSTOMERS:
+            _customer_conditional_formats(book, ws)
+    _customer_card(book)
+    check = book.wb.add_worksheet(CHECK_SHEET)
+    check.write_dynamic_array_formula(0, 0, 0, 0, check_formula(lang))
+    check.hide()
+    book.close()
+    return path
+
+
+def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
+                       lang: str = "zh", settings=DEFAULTS) -> Path:
+    """Write the director's KPI workbook: 考核指标, 团队 and 参数 (settings with their meanings)."""
+    path = Path(path)
+    book = _Book(path, lang)
+    kpi_rows, team = list(kpi_rows), list(team)
+    _data_sheet(book, KPI_INPUTS, kpi_rows, kpi_formulas(lang), 0 if kpi_rows else TEMPLATE_BLANK_ROWS)
+    _data_sheet(book, TEAM, team, {}, 0 if team else TEMPLATE_BLANK_ROWS)
+    ws = book.wb.add_worksheet(SETTINGS_SHEET)
+    ws.write_row(0, 0, ["参数", "值", "说明"], book.header)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 12, book.wb.add_format({"locked": False, "bg_color": "#FFF2CC"}))
+    ws.set_column(2, 2, 60)
+    for r, (key, value, meaning) in enumerate(settings_rows(settings), start=1):
+        ws.write_string(r, 0, key)
+        _write_value(ws, r, 1, value, None)
+        ws.write_string(r, 2, meaning)
+        book.wb.define_name(f"kam_{key}", f"={SETTINGS_SHEET}!$B${r + 1}")
+    ws.freeze_panes(1, 0)
+    book.close()
+    return path
+
+
+def build_templates(out_dir: str | Path, lang: str = "zh") -> list[Path]:
+    """The empty templates users copy: rep_workbook.xlsx and kpi_sheet.xlsx."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = "" if lang == "zh" else f"_{lang}"
+    return [build_rep_workbook(out / f"rep_workbook{suffix}.xlsx", lang=lang),
+            build_kpi_workbook(out / f"kpi_sheet{suffix}.xlsx", lang=lang)]

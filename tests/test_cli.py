@@ -1,0 +1,84 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kamxl.cli import main
+from tests.conftest import customer
+
+
+@pytest.fixture
+def run():
+    def invoke(*args):
+        return CliRunner().invoke(main, ["--lang", "zh", *map(str, args)])
+    return invoke
+
+
+def test_clean_workbook_exits_0(run, rep_workbook):
+    result = run("validate", rep_workbook([customer("KA-1")], name="张伟.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert "张伟.xlsx (张伟): 无问题" in result.output
+
+
+def test_problems_are_listed_by_file_sheet_row_column_and_exit_1(run, rep_workbook):
+    path = rep_workbook([customer("KA-1", created="2026/13/45"), customer("KA-2", 电话="12345")], name="张伟.xlsx")
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert "  客户档案 第2行 建档日期 「2026/13/45」: 必填日期无法识别，此行无法使用 [拒收]" in result.output
+    assert "  客户档案 第3行 电话 「12345」: 电话号码无效" in result.output
+    assert "1 行被拒收" in result.output
+
+
+def test_english_messages(rep_workbook):
+    path = rep_workbook([customer("KA-1", created="2026/13/45")], name="a.xlsx")
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", str(path)])
+    assert "客户档案 row 2 建档日期 「2026/13/45」: required date cannot be read: the row cannot be used [rejected]" in result.output
+
+
+def test_unreadable_file_is_a_problem(run, tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_text("客户编号,客户名称\n", encoding="utf-8")
+    result = run("validate", bad)
+    assert result.exit_code == 1
+    assert "坏文件.xlsx: [无法读取] 这不是 Excel 工作簿" in result.output
+
+
+def test_json_report(run, rep_workbook):
+    path = rep_workbook([customer("KA-1"), customer("KA-1")], name="张伟.xlsx")
+    result = run("validate", "--json", path)
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["problems"] == 1
+    [file] = report["files"]
+    assert file["sheets"]["customers"] == {"read": 2, "accepted": 1, "rejected": 1, "warnings": 0}
+    assert file["problems"][0] | {"message": ""} == {
+        "file": "张伟.xlsx", "sheet": "客户档案", "row": 3, "column": "客户编号", "value": "KA-1", "severity": "rejected",
+        "code": "duplicate_customer_id", "message": ""}
+
+
+def test_wrong_usage_exits_2(run, tmp_path):
+    assert run("validate").exit_code == 2
+    assert run("validate", tmp_path).exit_code == 2  # an empty folder holds no workbook
+
+
+def test_demo_team_validates_with_actionable_problems(run, tmp_path):
+    result = run("demo", tmp_path / "team", "--reps", 3, "--customers", 20, "--visits", 40)
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "team").iterdir())
+    assert "kpi.xlsx" in files and len(files) == 5  # 3 reps, the KPI workbook, one lock file
+    result = run("validate", tmp_path / "team")
+    assert result.exit_code == 1
+    assert "已跳过" in result.output  # the lock file
+    assert "必填日期无法识别" in result.output and "校验位错误" in result.output
+
+
+def test_demo_clean_team_has_no_problems_but_the_lock_file_is_absent(run, tmp_path):
+    assert run("demo", tmp_path / "t", "--reps", 2, "--customers", 15, "--visits", 30, "--clean").exit_code == 0
+    result = run("validate", tmp_path / "t")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_is_documented_with_an_example(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.output
