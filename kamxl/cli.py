@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .messages import render
+
 from . import __version__
 from .errors import KamxlError
 
@@ -100,6 +102,88 @@ def _echo_report(report, lang: str):
                                      p.column or "") if x)
         value = f" 「{p.value}」" if p.value else ""
         click.echo(f"  {where}{value}: {p.message(lang)} [{SEVERITY_TAG[p.severity][lang == 'en']}]")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--period", required=True, help="Month 2026-10, quarter 2026-Q4 or year 2026.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The roll-up workbook to write.")
+@click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The KPI workbook (default: the one among the inputs holding a 考核指标 sheet).")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Last period's roll-up, for churn and new-account rates.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON summary here ('-' for stdout).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any problem was found.")
+def consolidate(inputs, period, out, kpi, previous, json_path, strict):
+    """Consolidate the team's workbooks into the department roll-up for a period.
+
+    INPUTS are folders and/or files. Files that cannot be read are listed in the roll-up's
+    来源 sheet with the reason; the others are still consolidated. Exit code 0 when the
+    roll-up was written, 1 when nothing usable could be produced (or --strict and problems
+    were found), 2 on wrong usage.
+
+    Example:
+
+        kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
+    """
+    from .consolidate import NoInput, consolidate as run_consolidation, summary
+    from .errors import PeriodError
+    from .io.rollup_writer import write_rollup
+    from .rules.periods import parse_period
+
+    try:
+        chosen = parse_period(period)
+    except PeriodError as exc:
+        raise click.BadParameter(render("bad_period"), param_hint="--period") from exc
+    try:
+        with _progress() as progress:
+            rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, progress=progress)
+    except NoInput as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    if not any(s.status == "ok" and s.kind == "rep" for s in rollup.sources) and not rollup.scores:
+        click.echo("Error: 没有可用的工作簿，未生成汇总 (no usable workbook: nothing written)", err=True)
+        sys.exit(1)
+    write_rollup(rollup, out)
+    report = summary(rollup, str(out))
+    if json_path:
+        text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+        if str(json_path) == "-":
+            click.echo(text)
+        else:
+            _write_text_atomically(json_path, text)
+    o = rollup.overview
+    ok = sum(1 for s in rollup.sources if s.status == "ok")
+    click.echo(f"汇总已写入 {out}：{ok}/{len(rollup.sources)} 个文件，{o['customers']} 个客户，{o['overdue']} 个逾期，"
+               f"{rollup.problem_count} 个数据问题 (roll-up written)", err=bool(json_path and str(json_path) == "-"))
+    sys.exit(1 if strict and rollup.problem_count else 0)
+
+
+def _write_text_atomically(path: Path, text: str):
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+class _progress:
+    """A progress bar on stderr while files are read; silent when stderr is not a terminal."""
+
+    def __enter__(self):
+        self._bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("读取工作簿 (reading workbooks)", total=None)
+        return self.update if self._bar else None
+
+    def update(self, done: int, total: int):
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self._bar:
+            self._bar.stop()
 
 
 @main.command()

@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import SettingsError, UnreadableWorkbook
-from .io.reader import read_kpi_workbook, read_rep_workbook
+from .io.reader import is_kpi_workbook, read_kpi_workbook, read_rep_workbook
 from .problems import Problem, Severity
 
 
@@ -24,19 +24,13 @@ class FileReport:
                 "sheets": self.sheets, "problems": [p.as_dict(lang) for p in self.problems]}
 
 
-def looks_like_kpi_workbook(path: Path) -> bool:
-    from .io.reader import is_kpi_workbook
-
-    return is_kpi_workbook(path)
-
-
 def validate_files(paths: list[Path], today: date | None = None) -> list[FileReport]:
     """Reports for several files; a KPI workbook among them lends its roster to name reps missing a name."""
-    from .io.reader import read_kpi_workbook, roster_files
+    from .io.reader import roster_files
 
     roster: dict[str, str] = {}
     for path in paths:
-        if looks_like_kpi_workbook(path):
+        if is_kpi_workbook(path):
             try:
                 roster |= roster_files(read_kpi_workbook(path, today=today).team)
             except (UnreadableWorkbook, SettingsError):
@@ -48,7 +42,7 @@ def validate_file(path: str | Path, today: date | None = None, rep_fallback: str
     """Read one file as a rep or KPI workbook and list its problems; an unreadable file is one problem."""
     path = Path(path)
     try:
-        if looks_like_kpi_workbook(path):
+        if is_kpi_workbook(path):
             book = read_kpi_workbook(path, today=today)
             sheets = {"kpi": book.kpi.counts, "team": book.team.counts}
             return FileReport(str(path), "kpi", "ok", sheets=sheets, problems=book.all_problems())

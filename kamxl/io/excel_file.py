@@ -67,3 +67,16 @@ def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> tuple[l
     if start_col:
         rows = [[""] * start_col + row for row in rows]
     return rows, start_row + 1
+
+
+def workbook_sheet_names(path: str | Path) -> list[str]:
+    """The sheet names of an .xlsx/.xlsm, read from workbook.xml alone (cheap: no cell is loaded)."""
+    import re
+    from html import unescape
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []
+    return [unescape(name) for name in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', xml)]

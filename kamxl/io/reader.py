@@ -15,13 +15,12 @@ from typing import Callable
 import pandas as pd
 
 from .. import parsing
-from ..errors import UnreadableWorkbook
 from ..problems import Problem, Severity
 from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
 from ..rules.completeness import PROFILE_FIELDS, completeness
 from ..settings import DEFAULTS, settings_from_pairs
-from .excel_file import open_workbook, sheet_rows
+from .excel_file import diagnose, open_workbook, sheet_rows, workbook_sheet_names
 
 HEADER_SCAN_ROWS = 10
 
@@ -397,11 +396,4 @@ def read_kpi_workbook(path: str | Path, today: date | None = None) -> KpiWorkboo
 
 def is_kpi_workbook(path: str | Path) -> bool:
     """True when the file carries a 考核指标 sheet (the director's KPI workbook)."""
-    try:
-        book = open_workbook(path)
-    except UnreadableWorkbook:
-        return False
-    try:
-        return KPI_INPUTS.name in book.sheet_names
-    finally:
-        book.close()
+    return diagnose(Path(path)) is None and KPI_INPUTS.name in workbook_sheet_names(path)

@@ -1,0 +1,408 @@
+"""Consolidation: the team's workbooks + the KPI workbook → the department roll-up for a period.
+
+Reading is spread over processes (the files are independent); every figure is then recomputed
+here from the accepted rows with the rules in `rules/` — nothing cached in a workbook is used.
+"""
+
+import os
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from . import parsing
+from .errors import KamxlError, SettingsError, UnreadableWorkbook
+from .io.inputs import collect_inputs
+from .io.previous import PreviousAccount, read_previous_accounts
+from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, read_kpi_workbook, read_rep_workbook, roster_files, sha256
+from .problems import Problem, Severity
+from .rules.grading import customer_grade, man_qualified, value_score
+from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
+from .rules.kpi import Scorecard, ratio_percent, scorecard
+from .rules.periods import Period, parse_period
+from .rules.visits import cadence_days, is_overdue, next_visit_due
+from .schema import FACTORS, GRADES, KPI_INPUTS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
+from .settings import DEFAULTS
+
+SHEET_KEYS = tuple(s.key for s in REP_SHEETS)
+_KPI_AMOUNTS = tuple(c.key for c in KPI_INPUTS.inputs if c.key not in ("period", "rep"))
+
+
+class NoInput(KamxlError):
+    "No input file could be found"
+
+
+@dataclass
+class SourceFile:
+    path: str
+    rep: str | None
+    status: str  # ok | skipped | failed
+    reason: str | None = None
+    sha256: str = ""
+    kind: str = "rep"  # rep | kpi
+    sheets: dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass
+class RepScore:
+    rep: str
+    card: Scorecard
+    rank: int | None = None
+    kpi_inputs: dict = field(default_factory=dict)
+    churn: dict = field(default_factory=dict)  # start, lost, new
+
+
+@dataclass
+class Rollup:
+    period: Period
+    settings: object
+    sources: list[SourceFile]
+    customers: pd.DataFrame
+    contacts: pd.DataFrame
+    visit_plan: pd.DataFrame
+    daily_report: pd.DataFrame
+    problems: list[Problem]
+    rejected: list[tuple[str, str, RejectedRow]]  # (file, sheet, row)
+    scores: list[RepScore]
+    duplicates: list[dict]
+    has_previous: bool
+    overview: dict
+    reps: list[str]
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_one(args) -> RepWorkbook | tuple[str, str, bool, str]:
+    path, fallback, today = args
+    try:
+        return read_rep_workbook(path, rep_fallback=fallback, today=today)
+    except UnreadableWorkbook as exc:
+        return (str(path), exc.code, exc.skipped, sha256(Path(path)) if Path(path).is_file() else "")
+
+
+def _read_all(paths: list[Path], roster: dict[str, str], today: date, workers: int | None,
+              progress: Callable[[int, int], None] | None) -> list:
+    jobs = [(p, roster.get(p.name), today) for p in paths]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4, len(jobs))
+    results = []
+    if workers <= 1 or len(jobs) <= 1:
+        for i, job in enumerate(jobs, 1):
+            results.append(_read_one(job))
+            if progress:
+                progress(i, len(jobs))
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i, result in enumerate(pool.map(_read_one, jobs, chunksize=1), 1):
+            results.append(result)
+            if progress:
+                progress(i, len(jobs))
+    return results
+
+
+# ---------------------------------------------------------------- customers
+
+
+def _last_visits(visits: pd.DataFrame, until: date) -> dict[tuple[str, str], date]:
+    last: dict[tuple[str, str], date] = {}
+    for file, cid, day in zip(visits["file"], visits["customer_id"], visits["date"]):
+        if day is not None and day <= until:
+            key = (file, cid)
+            if key not in last or day > last[key]:
+                last[key] = day
+    return last
+
+
+def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, warnings: dict, period: Period, settings) -> pd.DataFrame:
+    """Score, grade, last and next visit, overdue, MAN and the row's warnings — each from the rules."""
+    last = _last_visits(visits, period.end)
+    regional: dict = defaultdict(float)
+    if settings.grade_method == "share" and not settings.regional_sales:
+        for region, amount in zip(customers["region"], customers["annual_purchase"]):
+            regional[region] += amount or 0.0
+    factor_keys = [k for k, _, _ in FACTORS]
+    scores, grades, lasts, dues, overdue, man, checks = [], [], [], [], [], [], []
+    for row in customers.itertuples(index=False):
+        values = row._asdict()
+        score = value_score({k: values[k] for k in factor_keys}, settings)
+        grade = customer_grade(score, values["annual_purchase"], settings.regional_sales or regional.get(values["region"]),
+                               settings)
+        seen = last.get((values["file"], values["customer_id"]))
+        counted = values["stage"] != LOST_STAGE and (values["created_on"] is None or values["created_on"] <= period.end)
+        scores.append(score)
+        grades.append(grade)
+        lasts.append(seen)
+        dues.append(next_visit_due(seen, values["created_on"], grade, settings) if counted else None)
+        overdue.append(counted and is_overdue(seen, values["created_on"], grade, period.end, settings))
+        man.append(man_qualified(values["man_money"], values["man_authority"], values["man_need"]))
+        checks.append(warnings.get((values["file"], values["row"]), ""))
+    out = customers.copy()
+    out["value_score"], out["grade"], out["last_visit"], out["next_visit_due"] = scores, grades, lasts, dues
+    out["overdue"], out["man_qualified"], out["check"] = overdue, man, checks
+    return out
+
+
+def find_duplicates(customers: pd.DataFrame) -> list[dict]:
+    """The same company kept more than once: linked by credit code, else by normalised name."""
+    n = len(customers)
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(a, b):
+        parent[root(a)] = root(b)
+
+    codes = [c if c and parsing.parse_credit_code(c).ok else None for c in customers["credit_code"]]
+    names = [parsing.normalise_company_name(x) for x in customers["name"]]
+    first_code: dict[str, int] = {}
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i, (code, name) in enumerate(zip(codes, names)):
+        if code:
+            if code in first_code:
+                join(i, first_code[code])
+            else:
+                first_code[code] = i
+        if name:
+            by_name[name].append(i)
+    for members in by_name.values():
+        # without a code, the name is the key: it joins the first company of that name
+        uncoded = [i for i in members if not codes[i]]
+        for i in uncoded:
+            if members[0] != i:
+                join(i, members[0])
+            elif len(members) > 1:
+                join(i, members[1])
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[root(i)].append(i)
+    reps, ids, raw_names = list(customers["rep"]), list(customers["customer_id"]), list(customers["name"])
+    out = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        key = next((codes[i] for i in members if codes[i]), None) or names[members[0]]
+        out.append({"key": key, "customers": [{"rep": reps[i], "customer_id": ids[i], "name": raw_names[i]} for i in members]})
+    out.sort(key=lambda g: (-len({c["rep"] for c in g["customers"]}), g["key"] or ""))
+    return out
+
+
+# ---------------------------------------------------------------- KPIs
+
+
+def _kpi_inputs_for(kpi: KpiWorkbook | None, period: Period) -> dict[str, dict]:
+    """Per rep, the KPI inputs of the period: its own row if there is one (2026-Q4), else its months summed."""
+    if kpi is None:
+        return {}
+    exact: dict[str, dict] = {}
+    summed: dict[str, dict] = {}
+    for record in kpi.kpi.frame.to_dict("records"):
+        row_period = record["period"]
+        if not period.covers(row_period):
+            continue
+        target = exact if row_period == period else summed
+        acc = target.setdefault(record["rep"], {k: None for k in _KPI_AMOUNTS})
+        for key in _KPI_AMOUNTS:
+            if record[key] is not None:
+                acc[key] = (acc[key] or 0) + record[key]
+    return summed | exact
+
+
+def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame) -> dict[str, dict]:
+    """Per rep: accounts at the start (last roll-up, not lost), lost since (gone or now 流失), new since."""
+    if previous is None:
+        return {}
+    now = {(r, c): s for r, c, s in zip(customers["rep"], customers["customer_id"], customers["stage"])}
+    out: dict[str, dict] = defaultdict(lambda: {"start": 0, "lost": 0, "new": 0})
+    before = set()
+    for acc in previous:
+        before.add((acc.rep, acc.customer_id))
+        if acc.stage == LOST_STAGE:
+            continue
+        out[acc.rep]["start"] += 1
+        if now.get((acc.rep, acc.customer_id), LOST_STAGE) == LOST_STAGE:
+            out[acc.rep]["lost"] += 1
+    for (rep, cid), stage in now.items():
+        if (rep, cid) not in before and stage != LOST_STAGE:
+            out[rep]["new"] += 1
+    return dict(out)
+
+
+def _percent(part, whole) -> float | None:
+    ratio = ratio_percent(part, whole)
+    return float(ratio) if ratio is not None else None
+
+
+def _scores(reps: list[str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,
+            settings) -> list[RepScore]:
+    completeness = customers.groupby("rep")["completeness"].mean().to_dict() if len(customers) else {}
+    scores = []
+    for rep in reps:
+        counts = churn.get(rep, {"start": 0, "lost": 0, "new": 0})
+        churn_percent = _percent(counts["lost"], counts["start"]) if has_previous else None
+        comp = completeness.get(rep)
+        card = scorecard(kpi_inputs.get(rep, {}), churn_percent, round(comp * 100, 4) if comp is not None else None, settings)
+        scores.append(RepScore(rep, card, kpi_inputs=kpi_inputs.get(rep, {}), churn=counts))
+    ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
+    for s in ranked:
+        s.rank = 1 + sum(1 for o in ranked if o.card.total > s.card.total)  # ties share a rank
+    return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, s.rep))
+
+
+# ---------------------------------------------------------------- the whole run
+
+
+def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
+    parts = []
+    for book in books:
+        frame = book.sheets[key].frame
+        if len(frame):
+            frame = frame.copy()
+            frame.insert(0, "rep", book.rep)
+            frame["file"] = Path(book.path).name
+            parts.append(frame)
+    if not parts:
+        sheet = next(s for s in REP_SHEETS if s.key == key)
+        return pd.DataFrame(columns=["rep"] + [c.key for c in sheet.columns] + ["row", "file"], dtype=object)
+    return pd.concat(parts, ignore_index=True)
+
+
+def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
+                today: date | None = None, workers: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Rollup:
+    """Read every input, recompute every figure for the period, and gather every problem."""
+    period = period if isinstance(period, Period) else parse_period(period)
+    today = today or date.today()
+    paths = collect_inputs(inputs)
+    kpi_path = Path(kpi) if kpi else next((p for p in paths if is_kpi_workbook(p)), None)
+    rep_paths = [p for p in paths if kpi_path is None or p.resolve() != kpi_path.resolve()]
+    if not rep_paths and kpi_path is None:
+        raise NoInput("没有找到任何工作簿 (no workbooks found in the inputs)")
+
+    sources: list[SourceFile] = []
+    problems: list[Problem] = []
+    kpi_book = None
+    settings = DEFAULTS
+    if kpi_path is not None:
+        try:
+            kpi_book = read_kpi_workbook(kpi_path, today=today)
+        except UnreadableWorkbook as exc:
+            sources.append(SourceFile(str(kpi_path), None, "failed", exc.reason(), kind="kpi"))
+            problems.append(Problem(kpi_path.name, None, None, None, None, exc.code, Severity.FAILED))
+        except SettingsError:
+            raise
+        else:
+            settings = kpi_book.settings
+            sources.append(SourceFile(str(kpi_path), None, "ok", None, sha256(kpi_path), "kpi",
+                                      {"kpi": kpi_book.kpi.counts, "team": kpi_book.team.counts}))
+            problems.extend(kpi_book.all_problems())
+    roster = roster_files(kpi_book.team) if kpi_book else {}
+
+    books: list[RepWorkbook] = []
+    for result in _read_all(rep_paths, roster, today, workers, progress):
+        if isinstance(result, RepWorkbook):
+            books.append(result)
+            sources.append(SourceFile(result.path, result.rep, "ok", None, result.sha256, "rep",
+                                      {k: result.sheets[k].counts for k in SHEET_KEYS}))
+            problems.extend(result.all_problems())
+        else:
+            path, code, skipped, digest = result
+            sources.append(SourceFile(path, roster.get(Path(path).name), "skipped" if skipped else "failed",
+                                      render_reason(code), digest))
+            if not skipped:
+                problems.append(Problem(Path(path).name, None, None, None, None, code, Severity.FAILED))
+
+    rejected = [(Path(b.path).name, b.sheets[k].sheet.name, r) for b in books for k in SHEET_KEYS for r in b.sheets[k].rejected]
+    if kpi_book:
+        rejected += [(Path(kpi_book.path).name, s.sheet.name, r) for s in (kpi_book.kpi, kpi_book.team) for r in s.rejected]
+
+    warnings: dict[tuple[str, int], str] = defaultdict(str)
+    for p in problems:
+        if p.severity == Severity.WARNING and p.sheet == "客户档案" and p.row:
+            text = f"{p.column}：{p.message()}"
+            key = (p.file, p.row)
+            warnings[key] = f"{warnings[key]}；{text}" if warnings[key] else text
+
+    frames = {key: _frame(books, key) for key in SHEET_KEYS}
+    customers = _derive_customers(frames["customers"], frames["daily_report"], warnings, period, settings)
+    previous_accounts = None
+    if previous:
+        previous_accounts = read_previous_accounts(previous)
+    churn = _churn(previous_accounts, customers)
+
+    reps: list[str] = []
+    for name in ([*kpi_book.team.frame["rep"], *kpi_book.kpi.frame["rep"]] if kpi_book else []) + [b.rep for b in books]:
+        if name and name not in reps:
+            reps.append(name)
+    kpi_inputs = _kpi_inputs_for(kpi_book, period)
+    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers, settings)
+    duplicates = find_duplicates(customers)
+    overview = _overview(customers, frames["daily_report"], kpi_inputs, churn, previous_accounts is not None, period,
+                         problems, sources, settings)
+    return Rollup(period, settings, sources, customers, frames["contacts"], frames["visit_plan"], frames["daily_report"],
+                  problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps)
+
+
+def render_reason(code: str) -> str:
+    from .messages import render
+
+    return render(code)
+
+
+def _overview(customers, visits, kpi_inputs, churn, has_previous, period, problems, sources, settings) -> dict:
+    """The department's figures for the period (总览)."""
+    def total(key):
+        values = [v.get(key) for v in kpi_inputs.values() if v.get(key) is not None]
+        return sum(values) if values else None
+
+    ratios = {key: _percent(total(actual), total(plan)) for key, (actual, plan) in KPI_RATIO_INPUTS.items()}
+    start = sum(c["start"] for c in churn.values())
+    in_period = [d is not None and d in period for d in visits["date"]] if len(visits) else []
+    period_visits = visits[in_period] if len(visits) else visits
+    valid_info = sum(1 for v in period_visits["valid_info"] if v is True) if len(period_visits) else 0
+    with_cadence = [cadence_days(g, settings) is not None and s != LOST_STAGE for g, s in zip(customers["grade"], customers["stage"])]
+    due = sum(with_cadence)
+    overdue = int(sum(bool(x) for x in customers["overdue"]))
+    by_grade = Counter(customers["grade"])
+    severity = Counter(str(p.severity) for p in problems)
+    return {
+        "sales_completion": ratios["sales_completion"], "collection": ratios["collection"],
+        "settlement": ratios["settlement"], "development": ratios["development"], "expense": ratios["expense"],
+        "churn": _percent(sum(c["lost"] for c in churn.values()), start) if has_previous else None,
+        "new_accounts": _percent(sum(c["new"] for c in churn.values()), start) if has_previous else None,
+        "completeness": round(float(customers["completeness"].mean()) * 100, 1) if len(customers) else None,
+        "visit_compliance": round((due - overdue) / due * 100, 1) if due else None,
+        "customers": len(customers), "overdue": overdue,
+        "by_grade": {g: by_grade.get(g, 0) for g in (*GRADES, UNGRADED)},
+        "by_stage": {s: int((customers["stage"] == s).sum()) for s in STAGES} if len(customers) else {},
+        "visits": len(period_visits), "valid_info_rate": round(valid_info / len(period_visits) * 100, 1) if len(period_visits) else None,
+        "problems": len(problems), "rejected": severity.get("rejected", 0), "warnings": severity.get("warning", 0),
+        "failed_files": sum(1 for s in sources if s.status == "failed"),
+        "skipped_files": sum(1 for s in sources if s.status == "skipped"),
+        "files": len(sources),
+    }
+
+
+def summary(rollup: Rollup, output: str) -> dict:
+    """The JSON summary of the contract, key for key."""
+    files = [{"path": s.path, "rep": s.rep, "status": s.status, "reason": s.reason,
+              "sheets": s.sheets} for s in rollup.sources]
+    reps = [{"rep": s.rep, "points": s.card.points, "score": s.card.total, "rank": s.rank, "rating": s.card.rating,
+             "warning": s.card.warning} for s in rollup.scores]
+    return {"period": rollup.period.label, "output": output, "problems": rollup.problem_count, "files": files, "reps": reps,
+            "customers": {"total": rollup.overview["customers"], "by_grade": rollup.overview["by_grade"],
+                          "overdue": rollup.overview["overdue"]},
+            "duplicates": [{"key": g["key"], "customers": [{"rep": c["rep"], "customer_id": c["customer_id"]}
+                                                           for c in g["customers"]]} for g in rollup.duplicates]}
