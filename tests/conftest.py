@@ -21,6 +21,9 @@ def write_workbook(path: Path, sheets: dict[str, list[list]], rep: str | None = 
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text that looks like a formula, as a rep's '= or a CSV import leaves it
     wb.save(path)
     return path
 

@@ -1,0 +1,207 @@
+"""Consolidating messy workbooks built here, then reading the roll-up back cell by cell."""
+
+import hashlib
+import json
+from datetime import date
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from kamxl.cli import main
+from kamxl.consolidate import consolidate, summary
+from kamxl.io.rollup_writer import SHEETS, write_rollup
+from tests.conftest import customer, write_workbook
+
+TODAY = date(2026, 11, 22)
+A_FACTORS = {"份额": 5, "投入成本": 1, "成交风险": 1, "经营价值": 5, "付款风险": 1, "供应能力": 5, "技术难度": 1}  # 100
+B_FACTORS = {"份额": 3, "投入成本": 3, "成交风险": 3, "经营价值": 3, "付款风险": 3, "供应能力": 3, "技术难度": 3}  # 60
+SHARED_CODE = "91350100M000100Y43"
+INJECTION = '=HYPERLINK("http://evil.example","点我")'
+
+
+def visit(day, cid, result="面谈", **extra):
+    return {"日期": day, "客户编号": cid, "拜访结果": result, **extra}
+
+
+@pytest.fixture
+def team(tmp_path, rep_workbook):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    rep_workbook(
+        customers=[customer("KA-1", "恒瑞精密机械有限公司", 统一社会信用代码=SHARED_CODE, **A_FACTORS),
+                   customer("KA-2", "东方化工（苏州）有限公司", **B_FACTORS),
+                   customer("KA-3", INJECTION),
+                   customer("KA-1", "重复行"),
+                   customer("KA-4", "坏日期公司", created="2026/13/45"),
+                   customer("KA-5", "@SUM(A1:A9)", stage="流失", created=date(2025, 1, 1), **B_FACTORS)],
+        contacts=[{"客户编号": "KA-1", "姓名": "王总", "角色": "决策者"}, {"客户编号": "KA-8", "姓名": "无主"}],
+        visits=[visit(date(2026, 10, 20), "KA-1"), visit(date(2026, 7, 1), "KA-2"), visit(date(2026, 11, 5), "KA-2"),
+                visit(date(2026, 10, 2), "KA-9"), visit("2026年10月8日", "KA-3", 有效信息="是")],
+        name="team/张伟.xlsx")
+    rep_workbook(
+        customers=[customer("C-17", "恒瑞精密机械", 统一社会信用代码=SHARED_CODE, created=date(2026, 10, 10), **A_FACTORS),
+                   customer("C-18", "东方化工(苏州)", created=date(2026, 5, 1), **B_FACTORS)],
+        visits=[visit(date(2026, 10, 11), "C-17")],
+        rep="李娜", name="team/李娜.xlsx")
+    (folder / "坏文件.xlsx").write_text("客户编号,客户名称\nKA-1,x\n", encoding="utf-8")
+    (folder / "~$张伟.xlsx").write_bytes(b"\x0cowner")
+    write_workbook(folder / "kpi.xlsx", {
+        "考核指标": [["期间", "代表姓名", "销售计划(万元)", "实际销售(万元)", "应回款(万元)", "实际回款(万元)", "有效投诉(次)"],
+                     ["2026-10", "张伟", 100, 87, 60, 57, 1], ["2026-10", "李娜", 0, 50, None, None, 0],
+                     ["2026-09", "张伟", 100, 10, None, None, 5]],
+        "团队": [["代表姓名", "邮箱"], ["张伟", "zw@example.com"], ["李娜", "ln@example.com"], ["王芳", "wf@example.com"]],
+        "参数": [["参数", "值", "说明"], ["cadence_b", 60, ""]]}, rep=None)
+    return folder
+
+
+def read_sheet(path, name):
+    ws = openpyxl.load_workbook(path)[name]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]], ws
+
+
+def test_rollup_cell_by_cell(team, tmp_path):
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in team.iterdir()}
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    out = write_rollup(rollup, tmp_path / "rollup.xlsx")
+    assert openpyxl.load_workbook(out).sheetnames == list(SHEETS)
+
+    customers, ws = read_sheet(out, "客户总表")
+    by_id = {(r["代表"], r["客户编号"]): r for r in customers}
+    assert len(customers) == 6  # 4 of 张伟's 6 rows accepted, both of 李娜's
+    ka1 = by_id["张伟", "KA-1"]
+    assert (ka1["评估得分"], ka1["客户等级"], ka1["最近拜访"].date(), ka1["下次拜访"].date(), ka1["逾期"]) == \
+        (100, "A", date(2026, 10, 20), date(2026, 11, 19), "否")
+    ka2 = by_id["张伟", "KA-2"]
+    # the 2026-11-05 visit is after the period: at 2026-10-31 the last visit is 07-01, due 08-30 → overdue
+    assert (ka2["客户等级"], ka2["最近拜访"].date(), ka2["逾期"]) == ("B", date(2026, 7, 1), "是")
+    assert by_id["张伟", "KA-3"]["客户等级"] == "未评级"
+    assert by_id["张伟", "KA-5"]["逾期"] == "否"  # a lost account has no cadence
+    assert by_id["李娜", "C-18"]["最近拜访"] is None
+    # injected formulas stay text
+    headers = [c.value for c in ws[1]]
+    name_col = headers.index("客户名称")
+    cells = {row[0].value + "/" + row[headers.index("客户编号")].value: row[name_col] for row in ws.iter_rows(min_row=2)}
+    assert cells["张伟/KA-3"].value == INJECTION and cells["张伟/KA-3"].data_type == "s"
+    assert cells["张伟/KA-5"].value == "@SUM(A1:A9)" and cells["张伟/KA-5"].data_type == "s"
+
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in team.iterdir()}
+    assert before == after  # no input file was touched
+
+
+def test_overdue_counts_from_created_date_when_never_visited(team):
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    c18 = rollup.customers[rollup.customers["customer_id"] == "C-18"].iloc[0]
+    assert c18["grade"] == "B" and c18["next_visit_due"] == date(2026, 6, 30) and bool(c18["overdue"]) is True
+
+
+def test_counts_reconcile_and_nothing_is_lost(team, tmp_path):
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    report = summary(rollup, "rollup.xlsx")
+    files = {f["path"].split("/")[-1]: f for f in report["files"]}
+    assert files["坏文件.xlsx"]["status"] == "failed" and "文本/CSV" in files["坏文件.xlsx"]["reason"]
+    assert files["~$张伟.xlsx"]["status"] == "skipped"
+    zw = files["张伟.xlsx"]["sheets"]
+    assert zw["customers"] == {"read": 6, "accepted": 4, "rejected": 2, "warnings": 0}
+    assert zw["contacts"] == {"read": 2, "accepted": 1, "rejected": 1, "warnings": 0}
+    assert zw["daily_report"] == {"read": 5, "accepted": 4, "rejected": 1, "warnings": 0}
+    for f in report["files"]:
+        for counts in f["sheets"].values():
+            assert counts["read"] == counts["accepted"] + counts["rejected"]
+
+    out = write_rollup(rollup, tmp_path / "rollup.xlsx")
+    problems, _ = read_sheet(out, "数据问题")
+    rejected = [p for p in problems if p["处理"] == "拒收"]
+    assert len(rejected) == 4
+    dup = next(p for p in rejected if p["列"] == "客户编号" and p["工作表"] == "客户档案")
+    assert (dup["文件"], dup["行"], dup["问题"]) == ("张伟.xlsx", 5, "客户编号与第 2 行重复，此行未采用")
+    assert "客户名称=重复行" in dup["被拒收行的全部原始内容"]
+    assert any(p["文件"] == "坏文件.xlsx" and p["处理"] == "无法读取" for p in problems)
+    # accepted rows in the roll-up + rejected rows in 数据问题 = every row read
+    visits, _ = read_sheet(out, "拜访日报")
+    assert len(visits) + sum(1 for p in rejected if p["工作表"] == "拜访日报") == 5 + 1
+    sources, _ = read_sheet(out, "来源")
+    zw_source = next(s for s in sources if s["文件"] == "张伟.xlsx")
+    assert (zw_source["客户档案读取"], zw_source["客户档案采用"], zw_source["客户档案拒收"], zw_source["对账"]) == (6, 4, 2, "平")
+    assert len(zw_source["SHA-256"]) == 64
+
+
+def test_duplicates_by_credit_code_then_name(team):
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    groups = {g["key"]: sorted((c["rep"], c["customer_id"]) for c in g["customers"]) for g in rollup.duplicates}
+    assert groups[SHARED_CODE] == [("张伟", "KA-1"), ("李娜", "C-17")]
+    assert groups["东方化工苏州"] == [("张伟", "KA-2"), ("李娜", "C-18")]
+    assert len(groups) == 2
+
+
+def test_kpi_points_scores_and_reps(team):
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    report = summary(rollup, "x.xlsx")
+    reps = {r["rep"]: r for r in report["reps"]}
+    assert set(reps) == {"张伟", "李娜", "王芳"}  # 王芳 is on the roster without a workbook
+    zw = reps["张伟"]
+    assert set(zw["points"]) == {"sales_completion", "collection", "development", "settlement", "expense", "churn",
+                                 "completeness", "complaints"}
+    assert zw["points"]["sales_completion"] == 23 and zw["points"]["collection"] == 19 and zw["points"]["complaints"] == 4
+    assert zw["points"]["churn"] is None  # no previous roll-up
+    assert reps["李娜"]["points"]["sales_completion"] is None  # plan 0: not scored, not a crash
+    assert reps["王芳"]["score"] is None and reps["王芳"]["rank"] is None
+    assert zw["rank"] == 1 or reps["李娜"]["rank"] == 1
+    assert report["customers"]["by_grade"] == {"A": 2, "B": 3, "C": 0, "D": 0, "未评级": 1}
+
+
+def test_quarter_sums_the_months(team):
+    rollup = consolidate([team], "2026-Q4", today=TODAY, workers=1)
+    zw = next(s for s in rollup.scores if s.rep == "张伟")
+    assert zw.kpi_inputs["sales_actual"] == 87  # 2026-09 is outside Q4
+    q3 = consolidate([team], "2026-Q3", today=TODAY, workers=1)
+    assert next(s for s in q3.scores if s.rep == "张伟").card.points["sales_completion"] == 7  # 10 % → 25 − 18
+
+
+def test_churn_and_new_accounts_from_the_previous_rollup(team, tmp_path, rep_workbook):
+    previous = write_rollup(consolidate([team], "2026-09", today=TODAY, workers=1), tmp_path / "2026-09.xlsx")
+    # in October 张伟 lost KA-2 and KA-3 left his file; a new account KA-7 arrived
+    rep_workbook(customers=[customer("KA-1", "恒瑞精密机械有限公司", **A_FACTORS), customer("KA-2", "东方化工", stage="流失"),
+                            customer("KA-7", "新客户")], name="team/张伟.xlsx")
+    rollup = consolidate([team], "2026-10", previous=previous, today=TODAY, workers=1)
+    zw = next(s for s in rollup.scores if s.rep == "张伟")
+    assert zw.churn == {"start": 3, "lost": 2, "new": 1}  # KA-5 was already 流失 last month
+    assert zw.card.values["churn"] == pytest.approx(66.666667)
+    assert zw.card.points["churn"] == 0
+    assert rollup.overview["new_accounts"] is not None
+
+
+def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
+    out, js = tmp_path / "out" / "rollup.xlsx", tmp_path / "summary.json"
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", str(js)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(js.read_text(encoding="utf-8"))
+    assert set(report) == {"period", "output", "problems", "files", "reps", "customers", "duplicates"}
+    assert report["period"] == "2026-10" and report["output"] == str(out) and report["problems"] > 0
+    assert set(report["customers"]) == {"total", "by_grade", "overdue"}
+    assert out.exists() and not list(out.parent.glob(".kamxl-*"))  # no temp file left behind
+    strict = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--strict"])
+    assert strict.exit_code == 1
+
+
+@pytest.mark.parametrize("args, code", [
+    (["--period", "2026-13"], 2),
+    ([], 2),  # --period is required
+])
+def test_cli_consolidate_usage_errors(team, tmp_path, args, code):
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--out", str(tmp_path / "r.xlsx"), *args])
+    assert result.exit_code == code
+
+
+def test_cli_consolidate_nothing_usable(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook", encoding="utf-8")
+    result = CliRunner().invoke(main, ["consolidate", str(bad), "--period", "2026-10", "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 1 and not (tmp_path / "r.xlsx").exists()
+
+
+def test_parallel_reading_gives_the_same_rollup(team):
+    one = summary(consolidate([team], "2026-10", today=TODAY, workers=1), "x")
+    two = summary(consolidate([team], "2026-10", today=TODAY, workers=2), "x")
+    assert one == two
