@@ -125,12 +125,22 @@ class SheetResult:
         return {"read": self.read, "accepted": len(self.frame), "rejected": len(self.rejected), "warnings": warnings}
 
 
+def _has_value(row: list, used: list[int]) -> bool:
+    width = len(row)
+    for i in used:
+        if i < width:
+            v = row[i]
+            if v is not None and v != "" and (v.__class__ is not str or not v.isspace()):
+                return True
+    return False
+
+
 def _raw_text(raw) -> str:
     return "" if raw is None else (parsing.clean_text(raw) or "") if not isinstance(raw, str) else raw
 
 
 def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
-               known_customers: set[str] | None = None, today: date | None = None) -> SheetResult:
+               known_customers: set[str] | None = None, today: date | None = None, build_frame: bool = True) -> SheetResult:
     """Typed accepted rows and problems for a sheet given as raw rows (header among the first 10)."""
     today = today or date.today()
     problems: list[Problem] = []
@@ -157,14 +167,12 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     used = sorted(label_of)
     numbers, body = [], []
     for offset, row in enumerate(rows[header_index + 1:], start=first_row + header_index + 1):
-        width = len(row)
-        if any(i < width and not parsing.is_blank(row[i]) for i in used):
+        if _has_value(row, used):
             numbers.append(offset)
             body.append(row)
     n = len(body)
-
-    def raw_column(i: int) -> list:
-        return [r[i] if i < len(r) else None for r in body]
+    future = parsing.Parsed(None, "future_date", (("today", today.isoformat()),))
+    required = parsing.Parsed(None, "required")
 
     columns: dict[str, list] = {}
     cell_problems: dict[str, list] = {}
@@ -172,21 +180,31 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     for i, key in mapping.items():
         col = sheet.column(key)
         parse = _parser(col)
-        cache: dict = {}
-        raws = raw_column(i)
+        by_text: dict = {}  # most cells are text: keyed by the string itself
+        by_value: dict = {}  # numbers, dates, booleans: keyed with their type (1 == 1.0 == True otherwise)
+        raws = [r[i] if i < len(r) else None for r in body]
         values, issues = [None] * n, [None] * n
+        is_required, no_future = col.required, col.no_future
         for j, raw in enumerate(raws):
-            token = (raw.__class__, raw)
-            parsed = cache.get(token)
-            if parsed is None:
-                parsed = cache[token] = parse(raw)
-            values[j] = parsed.value
+            if raw.__class__ is str:
+                parsed = by_text.get(raw)
+                if parsed is None:
+                    parsed = by_text[raw] = parse(raw)
+            elif raw is None:
+                parsed = parsing.BLANK
+            else:
+                token = (raw.__class__, raw)
+                parsed = by_value.get(token)
+                if parsed is None:
+                    parsed = by_value[token] = parse(raw)
+            value = values[j] = parsed.value
             if parsed.problem:
                 issues[j] = parsed
-            elif col.no_future and parsed.value is not None and parsed.value > today:
-                issues[j] = parsing.Parsed(parsed.value, "future_date", (("today", today.isoformat()),))
-            elif col.required and parsed.value is None:
-                issues[j] = parsing.Parsed(None, "required")
+            elif value is None:
+                if is_required:
+                    issues[j] = required
+            elif no_future and value > today:
+                issues[j] = parsing.Parsed(value, future.problem, future.params)
         columns[key], cell_problems[key], raw_by_key[key] = values, issues, raws
 
     reject: list[str | None] = [None] * n
@@ -226,15 +244,21 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
             if cid is not None and cid not in known_customers:
                 mark(j, "unknown_customer_id")
 
+    # warnings of the accepted rows, in row order, then column order (problems are sparse: walk them only)
+    warnings = []
+    for order, (key, issues) in enumerate(cell_problems.items()):
+        label = sheet.column(key).label
+        for j, issue in enumerate(issues):
+            if issue is not None and reject[j] is None:
+                warnings.append((j, order, Problem(file, sheet.name, numbers[j], label, _raw_text(raw_by_key[key][j]),
+                                                   issue.problem, Severity.WARNING, issue.params)))
+    warnings.sort(key=lambda w: (w[0], w[1]))
+    problems.extend(w[2] for w in warnings)
+
     rejected: list[RejectedRow] = []
     for j in range(n):
         code = reject[j]
         if code is None:
-            for key, issues in cell_problems.items():
-                issue = issues[j]
-                if issue is not None:
-                    problems.append(Problem(file, sheet.name, numbers[j], sheet.column(key).label,
-                                            _raw_text(raw_by_key[key][j]), issue.problem, Severity.WARNING, issue.params))
             continue
         params: tuple = ()
         column_label = None
@@ -258,6 +282,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},
                                     problem))
 
+    if not build_frame:  # the UDFs want the problems only
+        return SheetResult(sheet, pd.DataFrame(), rejected, problems)
     keep = [j for j in range(n) if reject[j] is None]
     data = {c.key: ([columns[c.key][j] for j in keep] if c.key in columns else [None] * len(keep)) for c in sheet.columns}
     for i, label in extras.items():

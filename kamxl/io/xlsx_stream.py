@@ -56,43 +56,61 @@ def _text_cell(value) -> str:
     return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _cell_suffixes(values: Sequence, kind: str, style: int | None) -> list[str]:
-    """Each cell's XML after its `r` attribute ('' for a blank cell), for one column."""
-    s = f' s="{style}"' if style else ""
-    out = []
-    append = out.append
-    if kind in ("text", "bool"):
-        cache: dict = {}
-        for v in values:
-            if v is None or v != v or v == "":  # v != v: NaN
-                append("")
-                continue
-            if isinstance(v, bool):
-                v = "是" if v else "否"
-            cell = cache.get(v)
-            if cell is None:
-                cell = cache[v] = s + _text_cell(v)
-            append(cell)
-    elif kind == "date":
-        cache = {}
-        for v in values:
-            if v is None or not isinstance(v, (date, datetime)):
-                append("" if v is None else s + _text_cell(v))
-                continue
-            cell = cache.get(v)
-            if cell is None:
-                day = v.date() if isinstance(v, datetime) else v
-                cell = cache[v] = f"{s}><v>{day.toordinal() - _EPOCH}</v></c>"
-            append(cell)
-    else:
-        for v in values:
-            if v is None or v != v or isinstance(v, bool):
-                append("")
-            elif isinstance(v, (int, float)):
-                append(f"{s}><v>{v!r}</v></c>" if isinstance(v, float) else f"{s}><v>{v}</v></c>")
-            else:
-                append(s + _text_cell(v))
-    return out
+class _ColumnEncoder:
+    """Turns a column's values into each cell's XML after its `r` attribute ('' for a blank cell)."""
+
+    def __init__(self, kind: str, style: int | None):
+        self.kind = kind
+        self.s = f' s="{style}"' if style else ""
+        self.cache: dict = {}  # repeated texts and dates are encoded once
+
+    def encode(self, values: Sequence) -> list[str]:
+        s, cache, out = self.s, self.cache, []
+        append = out.append
+        if self.kind in ("text", "bool"):
+            for v in values:
+                if v is None or v != v or v == "":  # v != v: NaN
+                    append("")
+                    continue
+                cell = cache.get(v)
+                if cell is None:
+                    cell = cache[v] = s + _text_cell(("是" if v else "否") if isinstance(v, bool) else v)
+                append(cell)
+        elif self.kind == "date":
+            for v in values:
+                if v is None or not isinstance(v, (date, datetime)):
+                    append("" if v is None or v != v else s + _text_cell(v))
+                    continue
+                cell = cache.get(v)
+                if cell is None:
+                    day = v.date() if isinstance(v, datetime) else v
+                    cell = cache[v] = f"{s}><v>{day.toordinal() - _EPOCH}</v></c>"
+                append(cell)
+        else:
+            for v in values:
+                if v is None or v != v or isinstance(v, bool):
+                    append("")
+                elif isinstance(v, float):
+                    append(f"{s}><v>{v!r}</v></c>")
+                elif isinstance(v, int):
+                    append(f"{s}><v>{v}</v></c>")
+                else:
+                    append(s + _text_cell(v))
+        if len(cache) > 100_000:
+            cache.clear()
+        return out
+
+
+def _last_cell(table: Table) -> str:
+    return f"{xl_col_to_name(len(table.columns) - 1)}{max(table.rows, 1) + 1}"  # a table keeps one body row
+
+
+def _deepen_table(xml: str, depth: dict[str, str]) -> str:
+    """Give a table definition (xl/tables/tableN.xml) the range of its streamed body."""
+    name = re.search(r'\bname="([^"]+)"', xml)
+    if not name or name.group(1) not in depth:
+        return xml
+    return re.sub(r'ref="A1:[A-Z]+\d+"', f'ref="A1:{depth[name.group(1)]}"', xml)
 
 
 class StreamingWorkbook:
@@ -118,9 +136,10 @@ class StreamingWorkbook:
     def add_table(self, table: Table):
         """A sheet holding one Excel table; its body is streamed at close."""
         ws = self.wb.add_worksheet(table.sheet)
-        last_row = max(table.rows, 1)  # an Excel table needs a body row
         columns = [{"header": c.header, "header_format": self.header_format} for c in table.columns]
-        ws.add_table(0, 0, last_row, len(table.columns) - 1, {"name": table.name, "columns": columns, "style": table.style})
+        # declared one row deep: xlsxwriter checks overlaps cell by cell (seconds and a GB for millions of
+        # cells); the real depth is set in the table's XML when the body is spliced in
+        ws.add_table(0, 0, 1, len(table.columns) - 1, {"name": table.name, "columns": columns, "style": table.style})
         for j, col in enumerate(table.columns):
             ws.set_column(j, j, col.width, self._formats.get(col.kind))
         ws.freeze_panes(*table.freeze)
@@ -142,13 +161,17 @@ class StreamingWorkbook:
         try:
             with zipfile.ZipFile(self._layout) as src, \
                     zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+                depth = {t.name: _last_cell(t) for t in self._streamed.values()}
                 for info in src.infolist():
                     match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
                     table = self._streamed.get(int(match.group(1))) if match else None
-                    if table is None:
-                        dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+                    if table is not None:
+                        self._splice(src.read(info.filename).decode("utf-8"), table, styles, dst, info.filename)
                         continue
-                    self._splice(src.read(info.filename).decode("utf-8"), table, styles, dst, info.filename)
+                    data = src.read(info.filename)
+                    if info.filename.startswith("xl/tables/"):
+                        data = _deepen_table(data.decode("utf-8"), depth).encode("utf-8")
+                    dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; a report is an ordinary file
@@ -162,20 +185,18 @@ class StreamingWorkbook:
     @staticmethod
     def _splice(xml: str, table: Table, styles: dict, dst: zipfile.ZipFile, name: str):
         ncols = len(table.columns)
-        last = f"{xl_col_to_name(ncols - 1)}{max(table.rows, 1) + 1}"
-        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml, count=1)
+        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_last_cell(table)}"/>', xml, count=1)
         head, tail = xml.split("</sheetData>", 1)
         letters = [xl_col_to_name(j) for j in range(ncols)]
-        columns = [_cell_suffixes(values, col.kind, styles.get(col.kind)) for values, col in zip(table.data, table.columns)]
+        encoders = [_ColumnEncoder(col.kind, styles.get(col.kind)) for col in table.columns]
         with dst.open(name, "w", force_zip64=True) as out:
             out.write(head.encode("utf-8"))
-            chunk: list[str] = []
-            for i, cells in enumerate(zip(*columns)):
-                r = str(i + 2)
-                chunk.append(f'<row r="{r}">' + "".join([f'<c r="{letter}{r}"{cell}' for letter, cell in zip(letters, cells)
-                                                         if cell]) + "</row>")
-                if len(chunk) >= ROWS_PER_CHUNK:
-                    out.write("".join(chunk).encode("utf-8"))
-                    chunk.clear()
-            out.write("".join(chunk).encode("utf-8"))
+            for first in range(0, table.rows, ROWS_PER_CHUNK):
+                columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, table.data)]
+                rows = []
+                for i, cells in enumerate(zip(*columns), start=first + 2):
+                    r = str(i)
+                    rows.append(f'<row r="{r}">' + "".join([f'<c r="{letter}{r}"{cell}' for letter, cell in zip(letters, cells)
+                                                            if cell]) + "</row>")
+                out.write("".join(rows).encode("utf-8"))
             out.write(("</sheetData>" + tail).encode("utf-8"))

@@ -11,4 +11,4 @@ PROFILE_FIELDS = tuple(c.key for c in CUSTOMERS.columns if c.profile)
 def completeness(values: Mapping[str, object]) -> float:
     """Filled profile fields ÷ all profile fields, 0–1 (a wrong value still counts as filled; 校验 flags it)."""
     filled = sum(1 for key in PROFILE_FIELDS if not is_blank(values.get(key)))
-    return round(filled / len(PROFILE_FIELDS), 4)
+    return filled / len(PROFILE_FIELDS)

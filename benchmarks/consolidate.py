@@ -1,0 +1,134 @@
+"""Benchmark: `kamxl consolidate` end to end against a naive pandas + openpyxl read-concat-write.
+
+Generates (once, then reuses) seeded synthetic teams of N reps, each with --customers customers
+and --visits visit rows, runs both pipelines on the same files as subprocesses, and prints wall
+time, their ratio and the peak resident memory of each process tree (sampled from /proc).
+
+    python benchmarks/consolidate.py --reps 10 50 100
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+NAIVE = r'''
+import sys, pandas as pd
+from pathlib import Path
+files = [p for p in sorted(Path(sys.argv[1]).glob("*.xlsx")) if p.name != "kpi.xlsx" and not p.name.startswith("~$")]
+sheets = {}
+for f in files:
+    for name, df in pd.read_excel(f, sheet_name=["客户档案", "联系人", "拜访计划", "拜访日报"], engine="openpyxl").items():
+        df.insert(0, "代表", f.stem)
+        sheets.setdefault(name, []).append(df)
+with pd.ExcelWriter(sys.argv[2], engine="openpyxl") as writer:
+    for name, parts in sheets.items():
+        pd.concat(parts, ignore_index=True).to_excel(writer, sheet_name=name, index=False)
+'''
+
+
+def _write_rep(args):
+    folder, index, opts = args
+    from kamxl.demo import DemoOptions, write_demo_team
+
+    # each rep is its own seeded one-rep team, renamed: generation runs in parallel and stays reproducible
+    sub = folder / f".rep{index:03d}"
+    files = write_demo_team(sub, DemoOptions(reps=1, customers=opts["customers"], visits=opts["visits"],
+                                             seed=1000 + index, mistakes=True))
+    for f in files:
+        if f.name == "kpi.xlsx" or f.name.startswith("~$"):
+            f.unlink()
+        else:
+            f.rename(folder / f"rep{index:03d}_{f.name}")
+    sub.rmdir()
+
+
+def make_team(folder: Path, reps: int, customers: int, visits: int) -> Path:
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    opts = {"customers": customers, "visits": visits}
+    with ProcessPoolExecutor() as pool:
+        list(pool.map(_write_rep, [(folder, i, opts) for i in range(1, reps + 1)]))
+    marker.touch()
+    return folder
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, in kB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            parents[int(entry)] = int(fields["PPid"])
+            rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+        except (OSError, KeyError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak tree RSS (MB) of a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:3]} failed: {err.decode()[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, nargs="+", default=[10, 50, 100])
+    ap.add_argument("--customers", type=int, default=1000)
+    ap.add_argument("--visits", type=int, default=5000)
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kamxl-bench")
+    ap.add_argument("--skip-naive", action="store_true", help="time kamxl only")
+    args = ap.parse_args()
+    kamxl = [sys.executable, "-m", "kamxl"]
+    print(f"{'reps':>5} {'MB in':>7} {'kamxl s':>8} {'kamxl MB':>9} {'naive s':>8} {'naive MB':>9} {'ratio':>6}")
+    for reps in args.reps:
+        team = make_team(args.work / f"team-{reps}-{args.customers}-{args.visits}", reps, args.customers, args.visits)
+        size = sum(p.stat().st_size for p in team.glob("*.xlsx")) / 1e6
+        out = args.work / f"rollup-{reps}.xlsx"
+        k_time, k_mem = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
+        line = f"{reps:>5} {size:>7.1f} {k_time:>8.1f} {k_mem:>9.0f}"
+        if not args.skip_naive:
+            n_time, n_mem = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
+            line += f" {n_time:>8.1f} {n_mem:>9.0f} {n_time / k_time:>6.1f}"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

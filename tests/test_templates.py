@@ -1,0 +1,164 @@
+"""The templates users copy: built from the schema, committed, reproducible, and read back cleanly."""
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kamxl.demo import DemoOptions, write_demo_team
+from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+from kamxl.schema import CONTACTS, CUSTOMERS, DAILY_REPORT, KPI_INPUTS, TEAM, VISIT_PLAN, ColType
+from kamxl.templates import build_templates
+
+COMMITTED = Path(__file__).resolve().parents[1] / "templates"
+UDF = re.compile(r"\bKAM_[A-Z_]+\(")
+
+
+def _formula_text(value):
+    return f"{{{value.ref}}}{value.text}" if hasattr(value, "text") else value  # array formulas compare by text
+
+
+def content(path: Path) -> dict:
+    """What a template is made of, as openpyxl sees it: sheets, cells, formulas, validations, styles, names, tables."""
+    wb = openpyxl.load_workbook(path)
+    out = {"sheets": wb.sheetnames, "names": sorted((n, d.attr_text) for n, d in wb.defined_names.items())}
+    for ws in wb.worksheets:
+        cells = {c.coordinate: (_formula_text(c.value), c.number_format, c.fill.fgColor.rgb, c.font.b, c.protection.locked)
+                 for row in ws.iter_rows() for c in row if c.value is not None or c.fill.fill_type}
+        validations = sorted((str(v.sqref), v.type, v.formula1, v.error, v.prompt) for v in ws.data_validations.dataValidation)
+        conditional = sorted((str(rng.sqref), [r.formula for r in rng.rules].__repr__()) for rng in ws.conditional_formatting)
+        tables = {t.name: (t.ref, [c.name for c in t.tableColumns]) for t in ws.tables.values()}
+        out[ws.title] = {"cells": cells, "validations": validations, "conditional": conditional, "tables": tables,
+                         "freeze": ws.freeze_panes, "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+                         "state": ws.sheet_state}
+    return out
+
+
+@pytest.mark.parametrize("lang, names", [("zh", ["rep_workbook.xlsx", "kpi_sheet.xlsx"]),
+                                         ("en", ["rep_workbook_en.xlsx", "kpi_sheet_en.xlsx"])])
+def test_committed_templates_match_a_rebuild(tmp_path, lang, names):
+    built = build_templates(tmp_path, lang)
+    assert [p.name for p in built] == names
+    for name in names:
+        assert content(tmp_path / name) == content(COMMITTED / name), f"templates/{name} is stale: run `kamxl templates`"
+
+
+def headers(ws) -> list[str]:
+    return [c.value for c in ws[1]]
+
+
+def test_rep_template_follows_the_contract():
+    wb = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")
+    assert wb.sheetnames[:5] == ["说明", "客户档案", "联系人", "拜访计划", "拜访日报"]
+    for spec in (CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT):
+        ws = wb[spec.name]
+        assert headers(ws) == [c.label for c in spec.columns]
+        assert ws.freeze_panes in ("B2", "C2")
+        [table] = ws.tables.values()
+        assert table.ref.startswith("A1:")
+    info = wb["说明"]
+    labels = {row[0].value: row[1].value for row in info.iter_rows() if row[0].value}
+    assert "代表姓名" in labels and labels["模板版本"] == "1.0"
+    assert wb["_kamxl"].sheet_state == "hidden"
+
+
+def validations(ws) -> dict[str, tuple]:
+    """Column letter → (type, formula1, error message) of the sheet's data validations."""
+    out = {}
+    for v in ws.data_validations.dataValidation:
+        letter = re.match(r"[A-Z]+", str(v.sqref)).group(0)
+        out[letter] = (v.type, v.formula1, v.error)
+    return out
+
+
+def letter_of(ws, label: str) -> str:
+    return openpyxl.utils.get_column_letter(headers(ws).index(label) + 1)
+
+
+@pytest.mark.parametrize("spec", [CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT])
+def test_every_list_column_has_a_dropdown_and_dates_are_checked(spec):
+    ws = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")[spec.name]
+    found = validations(ws)
+    for col in spec.inputs:
+        rule = found.get(letter_of(ws, col.label))
+        if col.key == "customer_id" and spec is not CUSTOMERS:
+            assert rule[:2] == ("list", "客户档案!$A$2:$A$5001")
+        elif col.choices:
+            assert rule[0] == "list" and rule[1] == '"' + ",".join(col.choices) + '"'
+            assert "请从下拉框选择" in rule[2]
+        elif col.type == ColType.FACTOR:
+            assert rule[:2] == ("list", '"1,2,3,4,5"')
+        elif col.type == ColType.DATE:
+            assert rule[0] == "date" and "日期" in rule[2]
+
+
+def test_computed_columns_are_formulas_locked_and_shaded():
+    ws = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")["客户档案"]
+    for col in CUSTOMERS.columns:
+        cell = ws[f"{letter_of(ws, col.label)}2"]
+        if col.computed:
+            assert isinstance(cell.value, str) and cell.value.startswith("="), col.label
+            assert cell.protection.locked and cell.fill.fgColor.rgb.endswith("EDEDED")
+        else:
+            assert not cell.protection.locked, col.label
+    assert ws[f"{letter_of(ws, '年采购额(万元)')}2"].number_format == "#,##0.00"
+    assert ws[f"{letter_of(ws, '建档日期')}2"].number_format == "yyyy-mm-dd"
+    assert ws[f"{letter_of(ws, '客户编号')}2"].number_format == "@"  # ids typed as text keep their zeros
+
+
+def test_conditional_formats_grade_overdue_and_check():
+    ws = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")["客户档案"]
+    ranges = {str(r.sqref).split(":")[0][:-1]: [rule.formula for rule in r.rules] for r in ws.conditional_formatting}
+    assert letter_of(ws, "客户等级") in ranges and letter_of(ws, "下次拜访") in ranges and letter_of(ws, "校验") in ranges
+    assert "TODAY()" in ranges[letter_of(ws, "下次拜访")][0][0]
+
+
+def test_kpi_template_follows_the_contract():
+    wb = openpyxl.load_workbook(COMMITTED / "kpi_sheet.xlsx")
+    assert wb.sheetnames == ["考核指标", "团队", "参数"]
+    assert headers(wb["考核指标"]) == [c.label for c in KPI_INPUTS.columns]
+    assert headers(wb["团队"]) == [c.label for c in TEAM.columns]
+    params = {r[0]: r[1] for r in wb["参数"].iter_rows(min_row=2, values_only=True)}
+    assert params["grade_a"] == 80 and params["points_sales_completion"] == 25
+    assert wb.defined_names["kam_grade_a"].attr_text == "参数!$B$3"
+
+
+def udf_calls(path: Path) -> int:
+    """How many Python calls a full recalculation of the workbook makes: one per UDF in a formula cell."""
+    wb = openpyxl.load_workbook(path)
+    calls = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value.text if hasattr(cell.value, "text") else cell.value
+                if isinstance(value, str) and value.startswith("="):
+                    calls += len(UDF.findall(value))
+    return calls
+
+
+def test_udf_calls_do_not_grow_with_the_rows(tmp_path):
+    empty = udf_calls(COMMITTED / "rep_workbook.xlsx")
+    write_demo_team(tmp_path, DemoOptions(reps=1, customers=2000, visits=50, mistakes=False))
+    [filled] = [p for p in tmp_path.glob("*.xlsx") if p.name != "kpi.xlsx"]
+    assert 1 <= empty <= 20
+    assert udf_calls(filled) == empty  # 2,000 customers, still the same handful of calls
+    assert udf_calls(COMMITTED / "kpi_sheet.xlsx") <= 20
+
+
+def test_filled_template_reads_back_without_problems(tmp_path):
+    files = write_demo_team(tmp_path, DemoOptions(reps=2, customers=30, visits=60, mistakes=False))
+    for path in files:
+        if path.name == "kpi.xlsx":
+            book = read_kpi_workbook(path)
+            assert book.all_problems() == [] and len(book.kpi.frame) == 6
+        else:
+            book = read_rep_workbook(path)
+            assert book.all_problems() == []
+            assert book.sheets["customers"].counts["accepted"] == 30
+
+
+def test_empty_template_reads_back_empty():
+    book = read_rep_workbook(COMMITTED / "rep_workbook.xlsx")
+    assert all(s.read == 0 for s in book.sheets.values())
+    assert [p.code for p in book.all_problems()] == ["no_rep_name"]
