@@ -65,10 +65,17 @@ def _date(v) -> date | None:
 def value_scores(factors, settings=DEFAULTS):
     """评估得分 of each row of the seven factors (份额 … 技术难度), '' when incomplete."""
     scores = []
+    keys = [key for key, _, _ in FACTORS]
+    ratings_of: dict = {}  # a handful of distinct ratings: parse each once
     for row in _grid(factors):
         if len(row) != len(FACTORS):
             raise KamxlError(f"需要 {len(FACTORS)} 列评估因素（份额至技术难度），收到 {len(row)} 列")
-        ratings = {key: parsing.parse_factor(v).value for (key, _, _), v in zip(FACTORS, row)}
+        ratings = {}
+        for key, v in zip(keys, row):
+            token = (v.__class__, v)
+            if token not in ratings_of:
+                ratings_of[token] = parsing.parse_factor(v).value
+            ratings[key] = ratings_of[token]
         scores.append(_blank(value_score(ratings, settings)))
     return _out(scores)
 
@@ -116,11 +123,17 @@ def completeness_of(profile_cells):
     return _out(out)
 
 
+_CHECK_MEMO: dict = {}  # parse results kept between recalculations: an edit re-parses only what changed
+_CHECK_MEMO_LIMIT = 200_000
+
+
 @excel_safe
 def check_customers(table, today: date | None = None, lang: str | None = None):
     """校验 of each row of the customer table (header row included): its problems as one message, '' when clean."""
     rows = _grid(table)
-    result = check_rows(CUSTOMERS, rows, 1, "", today=today, build_frame=False)
+    if sum(len(m) for m in _CHECK_MEMO.values()) > _CHECK_MEMO_LIMIT:
+        _CHECK_MEMO.clear()
+    result = check_rows(CUSTOMERS, rows, 1, "", today=today, build_frame=False, parse_memo=_CHECK_MEMO)
     messages: dict[int, list[str]] = {}
     for p in result.problems:
         if p.row:

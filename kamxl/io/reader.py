@@ -6,6 +6,7 @@ distinct value while every bad cell still gets its own problem.
 """
 
 import hashlib
+from itertools import zip_longest
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -125,6 +126,23 @@ class SheetResult:
         return {"read": self.read, "accepted": len(self.frame), "rejected": len(self.rejected), "warnings": warnings}
 
 
+def _parse_column(raws: list, parse: Callable, memo: dict) -> list[parsing.Parsed]:
+    """Each cell's parse result, parsing each distinct raw value once (`memo` keeps them between calls)."""
+    if bool not in set(map(type, raws)):
+        # without booleans a raw value is its own key (1 and 1.0 parse alike everywhere)
+        distinct = dict.fromkeys(raws)
+        for k in distinct:
+            known = memo.get((k.__class__, k))
+            distinct[k] = known if known is not None else memo.setdefault((k.__class__, k), parse(k))
+        return list(map(distinct.__getitem__, raws))
+    # with booleans, values go with their type: True == 1 would otherwise share a result
+    keys = [(raw.__class__, raw) for raw in raws]
+    for k, raw in zip(keys, raws):
+        if k not in memo:
+            memo[k] = parse(raw)
+    return list(map(memo.__getitem__, keys))
+
+
 def _has_value(row: list, used: list[int]) -> bool:
     width = len(row)
     for i in used:
@@ -140,8 +158,14 @@ def _raw_text(raw) -> str:
 
 
 def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
-               known_customers: set[str] | None = None, today: date | None = None, build_frame: bool = True) -> SheetResult:
-    """Typed accepted rows and problems for a sheet given as raw rows (header among the first 10)."""
+               known_customers: set[str] | None = None, today: date | None = None, build_frame: bool = True,
+               parse_memo: dict | None = None) -> SheetResult:
+    """Typed accepted rows and problems for a sheet given as raw rows (header among the first 10).
+
+    `parse_memo` (column key → raw value → parse result) may be kept by a caller checking the same
+    sheet again and again, as a worksheet function does on every recalculation.
+    """
+    parse_memo = {} if parse_memo is None else parse_memo
     today = today or date.today()
     problems: list[Problem] = []
     header = find_header(rows, sheet)
@@ -175,36 +199,22 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     required = parsing.Parsed(None, "required")
 
     columns: dict[str, list] = {}
-    cell_problems: dict[str, list] = {}
+    cell_problems: dict[str, dict[int, parsing.Parsed]] = {}  # column key → {body index: problem}, sparse
     raw_by_key: dict[str, list] = {}
+    transposed = list(zip_longest(*body))
     for i, key in mapping.items():
         col = sheet.column(key)
         parse = _parser(col)
-        by_text: dict = {}  # most cells are text: keyed by the string itself
-        by_value: dict = {}  # numbers, dates, booleans: keyed with their type (1 == 1.0 == True otherwise)
-        raws = [r[i] if i < len(r) else None for r in body]
-        values, issues = [None] * n, [None] * n
-        is_required, no_future = col.required, col.no_future
-        for j, raw in enumerate(raws):
-            if raw.__class__ is str:
-                parsed = by_text.get(raw)
-                if parsed is None:
-                    parsed = by_text[raw] = parse(raw)
-            elif raw is None:
-                parsed = parsing.BLANK
-            else:
-                token = (raw.__class__, raw)
-                parsed = by_value.get(token)
-                if parsed is None:
-                    parsed = by_value[token] = parse(raw)
-            value = values[j] = parsed.value
-            if parsed.problem:
-                issues[j] = parsed
-            elif value is None:
-                if is_required:
-                    issues[j] = required
-            elif no_future and value > today:
-                issues[j] = parsing.Parsed(value, future.problem, future.params)
+        raws = list(transposed[i]) if i < len(transposed) else [None] * n
+        parsed = _parse_column(raws, parse, parse_memo.setdefault(key, {}))
+        values = [p.value for p in parsed]
+        issues = {j: p for j, p in enumerate(parsed) if p.problem}
+        if col.required:
+            for j in [j for j, v in enumerate(values) if v is None]:
+                issues.setdefault(j, required)
+        if col.no_future:
+            for j in [j for j, v in enumerate(values) if v is not None and v > today]:
+                issues.setdefault(j, parsing.Parsed(values[j], future.problem, future.params))
         columns[key], cell_problems[key], raw_by_key[key] = values, issues, raws
 
     reject: list[str | None] = [None] * n
@@ -219,9 +229,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
             mark(j, "missing_column_row")
     for key, issues in cell_problems.items():
         col = sheet.column(key)
-        for j, issue in enumerate(issues):
-            if issue is None:
-                continue
+        for j, issue in issues.items():
             if key == "customer_id" and issue.problem == "required":
                 mark(j, "no_customer_id")
             elif col.type == ColType.DATE and col.required and issue.problem == "bad_date":
@@ -248,8 +256,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     warnings = []
     for order, (key, issues) in enumerate(cell_problems.items()):
         label = sheet.column(key).label
-        for j, issue in enumerate(issues):
-            if issue is not None and reject[j] is None:
+        for j, issue in issues.items():
+            if reject[j] is None:
                 warnings.append((j, order, Problem(file, sheet.name, numbers[j], label, _raw_text(raw_by_key[key][j]),
                                                    issue.problem, Severity.WARNING, issue.params)))
     warnings.sort(key=lambda w: (w[0], w[1]))
@@ -273,7 +281,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
             column_label = "代表姓名"
         else:
             column_label = next((sheet.column(k).label for k, iss in cell_problems.items()
-                                 if iss[j] is not None and iss[j].problem in ("bad_date", "bad_period", "required")
+                                 if j in iss and iss[j].problem in ("bad_date", "bad_period", "required")
                                  and sheet.column(k).type in (ColType.DATE, ColType.PERIOD)), None)
         raw_value = next((_raw_text(raw_by_key[k][j]) for k in mapping.values() if sheet.column(k).label == column_label), None) \
             if column_label else None

@@ -1,5 +1,6 @@
 """Customer value score and grade (客户分级, seeds 001 and 003) and MAN qualification."""
 
+from functools import cache
 from typing import Mapping
 
 from ..schema import FACTORS, GRADES, UNGRADED
@@ -11,10 +12,7 @@ def value_score(factors: Mapping[str, int | None], settings) -> float | None:
     None when a weighted factor is blank or outside 1–5: an incomplete assessment is not graded.
     """
     total = weight_sum = 0.0
-    for key, _label, inverse in FACTORS:
-        weight = getattr(settings, f"weight_{key}")
-        if weight == 0:
-            continue
+    for key, inverse, weight in _weighted_factors(settings):
         rating = factors.get(key)
         if rating is None or not 1 <= rating <= 5:
             return None
@@ -23,6 +21,13 @@ def value_score(factors: Mapping[str, int | None], settings) -> float | None:
     if weight_sum == 0:
         return None
     return round(total / (5 * weight_sum) * 100, 2)
+
+
+@cache
+def _weighted_factors(settings) -> tuple[tuple[str, bool, float], ...]:
+    """(key, inverse, weight) of each factor the settings weigh (weight 0 leaves a factor out)."""
+    weights = ((key, inverse, getattr(settings, f"weight_{key}")) for key, _label, inverse in FACTORS)
+    return tuple(w for w in weights if w[2] != 0)
 
 
 def grade_by_score(score: float | None, settings) -> str:

@@ -6,6 +6,7 @@ Ratios are computed in Decimal from the numbers as typed, so 95 % is exactly 95 
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 
 from ..settings import KPIS, KpiDefinition
 
@@ -48,6 +49,7 @@ class KpiRule:
         return float(max(points, Decimal(0)))
 
 
+@cache  # settings are frozen: their rules are built once
 def kpi_rules(settings) -> dict[str, KpiRule]:
     return {
         k.key: KpiRule(k, getattr(settings, f"points_{k.key}"), _dec(getattr(settings, f"standard_{k.key}")),
