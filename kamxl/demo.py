@@ -149,20 +149,24 @@ def _plans(rng, customers: list[dict], end: date) -> list[dict]:
     return sorted(rows, key=lambda r: r["planned_on"])
 
 
-def _kpi_rows(rng, rep: str, opts: DemoOptions, period_end: date) -> list[dict]:
+def _kpi_rows(rng, rep: str, opts: DemoOptions, period_end: date, struggling: bool = False) -> list[dict]:
     rows = []
+    form = 0.55 if struggling else rng.choice([0.8, 0.9, 0.95, 1.0, 1.05])  # a bad quarter earns a 口头警告
     month_start = date(period_end.year, period_end.month, 1)
     for back in range(min(opts.months, 3)):
         first = (month_start - timedelta(days=1)).replace(day=1) if back else month_start
         month_start = first
         plan = rng.choice([80, 100, 120, 150])
+
+        def achieved(target):
+            return round(target * form * rng.uniform(0.85, 1.12), 1)
         rows.append({"period": f"{first.year}-{first.month:02d}", "rep": rep, "sales_plan": plan,
-                     "sales_actual": round(plan * rng.uniform(0.7, 1.15), 1),
-                     "development_plan": 3, "development_actual": rng.randint(1, 4),
-                     "settlement_plan": plan * 0.8, "settlement_actual": round(plan * 0.8 * rng.uniform(0.75, 1.1), 1),
-                     "collection_due": plan * 0.9, "collection_actual": round(plan * 0.9 * rng.uniform(0.7, 1.05), 1),
-                     "expense_budget": 20000, "expense_actual": rng.randrange(15000, 26000, 100),
-                     "complaints": rng.choices([0, 1, 2], weights=[6, 2, 1])[0]})
+                     "sales_actual": achieved(plan), "development_plan": 3,
+                     "development_actual": max(0, round(3 * form * rng.uniform(0.6, 1.3))),
+                     "settlement_plan": plan * 0.8, "settlement_actual": achieved(plan * 0.8),
+                     "collection_due": plan * 0.9, "collection_actual": achieved(plan * 0.9),
+                     "expense_budget": 20000, "expense_actual": round(20000 * rng.uniform(0.8, 1.1) / form, -2),
+                     "complaints": rng.choices([0, 1, 2, 3], weights=[6, 2, 1, 1 if form < 0.7 else 0])[0]})
     return rows
 
 
@@ -192,7 +196,7 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
         written.append(build_rep_workbook(out / filename, None if anonymous else rep, data))
         team.append({"rep": rep, "email": f"rep{i:02d}@example.com", "region": REGIONS[i % len(REGIONS)],
                      "file": filename if anonymous else None})
-        kpi.extend(_kpi_rows(rng, rep, opts, end))
+        kpi.extend(_kpi_rows(rng, rep, opts, end, struggling=opts.reps >= 3 and i == opts.reps))
     written.append(build_kpi_workbook(out / "kpi.xlsx", team, kpi))
     if opts.mistakes:
         lock = out / f"~${names[0]}.xlsx"

@@ -290,6 +290,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},
                                     problem))
 
+    problems.sort(key=lambda p: p.row or 0)  # as the rep reads the sheet: top to bottom
     if not build_frame:  # the UDFs want the problems only
         return SheetResult(sheet, pd.DataFrame(), rejected, problems)
     keep = [j for j in range(n) if reject[j] is None]
