@@ -113,8 +113,10 @@ def _echo_report(report, lang: str):
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Last period's roll-up, for churn and new-account rates.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON summary here ('-' for stdout).")
+@click.option("--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A TOML file of settings, used instead of the KPI workbook's 参数 sheet.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any problem was found.")
-def consolidate(inputs, period, out, kpi, previous, json_path, strict):
+def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, strict):
     """Consolidate the team's workbooks into the department roll-up for a period.
 
     INPUTS are folders and/or files. Files that cannot be read are listed in the roll-up's
@@ -135,9 +137,12 @@ def consolidate(inputs, period, out, kpi, previous, json_path, strict):
         chosen = parse_period(period)
     except PeriodError as exc:
         raise click.BadParameter(render("bad_period"), param_hint="--period") from exc
+    from .settings import settings_from_toml
+
+    settings = settings_from_toml(settings_path) if settings_path else None
     try:
         with _progress() as progress:
-            rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, progress=progress)
+            rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, settings=settings, progress=progress)
     except NoInput as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

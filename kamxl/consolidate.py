@@ -5,7 +5,6 @@ here from the accepted rows with the rules in `rules/` — nothing cached in a w
 """
 
 import os
-import sys
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from . import parsing
-from .errors import KamxlError, SettingsError, UnreadableWorkbook
+from .errors import KamxlError, UnreadableWorkbook
 from .io.inputs import collect_inputs
 from .io.previous import PreviousAccount, read_previous_accounts
 from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, read_kpi_workbook, read_rep_workbook, roster_files, sha256
@@ -280,9 +279,12 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
 
 
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
-                today: date | None = None, workers: int | None = None,
+                today: date | None = None, workers: int | None = None, settings=None,
                 progress: Callable[[int, int], None] | None = None) -> Rollup:
-    """Read every input, recompute every figure for the period, and gather every problem."""
+    """Read every input, recompute every figure for the period, and gather every problem.
+
+    Settings come from `settings` if given, else from the KPI workbook's 参数 sheet, else the defaults.
+    """
     period = period if isinstance(period, Period) else parse_period(period)
     today = today or date.today()
     paths = collect_inputs(inputs)
@@ -294,17 +296,16 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     sources: list[SourceFile] = []
     problems: list[Problem] = []
     kpi_book = None
-    settings = DEFAULTS
+    chosen_settings = settings
+    settings = chosen_settings or DEFAULTS
     if kpi_path is not None:
         try:
             kpi_book = read_kpi_workbook(kpi_path, today=today)
         except UnreadableWorkbook as exc:
             sources.append(SourceFile(str(kpi_path), None, "failed", exc.reason(), kind="kpi"))
             problems.append(Problem(kpi_path.name, None, None, None, None, exc.code, Severity.FAILED))
-        except SettingsError:
-            raise
         else:
-            settings = kpi_book.settings
+            settings = chosen_settings or kpi_book.settings
             sources.append(SourceFile(str(kpi_path), None, "ok", None, sha256(kpi_path), "kpi",
                                       {"kpi": kpi_book.kpi.counts, "team": kpi_book.team.counts}))
             problems.extend(kpi_book.all_problems())

@@ -205,3 +205,18 @@ def test_parallel_reading_gives_the_same_rollup(team):
     one = summary(consolidate([team], "2026-10", today=TODAY, workers=1), "x")
     two = summary(consolidate([team], "2026-10", today=TODAY, workers=2), "x")
     assert one == two
+
+
+def test_settings_from_toml_override_the_kpi_workbook(team, tmp_path):
+    toml = tmp_path / "kamxl.toml"
+    toml.write_text("cadence_b = 200\n", encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out),
+                                       "--settings", str(toml), "--json", "-"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["customers"]["overdue"] == 0  # with a 200-day B cadence nobody is overdue
+    bad = tmp_path / "bad.toml"
+    bad.write_text("cadance_b = 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--settings", str(bad)])
+    assert result.exit_code == 1 and "未知参数「cadance_b」" in result.output

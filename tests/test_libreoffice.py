@@ -6,7 +6,7 @@ rating) must calculate to what the Python rules give; the 校验 column (a UDF) 
 
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl

@@ -16,7 +16,9 @@ from typing import Callable
 import pandas as pd
 
 from .. import parsing
+from ..errors import PeriodError
 from ..problems import Problem, Severity
+from ..rules.periods import parse_period
 from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
 from ..rules.completeness import PROFILE_FIELDS, completeness
@@ -26,38 +28,7 @@ from .excel_file import diagnose, open_workbook, sheet_rows, workbook_sheet_name
 HEADER_SCAN_ROWS = 10
 
 
-def _parser(col: Column) -> Callable:
-    match col.type:
-        case ColType.AMOUNT:
-            return lambda raw: parsing.parse_amount(raw, col.unit)
-        case ColType.INTEGER:
-            return parsing.parse_integer
-        case ColType.DATE:
-            return parsing.parse_date
-        case ColType.PHONE:
-            return parsing.parse_phone
-        case ColType.MOBILE:
-            return parsing.parse_mobile
-        case ColType.EMAIL:
-            return parsing.parse_email
-        case ColType.YES_NO:
-            return parsing.parse_yes_no
-        case ColType.CHOICE:
-            return lambda raw: parsing.parse_choice(raw, col.choices)
-        case ColType.FACTOR:
-            return parsing.parse_factor
-        case ColType.CREDIT_CODE:
-            return parsing.parse_credit_code
-        case ColType.PERIOD:
-            return _parse_period_cell
-        case _:
-            return parsing.parse_text
-
-
 def _parse_period_cell(raw) -> parsing.Parsed:
-    from ..errors import PeriodError
-    from ..rules.periods import parse_period
-
     if parsing.is_blank(raw):
         return parsing.BLANK
     try:
@@ -66,9 +37,21 @@ def _parse_period_cell(raw) -> parsing.Parsed:
         return parsing.Parsed(None, "bad_period")
 
 
-def parse_cell(col: Column, raw) -> parsing.Parsed:
-    """One cell through its column's parser (the UDFs' path; the reader caches the same call)."""
-    return _parser(col)(raw)
+_PARSERS: dict[ColType, Callable] = {
+    ColType.INTEGER: parsing.parse_integer, ColType.DATE: parsing.parse_date, ColType.PHONE: parsing.parse_phone,
+    ColType.MOBILE: parsing.parse_mobile, ColType.EMAIL: parsing.parse_email, ColType.YES_NO: parsing.parse_yes_no,
+    ColType.FACTOR: parsing.parse_factor, ColType.CREDIT_CODE: parsing.parse_credit_code,
+    ColType.PERIOD: _parse_period_cell,
+}
+
+
+def _parser(col: Column) -> Callable:
+    """The parser of a column's cells (amounts and lists carry the column's unit and values)."""
+    if col.type == ColType.AMOUNT:
+        return lambda raw: parsing.parse_amount(raw, col.unit)
+    if col.type == ColType.CHOICE:
+        return lambda raw: parsing.parse_choice(raw, col.choices)
+    return _PARSERS.get(col.type, parsing.parse_text)
 
 
 def _fold(text) -> str:

@@ -126,7 +126,7 @@ def _sources_table(rollup: Rollup) -> Table:
     sheet_names = {"customers": "客户档案", "contacts": "联系人", "visit_plan": "拜访计划", "daily_report": "拜访日报",
                    "kpi": "考核指标", "team": "团队"}
     counts = {"read": "读取", "accepted": "采用", "rejected": "拒收", "warnings": "警告"}
-    for key, name in sheet_names.items():
+    for name in sheet_names.values():
         columns += [Col(f"{name}{label}", "int", 8) for label in counts.values()]
     columns.append(Col("对账", "text", 8))
     rows = []
