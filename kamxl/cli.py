@@ -142,11 +142,12 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
     settings = settings_from_toml(settings_path) if settings_path else None
     try:
         with _progress() as progress:
-            rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, settings=settings, progress=progress)
+            rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, settings=settings,
+                                       exclude=[out], progress=progress)
     except NoInput as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
-    if not any(s.status == "ok" and s.kind == "rep" for s in rollup.sources) and not rollup.scores:
+    if not any(s.status == "ok" for s in rollup.sources):
         click.echo("Error: 没有可用的工作簿，未生成汇总 (no usable workbook: nothing written)", err=True)
         sys.exit(1)
     write_rollup(rollup, out)

@@ -279,7 +279,7 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
 
 
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
-                today: date | None = None, workers: int | None = None, settings=None,
+                today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
                 progress: Callable[[int, int], None] | None = None) -> Rollup:
     """Read every input, recompute every figure for the period, and gather every problem.
 
@@ -287,7 +287,8 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     """
     period = period if isinstance(period, Period) else parse_period(period)
     today = today or date.today()
-    paths = collect_inputs(inputs)
+    excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
+    paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
     kpi_path = Path(kpi) if kpi else next((p for p in paths if is_kpi_workbook(p)), None)
     rep_paths = [p for p in paths if kpi_path is None or p.resolve() != kpi_path.resolve()]
     if not rep_paths and kpi_path is None:
@@ -320,8 +321,9 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
             problems.extend(result.all_problems())
         else:
             path, code, skipped, digest = result
-            sources.append(SourceFile(path, roster.get(Path(path).name), "skipped" if skipped else "failed",
-                                      render_reason(code), digest))
+            # a failed workbook still names its rep (roster, else file name): they are listed, unscored
+            rep = roster.get(Path(path).name) or (None if skipped else Path(path).stem)
+            sources.append(SourceFile(path, rep, "skipped" if skipped else "failed", render_reason(code), digest))
             if not skipped:
                 problems.append(Problem(Path(path).name, None, None, None, None, code, Severity.FAILED))
 
@@ -344,7 +346,9 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     churn = _churn(previous_accounts, customers)
 
     reps: list[str] = []
-    for name in ([*kpi_book.team.frame["rep"], *kpi_book.kpi.frame["rep"]] if kpi_book else []) + [b.rep for b in books]:
+    failed_reps = [s.rep for s in sources if s.kind == "rep" and s.status == "failed"]
+    for name in ([*kpi_book.team.frame["rep"], *kpi_book.kpi.frame["rep"]] if kpi_book else []) + \
+            [b.rep for b in books] + failed_reps:
         if name and name not in reps:
             reps.append(name)
     kpi_inputs = _kpi_inputs_for(kpi_book, period)

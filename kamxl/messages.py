@@ -43,7 +43,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_workbook": ("不是 Excel 工作簿", "not an Excel workbook"),
     "empty_file": ("文件为空", "file is empty"),
     "not_found": ("文件不存在", "file does not exist"),
-    "not_rep_workbook": ("不是代表工作簿（缺少「客户档案」表）", "not a rep workbook (no 客户档案 sheet)"),
+    "not_rep_workbook": ("不是代表工作簿（没有客户档案、联系人、拜访计划或拜访日报表）",
+                         "not a rep workbook (no 客户档案, 联系人, 拜访计划 or 拜访日报 sheet)"),
+    "rollup_file": ("kamxl 汇总文件，已跳过", "a kamxl roll-up workbook: skipped"),
     # settings
     "unknown_setting": ("未知参数「{key}」", "unknown setting '{key}'"),
     "settings_error": ("参数表有误：{detail}", "the settings sheet is wrong: {detail}"),

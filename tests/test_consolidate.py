@@ -139,7 +139,7 @@ def test_kpi_points_scores_and_reps(team):
     rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
     report = summary(rollup, "x.xlsx")
     reps = {r["rep"]: r for r in report["reps"]}
-    assert set(reps) == {"张伟", "李娜", "王芳"}  # 王芳 is on the roster without a workbook
+    assert set(reps) == {"张伟", "李娜", "王芳", "坏文件"}  # 王芳: on the roster without a workbook; 坏文件: failed
     zw = reps["张伟"]
     assert set(zw["points"]) == {"sales_completion", "collection", "development", "settlement", "expense", "churn",
                                  "completeness", "complaints"}
@@ -220,3 +220,12 @@ def test_settings_from_toml_override_the_kpi_workbook(team, tmp_path):
     bad.write_text("cadance_b = 1\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--settings", str(bad)])
     assert result.exit_code == 1 and "未知参数「cadance_b」" in result.output
+
+
+def test_last_months_rollup_in_the_team_folder_is_skipped(team, tmp_path):
+    write_rollup(consolidate([team], "2026-09", today=TODAY, workers=1), team / "rollup-2026-09.xlsx")
+    out = team / "rollup-2026-10.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", "-"])
+    files = {f["path"].split("/")[-1]: f for f in json.loads(result.stdout)["files"]}
+    assert files["rollup-2026-09.xlsx"]["status"] == "skipped" and files["rollup-2026-09.xlsx"]["reason"] == "kamxl 汇总文件，已跳过"
+    assert "rollup-2026-10.xlsx" not in files  # the output itself is never read as an input

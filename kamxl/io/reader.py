@@ -16,7 +16,7 @@ from typing import Callable
 import pandas as pd
 
 from .. import parsing
-from ..errors import PeriodError
+from ..errors import PeriodError, UnreadableWorkbook
 from ..problems import Problem, Severity
 from ..rules.periods import parse_period
 from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
@@ -26,6 +26,7 @@ from ..settings import DEFAULTS, settings_from_pairs
 from .excel_file import diagnose, open_workbook, sheet_rows, workbook_sheet_names
 
 HEADER_SCAN_ROWS = 10
+ROLLUP_MARKERS = {"总览", "来源"}  # sheets of a kamxl roll-up
 
 
 def _parse_period_cell(raw) -> parsing.Parsed:
@@ -334,6 +335,12 @@ def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: 
     file = path.name
     book = open_workbook(path)
     names = set(book.sheet_names)
+    if ROLLUP_MARKERS <= names:  # kamxl's own roll-up, saved into the team folder: passed over
+        book.close()
+        raise UnreadableWorkbook(path, "rollup_file", skipped=True)
+    if not names & {s.name for s in REP_SHEETS}:
+        book.close()
+        raise UnreadableWorkbook(path, "not_rep_workbook")
     problems: list[Problem] = []
     rep = version = None
     if INSTRUCTIONS_SHEET in names:

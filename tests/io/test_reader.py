@@ -175,6 +175,7 @@ def _not_xlsx_zip(path):
     ("old.xls", lambda p, t: _xls(p), "legacy_xls"),
     ("empty.xlsx", lambda p, t: p.write_bytes(b""), "empty_file"),
     ("report.xlsx", lambda p, t: _not_xlsx_zip(p), "not_workbook"),
+    ("budget.xlsx", lambda p, t: write_workbook(p, {"预算": [["a"]]}), "not_rep_workbook"),
 ])
 def test_unreadable_files_give_one_clear_reason(tmp_path, name, make, code):
     path = tmp_path / name
