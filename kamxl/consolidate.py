@@ -18,7 +18,9 @@ from . import parsing
 from .errors import KamxlError, UnreadableWorkbook
 from .io.inputs import collect_inputs
 from .io.previous import PreviousAccount, read_previous_accounts
-from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, read_kpi_workbook, read_rep_workbook, roster_files, sha256
+from .io.reader import (KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, read_kpi_workbook, read_rep_workbook,
+                        roster_files, sha256)
+from .messages import render
 from .problems import Problem, Severity
 from .rules.grading import customer_grade, man_qualified, value_score
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
@@ -323,7 +325,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
             path, code, skipped, digest = result
             # a failed workbook still names its rep (roster, else file name): they are listed, unscored
             rep = roster.get(Path(path).name) or (None if skipped else Path(path).stem)
-            sources.append(SourceFile(path, rep, "skipped" if skipped else "failed", render_reason(code), digest))
+            sources.append(SourceFile(path, rep, "skipped" if skipped else "failed", render(code), digest))
             if not skipped:
                 problems.append(Problem(Path(path).name, None, None, None, None, code, Severity.FAILED))
 
@@ -358,12 +360,6 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
                          problems, sources, settings)
     return Rollup(period, settings, sources, customers, frames["contacts"], frames["visit_plan"], frames["daily_report"],
                   problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps)
-
-
-def render_reason(code: str) -> str:
-    from .messages import render
-
-    return render(code)
 
 
 def _overview(customers, visits, kpi_inputs, churn, has_previous, period, problems, sources, settings) -> dict:
