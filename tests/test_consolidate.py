@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import zipfile
 from datetime import date
 
 import openpyxl
@@ -29,7 +30,8 @@ def team(tmp_path, rep_workbook):
     folder = tmp_path / "team"
     folder.mkdir()
     rep_workbook(
-        customers=[customer("KA-1", "恒瑞精密机械有限公司", 统一社会信用代码=SHARED_CODE, **A_FACTORS),
+        customers=[customer("KA-1", "恒瑞精密机械有限公司", 统一社会信用代码=SHARED_CODE, **A_FACTORS,
+                            **{"年采购额(万元)": "120万元"}),
                    customer("KA-2", "东方化工（苏州）有限公司", **B_FACTORS),
                    customer("KA-3", INJECTION),
                    customer("KA-1", "重复行"),
@@ -66,6 +68,10 @@ def test_rollup_cell_by_cell(team, tmp_path):
     rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
     out = write_rollup(rollup, tmp_path / "rollup.xlsx")
     assert openpyxl.load_workbook(out).sheetnames == list(SHEETS)
+    with zipfile.ZipFile(out) as zf:
+        charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    kinds = sorted(next(k for k in ("barChart", "pieChart", "scatterChart") if f"<c:{k}>" in c) for c in charts)
+    assert kinds == ["barChart", "barChart", "pieChart", "scatterChart"]  # score, overdue, grades, Pareto
 
     customers, ws = read_sheet(out, "客户总表")
     by_id = {(r["代表"], r["客户编号"]): r for r in customers}
@@ -73,6 +79,7 @@ def test_rollup_cell_by_cell(team, tmp_path):
     ka1 = by_id["张伟", "KA-1"]
     assert (ka1["评估得分"], ka1["客户等级"], ka1["最近拜访"].date(), ka1["下次拜访"].date(), ka1["逾期"]) == \
         (100, "A", date(2026, 10, 20), date(2026, 11, 19), "否")
+    assert ka1["年采购额(万元)"] == 120
     ka2 = by_id["张伟", "KA-2"]
     # the 2026-11-05 visit is after the period: at 2026-10-31 the last visit is 07-01, due 08-30 → overdue
     assert (ka2["客户等级"], ka2["最近拜访"].date(), ka2["逾期"]) == ("B", date(2026, 7, 1), "是")

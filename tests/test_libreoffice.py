@@ -117,3 +117,20 @@ def test_kpi_formulas_calculate_to_the_rules(recalculated):
         total = total_score(points, DEFAULTS)
         assert calc["总分"] == pytest.approx(total)
         assert calc["评级"] == rating(total, DEFAULTS)
+
+
+def test_the_rollup_opens_in_a_real_client(tmp_path):
+    from kamxl.consolidate import consolidate
+    from kamxl.io.rollup_writer import SHEETS, write_rollup
+
+    write_demo_team(tmp_path / "team", DemoOptions(reps=3, customers=30, visits=60))
+    rollup = consolidate([tmp_path / "team"], "2026-10", workers=1)
+    out = write_rollup(rollup, tmp_path / "rollup.xlsx")
+    [converted] = recalculate([out], tmp_path / "lo", tmp_path)
+    wb = openpyxl.load_workbook(converted, data_only=True)
+    assert wb.sheetnames == list(SHEETS)
+    customers = list(wb["客户总表"].iter_rows(min_row=2, values_only=True))
+    assert len([r for r in customers if r[0]]) == len(rollup.customers)
+    visits = [r for r in wb["拜访日报"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert len(visits) == len(rollup.daily_report)
+    assert isinstance(visits[0][1], datetime)  # dates arrive as dates, not text
