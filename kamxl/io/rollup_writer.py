@@ -163,6 +163,9 @@ def _overview(book: StreamingWorkbook, rollup: Rollup):
     head = book.header_format
     pct, num, note = wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "#,##0"}), \
         wb.add_format({"font_color": "#7F7F7F", "italic": True})
+    dash = wb.add_format({"align": "right", "font_color": "#7F7F7F"})
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 14)
     ws.set_column(2, 2, 50)
@@ -191,7 +194,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup):
     for i, (label, value, kind, text) in enumerate(metrics, start=4):
         ws.write_string(i, 0, label, bold)
         if value is None:
-            ws.write_string(i, 1, "—")
+            ws.write_string(i, 1, "—", dash)
         elif kind == "pct":
             ws.write_number(i, 1, value / 100, pct)
         else:
