@@ -121,6 +121,9 @@ def scorecard(inputs: dict, churn_percent, completeness_percent, settings) -> Sc
     rules = kpi_rules(settings)
     points = {k: rules[k].score(v) for k, v in values.items()}
     points = {k.key: points[k.key] for k in KPIS}
-    total = total_score(points, settings)
+    # without a single figure from the KPI sheet there is no assessment: file completeness alone
+    # (or churn) would otherwise rate a rep 100 points
+    from_kpi_sheet = [points[k] for k in (*KPI_INPUTS, "complaints")]
+    total = total_score(points, settings) if any(p is not None for p in from_kpi_sheet) else None
     return Scorecard(values, points, total, rating(total, settings), warning(total, settings),
                      [k for k, p in points.items() if p is None])

@@ -90,3 +90,9 @@ def test_scorecard_lists_what_it_left_out():
     assert card.points["completeness"] == 3
     assert set(card.missing) == {"collection", "development", "settlement", "expense", "churn"}
     assert card.total == round((23 + 4 + 3) / (25 + 5 + 5) * 100, 1)
+
+
+def test_a_rep_without_kpi_figures_is_not_scored():
+    card = scorecard({}, 0.0, 100.0, DEFAULTS)
+    assert card.points["completeness"] == 5 and card.points["churn"] == 10
+    assert (card.total, card.rating, card.warning) == (None, None, False)
