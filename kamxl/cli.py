@@ -42,6 +42,7 @@ def main(lang):
 
     Example:
 
+    \b
         kamxl demo team && kamxl validate team
     """
     import os
@@ -60,6 +61,7 @@ def validate(files, as_json):
 
     Example:
 
+    \b
         kamxl validate team/张伟.xlsx team/kpi.xlsx
     """
     from .io.inputs import collect_inputs
@@ -126,6 +128,7 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
 
     Example:
 
+    \b
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
     """
     from .consolidate import NoInput, consolidate as run_consolidation, summary
@@ -208,6 +211,7 @@ def demo(directory, reps, customers, visits, month, seed, clean):
 
     Example:
 
+    \b
         kamxl demo team --reps 8 --customers 120
     """
     from .demo import DemoOptions, write_demo_team
@@ -229,6 +233,7 @@ def templates(out_dir, lang):
 
     Example:
 
+    \b
         kamxl templates --out templates
     """
     from .templates import build_templates
