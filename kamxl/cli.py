@@ -10,8 +10,8 @@ from .messages import render
 
 from . import __version__
 from .errors import KamxlError
+from .problems import Severity
 
-SEVERITY_TAG = {"rejected": ("拒收", "rejected"), "warning": ("警告", "warning"), "failed": ("无法读取", "unreadable")}
 
 
 def _lang() -> str:
@@ -91,7 +91,7 @@ def validate(files, as_json):
 def _echo_report(report, lang: str):
     name = Path(report.path).name
     if report.status != "ok":
-        tag = ("skipped" if lang == "en" else "已跳过") if report.status == "skipped" else SEVERITY_TAG["failed"][lang == "en"]
+        tag = ("skipped" if lang == "en" else "已跳过") if report.status == "skipped" else Severity.FAILED.label(lang)
         click.echo(f"{name}: [{tag}] {report.reason}")
         return
     who = f" ({report.rep})" if report.rep else ""
@@ -103,7 +103,7 @@ def _echo_report(report, lang: str):
         where = " ".join(x for x in (p.sheet or "", (f"row {p.row}" if lang == "en" else f"第{p.row}行") if p.row else "",
                                      p.column or "") if x)
         value = f" 「{p.value}」" if p.value else ""
-        click.echo(f"  {where}{value}: {p.message(lang)} [{SEVERITY_TAG[p.severity][lang == 'en']}]")
+        click.echo(f"  {where}{value}: {p.message(lang)} [{Severity(p.severity).label(lang)}]")
 
 
 @main.command()

@@ -3,13 +3,17 @@
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .messages import render
+from .messages import language, render
 
 
 class Severity(StrEnum):
     REJECTED = "rejected"  # the row cannot be used; it goes to 数据问题 with all its raw values
     WARNING = "warning"  # the row is used; the cell is flagged
     FAILED = "failed"  # the whole file could not be read
+
+    def label(self, lang: str | None = None) -> str:
+        zh, en = {"rejected": ("拒收", "rejected"), "warning": ("警告", "warning"), "failed": ("无法读取", "unreadable")}[self]
+        return en if (lang or language()) == "en" else zh
 
 
 @dataclass(frozen=True, slots=True)

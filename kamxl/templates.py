@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import TEMPLATE_VERSION
 from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
+from .io.xlsx_stream import HEADER_FORMAT
 from .settings import DEFAULTS, settings_rows
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
@@ -135,8 +136,7 @@ class _Book:
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
                                                   "strings_to_urls": False, "use_future_functions": False})
         self.wb.set_properties({"title": "kamxl", "author": "kamxl", "created": FIXED_TIMESTAMP})
-        self.header = self.wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78",
-                                          "font_color": "#FFFFFF", "border": 1})
+        self.header = self.wb.add_format(HEADER_FORMAT)
         self.title = self.wb.add_format({"bold": True, "font_size": 14})
         self.bold = self.wb.add_format({"bold": True})
         self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})

@@ -138,7 +138,8 @@ def _has_value(row: list, used: list[int]) -> bool:
 
 
 def _raw_text(raw) -> str:
-    return "" if raw is None else (parsing.clean_text(raw) or "") if not isinstance(raw, str) else raw
+    """A raw cell as text for a report: strings exactly as typed, other values as they read."""
+    return raw if isinstance(raw, str) else parsing.clean_text(raw) or ""
 
 
 def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,

@@ -5,6 +5,7 @@ from pathlib import Path
 from xlsxwriter.utility import xl_col_to_name
 
 from ..consolidate import Rollup
+from ..problems import Severity
 from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, ColType, Sheet
 from .previous import REP_LABEL
 from .xlsx_stream import Col, StreamingWorkbook, Table
@@ -12,7 +13,6 @@ from .xlsx_stream import Col, StreamingWorkbook, Table
 SHEETS = ("总览", "考核排名", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题", "来源")
 _KIND = {ColType.DATE: "date", ColType.AMOUNT: "amount", ColType.INTEGER: "int", ColType.FACTOR: "int",
          ColType.YES_NO: "bool"}
-SEVERITY_LABEL = {"rejected": "拒收", "warning": "警告", "failed": "无法读取"}
 STATUS_LABEL = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}
 
 
@@ -112,7 +112,7 @@ def _problems_table(rollup: Rollup) -> Table:
     rows = []
     for p in rollup.problems:
         values = raw.get((p.file, p.sheet, p.row)) if p.severity == "rejected" else None
-        rows.append((p.file, p.sheet, p.row, p.column, p.value, p.message(), SEVERITY_LABEL[str(p.severity)],
+        rows.append((p.file, p.sheet, p.row, p.column, p.value, p.message(), Severity(p.severity).label("zh"),
                      "｜".join(f"{k}={v}" for k, v in values.items() if v) if values else None))
     columns = [Col("文件", "text", 18), Col("工作表", "text", 9), Col("行", "int", 6), Col("列", "text", 12),
                Col("原始值", "text", 18), Col("问题", "text", 44), Col("处理", "text", 8), Col("被拒收行的全部原始内容", "text", 60)]

@@ -26,6 +26,8 @@ _XML_TABLE = {i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): "
 _NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
+HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                 "border": 1}  # every kamxl workbook's table headers
 
 
 @dataclass
@@ -124,8 +126,7 @@ class StreamingWorkbook:
         self._layout = Path(tmp)
         self.wb = xlsxwriter.Workbook(str(self._layout), {"strings_to_formulas": False, "strings_to_numbers": False,
                                                           "strings_to_urls": False})
-        self.header_format = self.wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter",
-                                                 "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
+        self.header_format = self.wb.add_format(HEADER_FORMAT)
         self._formats = {kind: self.wb.add_format({"num_format": fmt}) if fmt else None
                          for kind, fmt in _NUMBER_FORMATS.items()}
         self._streamed: dict[int, Table] = {}
