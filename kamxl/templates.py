@@ -279,8 +279,12 @@ def _customer_card(book: _Book):
     for i, c in enumerate(CUSTOMERS.columns[1:], start=1):
         letter = xl_col_to_name(i)
         ws.write(2 + i, 0, c.label, book.bold)
-        ws.write_formula(2 + i, 1, f'=IF($B$3="","",IFERROR(INDEX({CUSTOMERS.name}!${letter}:${letter},'
-                                   f'MATCH($B$3,{CUSTOMERS.name}!$A:$A,0))&"",""))', book.wrap)
+        cell = f"INDEX({CUSTOMERS.name}!${letter}:${letter},MATCH($B$3,{CUSTOMERS.name}!$A:$A,0))"
+        # shown as text, so a date reads as a date and a blank as blank (not 0)
+        shown = {ColType.DATE: f'IF({cell}="","",TEXT({cell},"yyyy-mm-dd"))'}.get(c.type, f'{cell}&""')
+        if c.key == "completeness":
+            shown = f'IF({cell}="","",TEXT({cell},"0%"))'
+        ws.write_formula(2 + i, 1, f'=IF($B$3="","",IFERROR({shown},""))', book.wrap)
     ws.print_area(0, 0, 2 + len(CUSTOMERS.columns), 1)
     ws.fit_to_pages(1, 1)
     ws.set_paper(9)

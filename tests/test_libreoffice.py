@@ -134,3 +134,19 @@ def test_the_rollup_opens_in_a_real_client(tmp_path):
     visits = [r for r in wb["拜访日报"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert len(visits) == len(rollup.daily_report)
     assert isinstance(visits[0][1], datetime)  # dates arrive as dates, not text
+
+
+def test_customer_card_shows_the_chosen_customer(recalculated, tmp_path):
+    rep, _, _ = recalculated
+    wb = openpyxl.load_workbook(rep)
+    first = wb["客户档案"]["A2"].value
+    wb["客户卡片"]["B3"] = first
+    picked = tmp_path / "card.xlsx"
+    wb.save(picked)
+    [converted] = recalculate([picked], tmp_path / "out", tmp_path)
+    card = {r[0]: r[1] for r in openpyxl.load_workbook(converted, data_only=True)["客户卡片"].iter_rows(min_row=4, values_only=True)}
+    record = read_rep_workbook(rep).sheets["customers"].frame.iloc[0]
+    assert card["客户名称"] == record["name"]
+    assert card["建档日期"] == record["created_on"].isoformat()
+    assert card["客户等级"] in ("A", "B", "C", "D", "未评级")
+    assert card["档案完整率"].endswith("%")
