@@ -28,6 +28,14 @@ class ColType(StrEnum):
     PERIOD = "period"
 
 
+_TYPE_GUIDANCE = {
+    ColType.TEXT: "文字", ColType.ID: "编号（按文本保存，前导 0 保留）", ColType.AMOUNT: "数字，可写 12.5万 或 1,250,000元",
+    ColType.INTEGER: "整数", ColType.DATE: "日期，如 2026-10-03", ColType.PHONE: "手机或座机，如 13800138000、010-12345678",
+    ColType.MOBILE: "11 位手机号", ColType.EMAIL: "邮箱，如 name@example.com", ColType.FACTOR: "1（低）到 5（高）",
+    ColType.CREDIT_CODE: "18 位统一社会信用代码", ColType.PERIOD: "2026-10、2026-Q4 或 2026",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -44,6 +52,18 @@ class Column:
 
     def header(self, lang: str = "zh") -> str:
         return self.key if lang == "en" else self.label
+
+    @property
+    def guidance(self) -> str:
+        """What to type, for the header's comment and the cell's input message: the help, else from the type."""
+        if self.computed:
+            return f"自动计算，请勿填写。{self.help}".rstrip()
+        text = self.help or _TYPE_GUIDANCE.get(self.type, "")
+        if self.type in (ColType.CHOICE, ColType.YES_NO) and not self.help:
+            text = "从下拉框选择：" + "/".join(self.choices)
+        if self.unit and self.unit not in text:
+            text = f"单位：{self.unit}。{text}"
+        return ("必填。" if self.required else "") + text
 
 
 @dataclass(frozen=True)
@@ -130,7 +150,7 @@ CUSTOMERS = Sheet("customers", "客户档案", (
     C("industry", "行业", ColType.CHOICE, required=True, choices=INDUSTRIES, profile=True, width=10),
     C("account_type", "客户类型", ColType.CHOICE, choices=ACCOUNT_TYPES, profile=True, help="经济大客户/重要客户/集团客户/战略客户", width=11),
     C("scale", "规模", ColType.CHOICE, choices=SCALES, profile=True, width=7),
-    C("region", "地区", profile=True, width=9),
+    C("region", "地区", profile=True, help="大区或省市，如 华东、苏州", width=9),
     C("phone", "电话", ColType.PHONE, profile=True, help="手机或座机，如 010-12345678", width=15),
     C("email", "邮箱", ColType.EMAIL, profile=True, width=22),
     C("stage", "开发阶段", ColType.CHOICE, required=True, choices=STAGES, profile=True, width=11),

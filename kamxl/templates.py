@@ -178,7 +178,7 @@ def _write_value(ws, row: int, col: int, value, fmt):
 
 def _validation(col: Column, sheet: Sheet) -> dict | None:
     """The data-validation rule of a column, with its Chinese messages, or None."""
-    help_text = {"input_title": col.label[:32], "input_message": col.help[:255]} if col.help else {}
+    help_text = {"input_title": col.label[:32], "input_message": col.guidance[:255]}
     if col.key == "customer_id" and sheet is not CUSTOMERS:
         return {"validate": "list", "source": f"={CUSTOMERS.name}!$A$2:$A${VALIDATION_ROWS + 1}",
                 "error_title": "客户编号", "error_message": "请从下拉框选择「客户档案」中已有的客户编号。", **help_text}
@@ -195,7 +195,7 @@ def _validation(col: Column, sheet: Sheet) -> dict | None:
         return {"validate": "decimal" if col.type == ColType.AMOUNT else "integer", "criteria": ">=", "value": 0,
                 "error_title": col.label[:32], "error_message": f"请填写不小于 0 的数字（单位：{col.unit or '个'}）。",
                 "error_type": "warning", **help_text}
-    return {"validate": "any", **help_text} if help_text else None
+    return {"validate": "any", **help_text}
 
 
 def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas: dict[str, str], blank_rows: int):
@@ -217,8 +217,7 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
                 _write_value(ws, r, i, record.get(c.key), book.cell_format(c))
     for i, c in enumerate(columns):
         ws.set_column(i, i, c.width, book.cell_format(c))
-        if c.help:
-            ws.write_comment(0, i, f"{c.label}：{c.help}", {"x_scale": 1.6, "y_scale": 0.8})
+        ws.write_comment(0, i, f"{c.label}：{c.guidance}", {"x_scale": 1.6, "y_scale": 0.8})
         rule = None if c.computed else _validation(c, sheet)
         if rule:
             ws.data_validation(1, i, VALIDATION_ROWS, i, rule)

@@ -93,6 +93,14 @@ def test_every_list_column_has_a_dropdown_and_dates_are_checked(spec):
             assert rule[0] == "date" and "日期" in rule[2]
 
 
+def test_every_header_carries_its_guidance():
+    wb = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")
+    for spec in (CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT):
+        for cell, col in zip(wb[spec.name][1], spec.columns):
+            assert cell.comment is not None and cell.comment.text.startswith(f"{col.label}："), (spec.name, col.label)
+    assert "必填" in wb["客户档案"]["A1"].comment.text
+
+
 def test_computed_columns_are_formulas_locked_and_shaded():
     ws = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")["客户档案"]
     for col in CUSTOMERS.columns:
