@@ -8,6 +8,7 @@ and spliced into the file xlsxwriter produced. Text cells are inline strings, so
 workbook can ever become a formula.
 """
 
+import math
 import os
 import re
 import tempfile
@@ -26,6 +27,7 @@ _XML_TABLE = {i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): "
 _NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
+EXCEL_TEXT_LIMIT = 32767  # characters a cell may hold; longer text makes Excel "repair" the file
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
 
@@ -53,7 +55,7 @@ class Table:
 
 
 def _text_cell(value) -> str:
-    text = str(value).translate(_XML_TABLE)
+    text = str(value)[:EXCEL_TEXT_LIMIT].translate(_XML_TABLE)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
@@ -93,7 +95,7 @@ class _ColumnEncoder:
                 if v is None or v != v or isinstance(v, bool):
                     append("")
                 elif isinstance(v, float):
-                    append(f"{s}><v>{v!r}</v></c>")
+                    append(f"{s}><v>{v!r}</v></c>" if math.isfinite(v) else s + _text_cell(v))
                 elif isinstance(v, int):
                     append(f"{s}><v>{v}</v></c>")
                 else:
@@ -101,6 +103,20 @@ class _ColumnEncoder:
         if len(cache) > 100_000:
             cache.clear()
         return out
+
+
+def unique_headers(headers) -> list[str]:
+    """Table headers made unique (Excel refuses a table with two equal ones): a repeat gets ' (2)', ' (3)'…"""
+    seen: set[str] = set()
+    out = []
+    for header in headers:
+        name, n = str(header), 1
+        while name.casefold() in seen:
+            n += 1
+            name = f"{header} ({n})"
+        seen.add(name.casefold())
+        out.append(name)
+    return out
 
 
 def _last_cell(table: Table) -> str:
@@ -137,7 +153,7 @@ class StreamingWorkbook:
     def add_table(self, table: Table):
         """A sheet holding one Excel table; its body is streamed at close."""
         ws = self.wb.add_worksheet(table.sheet)
-        columns = [{"header": c.header, "header_format": self.header_format} for c in table.columns]
+        columns = [{"header": h, "header_format": self.header_format} for h in unique_headers(c.header for c in table.columns)]
         # declared one row deep: xlsxwriter checks overlaps cell by cell (seconds and a GB for millions of
         # cells); the real depth is set in the table's XML when the body is spliced in
         ws.add_table(0, 0, 1, len(table.columns) - 1, {"name": table.name, "columns": columns, "style": table.style})

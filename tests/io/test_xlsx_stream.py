@@ -1,0 +1,49 @@
+"""The streamed writer: what it writes reads back, through openpyxl and calamine, as it was given."""
+
+from datetime import date, datetime
+
+import openpyxl
+import python_calamine
+
+from kamxl.io.xlsx_stream import EXCEL_TEXT_LIMIT, Col, StreamingWorkbook, Table, unique_headers
+
+
+def write(tmp_path, columns, data):
+    book = StreamingWorkbook(tmp_path / "out.xlsx")
+    book.add_table(Table("数据", "tblData", columns, data))
+    book.close()
+    return tmp_path / "out.xlsx"
+
+
+def test_values_read_back_with_their_types_and_formats(tmp_path):
+    path = write(tmp_path, [Col("文字"), Col("日期", "date"), Col("金额", "amount"), Col("是否", "bool"), Col("比例", "percent")],
+                 [["=SUM(A1:A2)", " 前后空格 ", "a<b&c", None], [date(2026, 10, 3), datetime(2026, 1, 2, 9), None, "2026/13/45"],
+                  [1.5, 2, float("nan"), float("inf")], [True, False, None, True], [0.25, None, 1, 0.5]])
+    ws = openpyxl.load_workbook(path)["数据"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert rows[0] == ("=SUM(A1:A2)", datetime(2026, 10, 3), 1.5, "是", 0.25)
+    assert rows[1] == (" 前后空格 ", datetime(2026, 1, 2), 2, "否", None)
+    assert rows[2] == ("a<b&c", None, None, None, 1)  # NaN is a blank
+    assert rows[3] == (None, "2026/13/45", "inf", "是", 0.5)  # what is not a date stays text
+    assert ws["A2"].data_type == "s" and ws["B2"].number_format == "yyyy-mm-dd" and ws["E2"].number_format == "0.0%"
+    assert ws.tables["tblData"].ref == "A1:E5"
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("数据").to_python()
+    assert calamine[1][:2] == ["=SUM(A1:A2)", date(2026, 10, 3)]
+
+
+def test_overlong_text_is_cut_to_what_a_cell_holds(tmp_path):
+    path = write(tmp_path, [Col("备注")], [["长" * 40000]])
+    assert len(openpyxl.load_workbook(path)["数据"]["A2"].value) == EXCEL_TEXT_LIMIT
+
+
+def test_empty_table_keeps_one_body_row(tmp_path):
+    path = write(tmp_path, [Col("a"), Col("b")], [[], []])
+    assert openpyxl.load_workbook(path)["数据"].tables["tblData"].ref == "A1:B2"
+
+
+def test_repeated_headers_are_made_unique(tmp_path):
+    assert unique_headers(["代表", "客户编号", "代表", "代表"]) == ["代表", "客户编号", "代表 (2)", "代表 (3)"]
+    path = write(tmp_path, [Col("代表"), Col("代表")], [["a"], ["b"]])
+    ws = openpyxl.load_workbook(path)["数据"]
+    assert [c.value for c in ws[1]] == ["代表", "代表 (2)"]
+    assert [c.name for c in ws.tables["tblData"].tableColumns] == ["代表", "代表 (2)"]
