@@ -58,6 +58,8 @@ _UNIT_YUAN = {"元": 1, "万元": 10_000}
 
 def parse_amount(raw, unit: str | None = "元") -> Parsed:
     """Money in the column's unit: numbers as they are, text such as `12.5万`, `1,250,000元`, `￥300,000`."""
+    if (raw.__class__ is float or raw.__class__ is int) and raw == raw:  # a number cell (not NaN): as typed
+        return Parsed(float(raw)) if raw >= 0 else Parsed(float(raw), "negative_amount")
     if is_blank(raw):
         return BLANK
     if isinstance(raw, bool):
