@@ -236,3 +236,18 @@ def test_last_months_rollup_in_the_team_folder_is_skipped(team, tmp_path):
     files = {f["path"].split("/")[-1]: f for f in json.loads(result.stdout)["files"]}
     assert files["rollup-2026-09.xlsx"]["status"] == "skipped" and files["rollup-2026-09.xlsx"]["reason"] == "kamxl 汇总文件，已跳过"
     assert "rollup-2026-10.xlsx" not in files  # the output itself is never read as an input
+
+
+def test_reading_workers_also_work_when_spawned(team):
+    """Windows starts worker processes by spawning, not forking: the workers must import cleanly."""
+    import subprocess
+    import sys
+
+    code = ("import multiprocessing as mp, sys\n"
+            "from kamxl.consolidate import consolidate\n"
+            "if __name__ == '__main__':\n"
+            "    mp.set_start_method('spawn')\n"
+            "    print(len(consolidate([sys.argv[1]], '2026-10', workers=2).customers))\n")
+    result = subprocess.run([sys.executable, "-c", code, str(team)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "6"
