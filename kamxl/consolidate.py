@@ -22,6 +22,7 @@ from .io.reader import (KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, 
                         roster_files, sha256)
 from .messages import render
 from .problems import Problem, Severity
+from .rules.activity import missing_roles, trip_days, valid_info_rate
 from .rules.grading import customer_grade, man_qualified, value_score
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
@@ -56,6 +57,7 @@ class RepScore:
     rank: int | None = None
     kpi_inputs: dict = field(default_factory=dict)
     churn: dict = field(default_factory=dict)  # start, lost, new
+    activity: dict = field(default_factory=dict)  # visits, valid_info_rate, trip_days in the period
 
 
 @dataclass
@@ -123,15 +125,19 @@ def _last_visits(visits: pd.DataFrame, until: date) -> dict[tuple[str, str], dat
     return last
 
 
-def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, warnings: dict, period: Period, settings) -> pd.DataFrame:
-    """Score, grade, last and next visit, overdue, MAN and the row's warnings — each from the rules."""
+def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, contacts: pd.DataFrame, warnings: dict,
+                      period: Period, settings) -> pd.DataFrame:
+    """Score, grade, last and next visit, overdue, MAN, decision-chain gaps and the row's warnings — from the rules."""
     last = _last_visits(visits, period.end)
+    roles: dict = defaultdict(set)
+    for file, cid, role in zip(contacts["file"], contacts["customer_id"], contacts["role"]):
+        roles[(file, cid)].add(role)
     regional: dict = defaultdict(float)
     if settings.grade_method == "share" and not settings.regional_sales:
         for region, amount in zip(customers["region"], customers["annual_purchase"]):
             regional[region] += amount or 0.0
     factor_keys = [k for k, _, _ in FACTORS]
-    scores, grades, lasts, dues, overdue, man, checks = [], [], [], [], [], [], []
+    scores, grades, lasts, dues, overdue, man, checks, chain = [], [], [], [], [], [], [], []
     for row in customers.itertuples(index=False):
         values = row._asdict()
         score = value_score({k: values[k] for k in factor_keys}, settings)
@@ -146,9 +152,10 @@ def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, warnings: d
         overdue.append(counted and is_overdue(seen, values["created_on"], grade, period.end, settings))
         man.append(man_qualified(values["man_money"], values["man_authority"], values["man_need"]))
         checks.append(warnings.get((values["file"], values["row"]), ""))
+        chain.append("、".join(missing_roles(roles.get((values["file"], values["customer_id"]), ()))))
     out = customers.copy()
     out["value_score"], out["grade"], out["last_visit"], out["next_visit_due"] = scores, grades, lasts, dues
-    out["overdue"], out["man_qualified"], out["check"] = overdue, man, checks
+    out["overdue"], out["man_qualified"], out["check"], out["chain_missing"] = overdue, man, checks, chain
     return out
 
 
@@ -246,8 +253,18 @@ def _percent(part, whole) -> float | None:
     return float(ratio) if ratio is not None else None
 
 
+def _activity(visits: pd.DataFrame, period: Period) -> dict[str, dict]:
+    """Per rep, the period's visits, valid-information rate and days on a trip."""
+    by_rep: dict = defaultdict(list)
+    for rep, day, on_trip, valid in zip(visits["rep"], visits["date"], visits["on_trip"], visits["valid_info"]):
+        if day is not None and day in period:
+            by_rep[rep].append((day, on_trip, valid))
+    return {rep: {"visits": len(rows), "valid_info_rate": valid_info_rate([v for _, _, v in rows]),
+                  "trip_days": trip_days((d, t) for d, t, _ in rows)} for rep, rows in by_rep.items()}
+
+
 def _scores(reps: list[str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,
-            settings) -> list[RepScore]:
+            activity: dict, settings) -> list[RepScore]:
     completeness = customers.groupby("rep")["completeness"].mean().to_dict() if len(customers) else {}
     scores = []
     for rep in reps:
@@ -255,7 +272,8 @@ def _scores(reps: list[str], kpi_inputs: dict, churn: dict, has_previous: bool, 
         churn_percent = _percent(counts["lost"], counts["start"]) if has_previous else None
         comp = completeness.get(rep)
         card = scorecard(kpi_inputs.get(rep, {}), churn_percent, round(comp * 100, 4) if comp is not None else None, settings)
-        scores.append(RepScore(rep, card, kpi_inputs=kpi_inputs.get(rep, {}), churn=counts))
+        scores.append(RepScore(rep, card, kpi_inputs=kpi_inputs.get(rep, {}), churn=counts,
+                               activity=activity.get(rep, {"visits": 0, "valid_info_rate": None, "trip_days": 0})))
     ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
     for s in ranked:
         s.rank = 1 + sum(1 for o in ranked if o.card.total > s.card.total)  # ties share a rank
@@ -341,7 +359,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
             warnings[key] = f"{warnings[key]}；{text}" if warnings[key] else text
 
     frames = {key: _frame(books, key) for key in SHEET_KEYS}
-    customers = _derive_customers(frames["customers"], frames["daily_report"], warnings, period, settings)
+    customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
     previous_accounts = None
     if previous:
         previous_accounts = read_previous_accounts(previous)
@@ -354,7 +372,8 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
         if name and name not in reps:
             reps.append(name)
     kpi_inputs = _kpi_inputs_for(kpi_book, period)
-    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers, settings)
+    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers,
+                     _activity(frames["daily_report"], period), settings)
     duplicates = find_duplicates(customers)
     overview = _overview(customers, frames["daily_report"], kpi_inputs, churn, previous_accounts is not None, period,
                          problems, sources, settings)
@@ -372,7 +391,7 @@ def _overview(customers, visits, kpi_inputs, churn, has_previous, period, proble
     start = sum(c["start"] for c in churn.values())
     in_period = [d is not None and d in period for d in visits["date"]] if len(visits) else []
     period_visits = visits[in_period] if len(visits) else visits
-    valid_info = sum(1 for v in period_visits["valid_info"] if v is True) if len(period_visits) else 0
+    a_accounts = [missing == "" for grade, missing in zip(customers["grade"], customers["chain_missing"]) if grade == "A"]
     with_cadence = [cadence_days(g, settings) is not None and s != LOST_STAGE for g, s in zip(customers["grade"], customers["stage"])]
     due = sum(with_cadence)
     overdue = int(sum(bool(x) for x in customers["overdue"]))
@@ -388,7 +407,8 @@ def _overview(customers, visits, kpi_inputs, churn, has_previous, period, proble
         "customers": len(customers), "overdue": overdue,
         "by_grade": {g: by_grade.get(g, 0) for g in (*GRADES, UNGRADED)},
         "by_stage": {s: int((customers["stage"] == s).sum()) for s in STAGES} if len(customers) else {},
-        "visits": len(period_visits), "valid_info_rate": round(valid_info / len(period_visits) * 100, 1) if len(period_visits) else None,
+        "visits": len(period_visits), "valid_info_rate": valid_info_rate(list(period_visits["valid_info"])),
+        "a_chain_complete": round(sum(a_accounts) / len(a_accounts) * 100, 1) if a_accounts else None,
         "problems": len(problems), "rejected": severity.get("rejected", 0), "warnings": severity.get("warning", 0),
         "failed_files": sum(1 for s in sources if s.status == "failed"),
         "skipped_files": sum(1 for s in sources if s.status == "skipped"),

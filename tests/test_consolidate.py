@@ -251,3 +251,18 @@ def test_reading_workers_also_work_when_spawned(team):
     result = subprocess.run([sys.executable, "-c", code, str(team)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "6"
+
+
+def test_decision_chain_and_field_activity(team, tmp_path):
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    out = write_rollup(rollup, tmp_path / "rollup.xlsx")
+    customers, _ = read_sheet(out, "客户总表")
+    ka1 = next(r for r in customers if r["客户编号"] == "KA-1")
+    assert ka1["决策链缺失角色"] == "技术把关者、使用者、教练"  # only 王总 (决策者) is on file
+    scores, ws = read_sheet(out, "考核排名")
+    zw = next(r for r in scores if r["代表"] == "张伟")
+    # October: 10-20 and 10-08 (a text date); 07-01 and 11-05 are outside, KA-9 was rejected
+    assert (zw["本期拜访"], zw["有效信息登记率"], zw["出差天数"]) == (2, 0.5, 0)
+    assert rollup.overview["a_chain_complete"] == 0.0
+    overview = {r[0]: r[1] for r in openpyxl.load_workbook(out)["总览"].iter_rows(min_row=5, max_col=2, values_only=True)}
+    assert overview["A 类客户决策链完整率"] == 0 and overview["客户总数"] == 6

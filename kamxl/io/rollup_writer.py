@@ -6,6 +6,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..consolidate import Rollup
 from ..problems import Severity
+from ..rules.activity import MIN_TRIP_DAYS
 from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, ColType, Sheet
 from .previous import REP_LABEL
 from .xlsx_stream import Col, StreamingWorkbook, Table
@@ -46,7 +47,8 @@ def _sheet_table(sheet: Sheet, frame, name: str, table_name: str, extra_after: l
 def _customers_table(rollup: Rollup) -> Table:
     frame = rollup.customers
     table = _sheet_table(CUSTOMERS, frame, "客户总表", "tblAllCustomers",
-                         [("overdue", "逾期", "bool"), ("man_qualified", "MAN合格", "bool")])
+                         [("overdue", "逾期", "bool"), ("man_qualified", "MAN合格", "bool"),
+                          ("chain_missing", "决策链缺失角色", "text")])
     headers = [c.header for c in table.columns]
     n = max(len(frame), 1) + 1
     grade, overdue = xl_col_to_name(headers.index("客户等级")), xl_col_to_name(headers.index("逾期"))
@@ -67,11 +69,30 @@ def _score_table(rollup: Rollup) -> Table:
         columns += [Col(k.label if k.ratio else f"{k.label}", unit, 11), Col(f"{k.label}得分", "number", 9)]
         values = [s.card.values.get(k.key) for s in rollup.scores]
         data += [[(v / 100 if v is not None and k.ratio else v) for v in values], [s.card.points.get(k.key) for s in rollup.scores]]
-    columns += [Col("总分", "score", 8), Col("评级", "text", 8), Col("口头警告", "bool", 8), Col("未评分项", "text", 40)]
+    columns += [Col("总分", "score", 8), Col("评级", "text", 8), Col("口头警告", "bool", 8), Col("未评分项", "text", 40),
+                Col("本期拜访", "int", 8), Col("有效信息登记率", "percent", 10), Col("出差天数", "int", 8)]
     labels = {k.key: k.label for k in KPIS}
+    rate = [s.activity["valid_info_rate"] for s in rollup.scores]
     data += [[s.card.total for s in rollup.scores], [s.card.rating for s in rollup.scores],
-             [s.card.warning for s in rollup.scores], ["、".join(labels[m] for m in s.card.missing) for s in rollup.scores]]
-    return Table("考核排名", "tblScores", columns, data, freeze=(1, 2))
+             [s.card.warning for s in rollup.scores], ["、".join(labels[m] for m in s.card.missing) for s in rollup.scores],
+             [s.activity["visits"] for s in rollup.scores], [r / 100 if r is not None else None for r in rate],
+             [s.activity["trip_days"] for s in rollup.scores]]
+    table = Table("考核排名", "tblScores", columns, data, freeze=(1, 2))
+    # 第13条: at least 15 days a month on the road
+    months = _months(rollup.period)
+    trips, warned = xl_col_to_name(len(columns) - 1), xl_col_to_name(len(columns) - 5)
+    n = max(len(rollup.scores), 1) + 1
+    table.conditional = [
+        (f"{trips}2:{trips}{n}", {"type": "cell", "criteria": "<", "value": MIN_TRIP_DAYS * months,
+                                  "format": {"font_color": "#C00000", "bold": True}}),
+        (f"A2:{xl_col_to_name(len(columns) - 1)}{n}", {"type": "formula", "criteria": f'=${warned}2="是"',
+                                                        "format": {"bg_color": "#FFC7CE"}}),
+    ]
+    return table
+
+
+def _months(period) -> int:
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
 def _compliance_table(rollup: Rollup) -> Table:
@@ -188,6 +209,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup):
         ("逾期未拜访客户", o["overdue"], "num", f"截至 {rollup.period.end}"),
         ("本期拜访次数", o["visits"], "num", ""),
         ("有效信息登记率", o["valid_info_rate"], "pct", "登记了有效市场信息的拜访 ÷ 全部拜访"),
+        ("A 类客户决策链完整率", o["a_chain_complete"], "pct", "已识别决策者、技术把关者、使用者和教练的 A 类客户 ÷ A 类客户"),
         ("数据问题", o["problems"], "num", f"拒收 {o['rejected']} 行，警告 {o['warnings']} 个（见「数据问题」）"),
     ]
     ws.write_row(3, 0, ["指标", "数值", "说明"], head)
