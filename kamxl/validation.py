@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import SettingsError, UnreadableWorkbook
-from .io.reader import is_kpi_workbook, read_kpi_workbook, read_rep_workbook
+from .io.reader import is_kpi_workbook, read_kpi_workbook, read_rep_workbook, roster_files
 from .problems import Problem, Severity
 
 
@@ -26,8 +26,6 @@ class FileReport:
 
 def validate_files(paths: list[Path], today: date | None = None) -> list[FileReport]:
     """Reports for several files; a KPI workbook among them lends its roster to name reps missing a name."""
-    from .io.reader import roster_files
-
     roster: dict[str, str] = {}
     for path in paths:
         if is_kpi_workbook(path):
