@@ -157,9 +157,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     if header is None:
         labels = "、".join(c.label for c in sheet.required)
         problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
-        body = [r for r in rows if any(not parsing.is_blank(v) for v in r)]
-        rejected = [RejectedRow(first_row + rows.index(r), {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
-                    for r in body]
+        rejected = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
+                    for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
         return SheetResult(sheet, pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"]), rejected, problems)
     header_index, found = header
     # computed columns are recomputed, never read: a cached formula result is not trusted
@@ -202,40 +201,42 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
                 issues.setdefault(j, parsing.Parsed(values[j], future.problem, future.params))
         columns[key], cell_problems[key], raw_by_key[key] = values, issues, raws
 
-    reject: list[str | None] = [None] * n
+    # body index → (message code, column key, message parameters) of the row's rejection; the first reason wins
+    reject: list[tuple[str, str | None, tuple] | None] = [None] * n
     missing_keys = {c.key for c in missing}
 
-    def mark(j: int, code: str):
+    def mark(j: int, code: str, key: str | None, params: tuple = ()):
         if reject[j] is None:
-            reject[j] = code
+            reject[j] = (code, key, params)
 
     if "customer_id" in missing_keys and any(c.key == "customer_id" for c in sheet.columns):
+        label = sheet.column("customer_id").label
         for j in range(n):
-            mark(j, "missing_column_row")
+            mark(j, "missing_column_row", "customer_id", (("label", label),))
     for key, issues in cell_problems.items():
         col = sheet.column(key)
         for j, issue in issues.items():
             if key == "customer_id" and issue.problem == "required":
-                mark(j, "no_customer_id")
+                mark(j, "no_customer_id", key)
             elif col.type == ColType.DATE and col.required and issue.problem == "bad_date":
-                mark(j, "unreadable_required_date")
+                mark(j, "unreadable_required_date", key)
             elif col.type == ColType.PERIOD and issue.problem in ("bad_period", "required"):
-                mark(j, "no_period")
+                mark(j, "no_period", key)
             elif key == "rep" and issue.problem == "required":
-                mark(j, "no_rep")
+                mark(j, "no_rep", key)
     if sheet is CUSTOMERS and "customer_id" in columns:
         first_seen: dict[str, int] = {}
         for j, cid in enumerate(columns["customer_id"]):
             if cid is None or reject[j]:
                 continue
             if cid in first_seen:
-                mark(j, f"duplicate_customer_id:{first_seen[cid]}")
+                mark(j, "duplicate_customer_id", "customer_id", (("first_row", first_seen[cid]),))
             else:
                 first_seen[cid] = numbers[j]
     if sheet.keyed_by_customer and known_customers is not None and "customer_id" in columns:
         for j, cid in enumerate(columns["customer_id"]):
             if cid is not None and cid not in known_customers:
-                mark(j, "unknown_customer_id")
+                mark(j, "unknown_customer_id", "customer_id")
 
     # warnings of the accepted rows, in row order, then column order (problems are sparse: walk them only)
     warnings = []
@@ -249,28 +250,13 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     problems.extend(w[2] for w in warnings)
 
     rejected: list[RejectedRow] = []
-    for j in range(n):
-        code = reject[j]
-        if code is None:
+    for j, reason in enumerate(reject):
+        if reason is None:
             continue
-        params: tuple = ()
-        column_label = None
-        if code.startswith("duplicate_customer_id:"):
-            code, first = code.split(":")
-            params = (("first_row", int(first)),)
-        if code == "missing_column_row":
-            params, column_label = (("label", "客户编号"),), "客户编号"
-        elif code in ("no_customer_id", "unknown_customer_id", "duplicate_customer_id"):
-            column_label = "客户编号"
-        elif code == "no_rep":
-            column_label = "代表姓名"
-        else:
-            column_label = next((sheet.column(k).label for k, iss in cell_problems.items()
-                                 if j in iss and iss[j].problem in ("bad_date", "bad_period", "required")
-                                 and sheet.column(k).type in (ColType.DATE, ColType.PERIOD)), None)
-        raw_value = next((_raw_text(raw_by_key[k][j]) for k in mapping.values() if sheet.column(k).label == column_label), None) \
-            if column_label else None
-        problem = Problem(file, sheet.name, numbers[j], column_label, raw_value, code, Severity.REJECTED, params)
+        code, key, params = reason
+        raw_value = _raw_text(raw_by_key[key][j]) if key in raw_by_key else None
+        problem = Problem(file, sheet.name, numbers[j], sheet.column(key).label if key else None, raw_value, code,
+                          Severity.REJECTED, params)
         problems.append(problem)
         rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},
                                     problem))
@@ -291,8 +277,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     return SheetResult(sheet, frame, rejected, problems, ids_seen=ids_seen)
 
 
-def _missing_sheet(sheet: Sheet, file: str, severity=Severity.WARNING) -> SheetResult:
-    problem = Problem(file, sheet.name, None, None, None, "missing_sheet", severity, (("sheet", sheet.name),))
+def _missing_sheet(sheet: Sheet, file: str) -> SheetResult:
+    problem = Problem(file, sheet.name, None, None, None, "missing_sheet", Severity.WARNING, (("sheet", sheet.name),))
     frame = pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"])
     return SheetResult(sheet, frame, [], [problem], present=False)
 

@@ -214,3 +214,9 @@ def test_bad_settings_are_clear_errors(tmp_path, rows, fragment):
     with pytest.raises(SettingsError) as caught:
         read_kpi_workbook(_kpi_file(tmp_path, rows))
     assert fragment in str(caught.value) and "kpi.xlsx" in str(caught.value)
+
+
+def test_sheet_without_a_header_rejects_each_row_at_its_own_number(tmp_path):
+    path = write_workbook(tmp_path / "nohead.xlsx", {"客户档案": [["甲", "乙"], [None, None], ["甲", "乙"]]})
+    customers = read_rep_workbook(path, today=TODAY).sheets["customers"]
+    assert [(r.row, r.problem.code) for r in customers.rejected] == [(1, "no_header"), (3, "no_header")]
