@@ -27,7 +27,7 @@ from .rules.grading import customer_grade, man_qualified, value_score
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
 from .rules.periods import Period, parse_period
-from .rules.visits import cadence_days, is_overdue, next_visit_due
+from .rules.visits import is_overdue, next_visit_due
 from .schema import FACTORS, GRADES, KPI_INPUTS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
 from .settings import DEFAULTS
 
@@ -253,12 +253,17 @@ def _percent(part, whole) -> float | None:
     return float(ratio) if ratio is not None else None
 
 
-def _activity(visits: pd.DataFrame, period: Period) -> dict[str, dict]:
+def _in_period(visits: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The visits dated within the period (the others stay in the data, uncounted)."""
+    return visits[[day is not None and day in period for day in visits["date"]]] if len(visits) else visits
+
+
+def _activity(period_visits: pd.DataFrame) -> dict[str, dict]:
     """Per rep, the period's visits, valid-information rate and days on a trip."""
     by_rep: dict = defaultdict(list)
-    for rep, day, on_trip, valid in zip(visits["rep"], visits["date"], visits["on_trip"], visits["valid_info"]):
-        if day is not None and day in period:
-            by_rep[rep].append((day, on_trip, valid))
+    for rep, day, on_trip, valid in zip(period_visits["rep"], period_visits["date"], period_visits["on_trip"],
+                                        period_visits["valid_info"]):
+        by_rep[rep].append((day, on_trip, valid))
     return {rep: {"visits": len(rows), "valid_info_rate": valid_info_rate([v for _, _, v in rows]),
                   "trip_days": trip_days((d, t) for d, t, _ in rows)} for rep, rows in by_rep.items()}
 
@@ -372,16 +377,16 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
         if name and name not in reps:
             reps.append(name)
     kpi_inputs = _kpi_inputs_for(kpi_book, period)
+    period_visits = _in_period(frames["daily_report"], period)
     scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers,
-                     _activity(frames["daily_report"], period), settings)
+                     _activity(period_visits), settings)
     duplicates = find_duplicates(customers)
-    overview = _overview(customers, frames["daily_report"], kpi_inputs, churn, previous_accounts is not None, period,
-                         problems, sources, settings)
+    overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
     return Rollup(period, settings, sources, customers, frames["contacts"], frames["visit_plan"], frames["daily_report"],
                   problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps)
 
 
-def _overview(customers, visits, kpi_inputs, churn, has_previous, period, problems, sources, settings) -> dict:
+def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problems, sources) -> dict:
     """The department's figures for the period (总览)."""
     def total(key):
         values = [v.get(key) for v in kpi_inputs.values() if v.get(key) is not None]
@@ -389,11 +394,8 @@ def _overview(customers, visits, kpi_inputs, churn, has_previous, period, proble
 
     ratios = {key: _percent(total(actual), total(plan)) for key, (actual, plan) in KPI_RATIO_INPUTS.items()}
     start = sum(c["start"] for c in churn.values())
-    in_period = [d is not None and d in period for d in visits["date"]] if len(visits) else []
-    period_visits = visits[in_period] if len(visits) else visits
     a_accounts = [missing == "" for grade, missing in zip(customers["grade"], customers["chain_missing"]) if grade == "A"]
-    with_cadence = [cadence_days(g, settings) is not None and s != LOST_STAGE for g, s in zip(customers["grade"], customers["stage"])]
-    due = sum(with_cadence)
+    due = sum(1 for d in customers["next_visit_due"] if d is not None)  # customers a visit was due for
     overdue = int(sum(bool(x) for x in customers["overdue"]))
     by_grade = Counter(customers["grade"])
     severity = Counter(str(p.severity) for p in problems)
