@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import TEMPLATE_VERSION
 from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
-from .io.xlsx_stream import HEADER_FORMAT
+from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
 from .settings import DEFAULTS, settings_rows
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
@@ -232,9 +232,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
 
 def _customer_conditional_formats(book: _Book, ws):
     letter = {c.key: xl_col_to_name(i) for i, c in enumerate(CUSTOMERS.columns)}
-    colours = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}
     g = letter["grade"]
-    for grade, colour in colours.items():
+    for grade, colour in GRADE_COLOURS.items():
         ws.conditional_format(f"{g}2:{g}{VALIDATION_ROWS + 1}", {"type": "cell", "criteria": "==", "value": f'"{grade}"',
                                                                "format": book.wb.add_format({"bg_color": colour})})
     n = letter["next_visit_due"]

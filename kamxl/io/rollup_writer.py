@@ -9,7 +9,7 @@ from ..problems import Severity
 from ..rules.activity import MIN_TRIP_DAYS
 from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, ColType, Sheet
 from .previous import REP_LABEL
-from .xlsx_stream import Col, StreamingWorkbook, Table
+from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
 
 SHEETS = ("总览", "考核排名", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题", "来源")
 _KIND = {ColType.DATE: "date", ColType.AMOUNT: "amount", ColType.INTEGER: "int", ColType.FACTOR: "int",
@@ -53,9 +53,8 @@ def _customers_table(rollup: Rollup) -> Table:
     n = max(len(frame), 1) + 1
     grade, overdue = xl_col_to_name(headers.index("客户等级")), xl_col_to_name(headers.index("逾期"))
     last = xl_col_to_name(len(headers) - 1)
-    colours = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}
     table.conditional = [(f"{grade}2:{grade}{n}", {"type": "cell", "criteria": "==", "value": f'"{g}"',
-                                                    "format": {"bg_color": c}}) for g, c in colours.items()]
+                                                    "format": {"bg_color": c}}) for g, c in GRADE_COLOURS.items()]
     table.conditional.append((f"A2:{last}{n}", {"type": "formula", "criteria": f'=${overdue}2="是"',
                                                 "format": {"font_color": "#C00000"}}))
     return table

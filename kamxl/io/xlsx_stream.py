@@ -21,6 +21,8 @@ from typing import Sequence
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from ..schema import UNGRADED
+
 _EPOCH = date(1899, 12, 30).toordinal()
 # XML 1.0 forbids most control characters; & < > must be escaped
 _XML_TABLE = {i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
@@ -30,6 +32,7 @@ ROWS_PER_CHUNK = 4096
 EXCEL_TEXT_LIMIT = 32767  # characters a cell may hold; longer text makes Excel "repair" the file
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
+GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
 
 
 @dataclass
