@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import TEMPLATE_VERSION
 from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
-from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
+from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
 from .settings import DEFAULTS, settings_rows
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
@@ -28,13 +28,6 @@ CARD_SHEET = "客户卡片"
 TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
-
-NUM_FORMATS = {
-    ColType.DATE: "yyyy-mm-dd",
-    ColType.AMOUNT: "#,##0.00",
-    ColType.INTEGER: "0",
-    ColType.FACTOR: "0",
-}
 
 INSTRUCTIONS = [
     ("每月流程", ""),
@@ -143,17 +136,14 @@ class _Book:
         self._formats: dict = {}
 
     def cell_format(self, col: Column):
-        key = (col.type, col.computed, col.key == "completeness")
+        as_text = col.type in (ColType.ID, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE)
+        key = (column_kind(col), as_text, col.computed)
         if key not in self._formats:
             props = {"locked": col.computed}
-            if col.key in ("completeness",):
-                props["num_format"] = "0%"
-            elif col.key == "value_score":
-                props["num_format"] = "0.0"
-            elif col.type in NUM_FORMATS:
-                props["num_format"] = NUM_FORMATS[col.type]
-            if col.type in (ColType.ID, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE):
+            if as_text:
                 props["num_format"] = "@"  # typed as text: 010020 keeps its zero
+            elif NUMBER_FORMATS[key[0]]:
+                props["num_format"] = NUMBER_FORMATS[key[0]]
             if col.computed:
                 props["bg_color"] = "#EDEDED"
             self._formats[key] = self.wb.add_format(props)

@@ -7,22 +7,12 @@ from xlsxwriter.utility import xl_col_to_name
 from ..consolidate import Rollup
 from ..problems import Severity
 from ..rules.activity import MIN_TRIP_DAYS
-from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, ColType, Sheet
+from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, Sheet
 from .previous import REP_LABEL
-from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
+from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, column_kind
 
 SHEETS = ("总览", "考核排名", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题", "来源")
-_KIND = {ColType.DATE: "date", ColType.AMOUNT: "amount", ColType.INTEGER: "int", ColType.FACTOR: "int",
-         ColType.YES_NO: "bool"}
 STATUS_LABEL = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}
-
-
-def _kind(sheet: Sheet, key: str) -> str:
-    if key == "completeness":
-        return "percent"
-    if key == "value_score":
-        return "score"
-    return _KIND.get(sheet.column(key).type, "text")
 
 
 def _sheet_table(sheet: Sheet, frame, name: str, table_name: str, extra_after: list[tuple[str, str, str]] = ()) -> Table:
@@ -30,7 +20,7 @@ def _sheet_table(sheet: Sheet, frame, name: str, table_name: str, extra_after: l
     columns, data = [Col(REP_LABEL, "text", 10)], [list(frame["rep"])]
     for c in sheet.columns:
         if c.key in frame.columns:
-            columns.append(Col(c.label, _kind(sheet, c.key), c.width))
+            columns.append(Col(c.label, column_kind(c), c.width))
             data.append(list(frame[c.key]))
     for key, label, kind in extra_after:
         columns.append(Col(label, kind, 10))

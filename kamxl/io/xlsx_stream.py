@@ -21,18 +21,31 @@ from typing import Sequence
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from ..schema import UNGRADED
+from ..schema import UNGRADED, Column, ColType
 
 _EPOCH = date(1899, 12, 30).toordinal()
 # XML 1.0 forbids most control characters; & < > must be escaped
 _XML_TABLE = {i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
-_NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
 EXCEL_TEXT_LIMIT = 32767  # characters a cell may hold; longer text makes Excel "repair" the file
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
 GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
+
+
+_KIND_OF_TYPE = {ColType.DATE: "date", ColType.AMOUNT: "amount", ColType.INTEGER: "int", ColType.FACTOR: "int",
+                 ColType.YES_NO: "bool"}
+
+
+def column_kind(col: Column) -> str:
+    """How a schema column's cells are shown: completeness as a percent, the value score to one decimal, else by type."""
+    if col.key == "completeness":
+        return "percent"
+    if col.key == "value_score":
+        return "score"
+    return _KIND_OF_TYPE.get(col.type, "text")
 
 
 @dataclass
@@ -147,7 +160,7 @@ class StreamingWorkbook:
                                                           "strings_to_urls": False})
         self.header_format = self.wb.add_format(HEADER_FORMAT)
         self._formats = {kind: self.wb.add_format({"num_format": fmt}) if fmt else None
-                         for kind, fmt in _NUMBER_FORMATS.items()}
+                         for kind, fmt in NUMBER_FORMATS.items()}
         self._streamed: dict[int, Table] = {}
 
     def format(self, kind: str):
