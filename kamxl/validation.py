@@ -18,6 +18,7 @@ class FileReport:
     reason: str | None = None
     sheets: dict[str, dict] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    roster: dict[str, str] = field(default_factory=dict)  # a KPI workbook's file name → rep
 
     def as_dict(self, lang=None) -> dict:
         return {"path": self.path, "kind": self.kind, "rep": self.rep, "status": self.status, "reason": self.reason,
@@ -26,14 +27,11 @@ class FileReport:
 
 def validate_files(paths: list[Path], today: date | None = None) -> list[FileReport]:
     """Reports for several files; a KPI workbook among them lends its roster to name reps missing a name."""
+    kpi_reports = {path: validate_file(path, today) for path in paths if is_kpi_workbook(path)}
     roster: dict[str, str] = {}
-    for path in paths:
-        if is_kpi_workbook(path):
-            try:
-                roster |= roster_files(read_kpi_workbook(path, today=today).team)
-            except (UnreadableWorkbook, SettingsError):
-                pass
-    return [validate_file(path, today, roster.get(path.name)) for path in paths]
+    for report in kpi_reports.values():
+        roster |= report.roster
+    return [kpi_reports.get(path) or validate_file(path, today, roster.get(path.name)) for path in paths]
 
 
 def validate_file(path: str | Path, today: date | None = None, rep_fallback: str | None = None) -> FileReport:
@@ -43,7 +41,8 @@ def validate_file(path: str | Path, today: date | None = None, rep_fallback: str
         if is_kpi_workbook(path):
             book = read_kpi_workbook(path, today=today)
             sheets = {"kpi": book.kpi.counts, "team": book.team.counts}
-            return FileReport(str(path), "kpi", "ok", sheets=sheets, problems=book.all_problems())
+            return FileReport(str(path), "kpi", "ok", sheets=sheets, problems=book.all_problems(),
+                              roster=roster_files(book.team))
         book = read_rep_workbook(path, rep_fallback=rep_fallback, today=today)
         sheets = {key: result.counts for key, result in book.sheets.items()}
         return FileReport(str(path), "rep", "ok", rep=book.rep, sheets=sheets, problems=book.all_problems())
