@@ -21,14 +21,14 @@ from .io.previous import PreviousAccount, read_previous_accounts
 from .io.reader import (KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, read_kpi_workbook, read_rep_workbook,
                         roster_files, sha256)
 from .messages import render
-from .problems import Problem, Severity
+from .problems import Problem, Severity, messages_by_row
 from .rules.activity import missing_roles, trip_days, valid_info_rate
 from .rules.grading import customer_grade, man_qualified, value_score
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
 from .rules.periods import Period, parse_period
 from .rules.visits import is_overdue, next_visit_due
-from .schema import FACTORS, GRADES, KPI_INPUTS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
+from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
 from .settings import DEFAULTS
 
 SHEET_KEYS = tuple(s.key for s in REP_SHEETS)
@@ -356,12 +356,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     if kpi_book:
         rejected += [(Path(kpi_book.path).name, s.sheet.name, r) for s in (kpi_book.kpi, kpi_book.team) for r in s.rejected]
 
-    warnings: dict[tuple[str, int], str] = defaultdict(str)
-    for p in problems:
-        if p.severity == Severity.WARNING and p.sheet == "客户档案" and p.row:
-            text = f"{p.column}：{p.message()}"
-            key = (p.file, p.row)
-            warnings[key] = f"{warnings[key]}；{text}" if warnings[key] else text
+    warnings = messages_by_row(p for p in problems if p.severity == Severity.WARNING and p.sheet == CUSTOMERS.name)
 
     frames = {key: _frame(books, key) for key in SHEET_KEYS}
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)

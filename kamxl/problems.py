@@ -43,3 +43,12 @@ class Problem:
     def as_dict(self, lang: str | None = None) -> dict:
         return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column,
                 "value": self.value, "severity": str(self.severity), "code": self.code, "message": self.message(lang)}
+
+
+def messages_by_row(problems, lang: str | None = None) -> dict[tuple[str, int], str]:
+    """Each row's problems as one line, 「列：问题；列：问题」, keyed by (file, row) — what a 校验 cell shows."""
+    lines: dict[tuple[str, int], list[str]] = {}
+    for p in problems:
+        if p.row:
+            lines.setdefault((p.file, p.row), []).append(f"{p.column}：{p.message(lang)}" if p.column else p.message(lang))
+    return {key: "；".join(parts) for key, parts in lines.items()}

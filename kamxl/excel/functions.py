@@ -11,6 +11,7 @@ from datetime import date, datetime
 from .. import parsing
 from ..errors import KamxlError
 from ..io.reader import check_rows
+from ..problems import messages_by_row
 from ..rules.completeness import PROFILE_FIELDS, completeness
 from ..rules.grading import customer_grade, value_score
 from ..rules.kpi import kpi_points, rating, ratio_percent
@@ -134,12 +135,9 @@ def check_customers(table, today: date | None = None, lang: str | None = None):
     if sum(len(m) for m in _CHECK_MEMO.values()) > _CHECK_MEMO_LIMIT:
         _CHECK_MEMO.clear()
     result = check_rows(CUSTOMERS, rows, 1, "", today=today, build_frame=False, parse_memo=_CHECK_MEMO)
-    messages: dict[int, list[str]] = {}
-    for p in result.problems:
-        if p.row:
-            messages.setdefault(p.row, []).append(f"{p.column}：{p.message(lang)}" if p.column else p.message(lang))
+    messages = messages_by_row(result.problems, lang)
     header = next((p.message(lang) for p in result.problems if p.code in ("no_header", "missing_column")), "校验")
-    return [[header]] + [["；".join(messages.get(r, []))] for r in range(2, len(rows) + 1)]
+    return [[header]] + [[messages.get(("", r), "")] for r in range(2, len(rows) + 1)]
 
 
 @excel_safe
