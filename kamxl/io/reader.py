@@ -55,8 +55,9 @@ def _parser(col: Column) -> Callable:
     return _PARSERS.get(col.type, parsing.parse_text)
 
 
-def _fold(text) -> str:
-    return unicodedata.normalize("NFKC", str(text)).strip() if text is not None else ""
+def _fold(cell) -> str:
+    """A label cell as text to compare: the same folding as every other text cell."""
+    return parsing.clean_text(cell) or ""
 
 
 def match_header(cells: list, sheet: Sheet) -> dict[int, str]:
