@@ -4,9 +4,7 @@ Reading is spread over processes (the files are independent); every figure is th
 here from the accepted rows with the rules in `rules/` — nothing cached in a workbook is used.
 """
 
-import os
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,11 +13,11 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from . import parsing
-from .errors import KamxlError, UnreadableWorkbook
+from .errors import KamxlError, SettingsError
+from .io.batch import Failure, read_files, settle
 from .io.inputs import collect_inputs
 from .io.previous import PreviousAccount, read_previous_accounts
-from .io.reader import (KpiWorkbook, RejectedRow, RepWorkbook, is_kpi_workbook, read_kpi_workbook, read_rep_workbook,
-                        roster_files, sha256)
+from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
 from .messages import render
 from .problems import Problem, Severity, messages_by_row
 from .rules.activity import missing_roles, trip_days, valid_info_rate
@@ -37,6 +35,10 @@ _KPI_AMOUNTS = tuple(c.key for c in KPI_INPUTS.inputs if c.key not in ("period",
 
 class NoInput(KamxlError):
     "No input file could be found"
+
+
+class TwoKpiWorkbooks(KamxlError):
+    "Two different KPI workbooks among the inputs and no --kpi to choose"
 
 
 @dataclass
@@ -80,36 +82,6 @@ class Rollup:
     @property
     def problem_count(self) -> int:
         return len(self.problems)
-
-
-# ---------------------------------------------------------------- reading
-
-
-def _read_one(args) -> RepWorkbook | tuple[str, str, bool, str]:
-    path, fallback, today = args
-    try:
-        return read_rep_workbook(path, rep_fallback=fallback, today=today)
-    except UnreadableWorkbook as exc:
-        return (str(path), exc.code, exc.skipped, sha256(Path(path)) if Path(path).is_file() else "")
-
-
-def _read_all(paths: list[Path], roster: dict[str, str], today: date, workers: int | None,
-              progress: Callable[[int, int], None] | None) -> list:
-    jobs = [(p, roster.get(p.name), today) for p in paths]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 4, len(jobs))
-    results = []
-    if workers <= 1 or len(jobs) <= 1:
-        for i, job in enumerate(jobs, 1):
-            results.append(_read_one(job))
-            if progress:
-                progress(i, len(jobs))
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i, result in enumerate(pool.map(_read_one, jobs, chunksize=1), 1):
-            results.append(result)
-            if progress:
-                progress(i, len(jobs))
-    return results
 
 
 # ---------------------------------------------------------------- customers
@@ -288,6 +260,25 @@ def _scores(reps: list[str], kpi_inputs: dict, churn: dict, has_previous: bool, 
 # ---------------------------------------------------------------- the whole run
 
 
+def _choose_kpi(outcomes: list, kpi_path: Path | None) -> tuple[KpiWorkbook | None, Failure | None]:
+    """The KPI workbook named with --kpi, else the only one among the inputs (two different ones: a usage error)."""
+    if kpi_path is not None:
+        for item in outcomes:
+            if Path(item.path).resolve() == kpi_path.resolve():
+                if isinstance(item, Failure) and item.code == "settings_error":
+                    raise SettingsError(dict(item.params)["detail"])
+                return (item, None) if isinstance(item, KpiWorkbook) else (None, item)
+        return None, None
+    found = list({item.sha256: item for item in reversed(outcomes) if isinstance(item, KpiWorkbook)}.values())[::-1]
+    found += [item for item in outcomes if isinstance(item, Failure) and item.code == "settings_error"]
+    if len(found) > 1:  # byte-identical copies are one workbook
+
+        raise TwoKpiWorkbooks(render("two_kpi", files="、".join(Path(k.path).name for k in found)))
+    if found and isinstance(found[0], Failure):
+        raise SettingsError(dict(found[0].params)["detail"])
+    return (found[0] if found else None), None
+
+
 def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
     parts = []
     for book in books:
@@ -314,43 +305,45 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     today = today or date.today()
     excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
     paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
-    kpi_path = Path(kpi) if kpi else next((p for p in paths if is_kpi_workbook(p)), None)
-    rep_paths = [p for p in paths if kpi_path is None or p.resolve() != kpi_path.resolve()]
-    if not rep_paths and kpi_path is None:
+    kpi_path = Path(kpi) if kpi else None
+    if kpi_path is not None and all(p.resolve() != kpi_path.resolve() for p in paths):
+        paths.insert(0, kpi_path)
+    if not paths:
         raise NoInput("没有找到任何工作簿 (no workbooks found in the inputs)")
 
-    sources: list[SourceFile] = []
-    problems: list[Problem] = []
-    kpi_book = None
-    chosen_settings = settings
-    settings = chosen_settings or DEFAULTS
-    if kpi_path is not None:
-        try:
-            kpi_book = read_kpi_workbook(kpi_path, today=today)
-        except UnreadableWorkbook as exc:
-            sources.append(SourceFile(str(kpi_path), None, "failed", exc.reason(), kind="kpi"))
-            problems.append(Problem(kpi_path.name, None, None, None, None, exc.code, Severity.FAILED))
-        else:
-            settings = chosen_settings or kpi_book.settings
-            sources.append(SourceFile(str(kpi_path), None, "ok", None, sha256(kpi_path), "kpi",
-                                      {"kpi": kpi_book.kpi.counts, "team": kpi_book.team.counts}))
-            problems.extend(kpi_book.all_problems())
+    kinds = {p: "kpi" if kpi_path is not None and p.resolve() == kpi_path.resolve() else "auto" for p in paths}
+    outcomes = read_files(paths, kinds, today, workers, progress=progress)
+    kpi_book, kpi_failure = _choose_kpi(outcomes, kpi_path)
     roster = roster_files(kpi_book.team) if kpi_book else {}
+    outcomes, problems = settle(outcomes, roster)
 
+    sources: list[SourceFile] = []
+    chosen_settings = settings
+    settings = chosen_settings or (kpi_book.settings if kpi_book else DEFAULTS)
     books: list[RepWorkbook] = []
-    for result in _read_all(rep_paths, roster, today, workers, progress):
-        if isinstance(result, RepWorkbook):
-            books.append(result)
-            sources.append(SourceFile(result.path, result.rep, "ok", None, result.sha256, "rep",
-                                      {k: result.sheets[k].counts for k in SHEET_KEYS}))
-            problems.extend(result.all_problems())
+    for item in outcomes:
+        if isinstance(item, KpiWorkbook):
+            if item is kpi_book:
+                sources.append(SourceFile(item.path, None, "ok", None, item.sha256, "kpi",
+                                          {"kpi": item.kpi.counts, "team": item.team.counts}))
+                problems.extend(item.all_problems())
+            else:  # with --kpi named, another KPI workbook in the folder is listed, not used
+                sources.append(SourceFile(item.path, None, "skipped", render("other_kpi", other=Path(kpi_path).name),
+                                          item.sha256, "kpi"))
+        elif isinstance(item, RepWorkbook):
+            books.append(item)
+            sources.append(SourceFile(item.path, item.rep, "ok", None, item.sha256, "rep",
+                                      {k: item.sheets[k].counts for k in SHEET_KEYS}))
+            problems.extend(item.all_problems())
         else:
-            path, code, skipped, digest = result
+            kind = "kpi" if item is kpi_failure else "rep"
             # a failed workbook still names its rep (roster, else file name): they are listed, unscored
-            rep = roster.get(Path(path).name) or (None if skipped else Path(path).stem)
-            sources.append(SourceFile(path, rep, "skipped" if skipped else "failed", render(code), digest))
-            if not skipped:
-                problems.append(Problem(Path(path).name, None, None, None, None, code, Severity.FAILED))
+            rep = item.rep or roster.get(Path(item.path).name) or (None if item.skipped or kind == "kpi"
+                                                                   else parsing.clean_text(Path(item.path).stem))
+            sources.append(SourceFile(item.path, rep, "skipped" if item.skipped else "failed", item.reason(),
+                                      item.sha256, kind))
+            if not item.skipped:
+                problems.append(item.problem())
 
     rejected = [(Path(b.path).name, b.sheets[k].sheet.name, r) for b in books for k in SHEET_KEYS for r in b.sheets[k].rejected]
     if kpi_book:

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import SettingsError, UnreadableWorkbook
-from .io.reader import is_kpi_workbook, read_kpi_workbook, read_rep_workbook, roster_files
-from .problems import Problem, Severity
+from .io.batch import read_files, roster_of, settle
+from .io.excel_file import LIMITS, Limits
+from .io.reader import KpiWorkbook, RepWorkbook, roster_files
+from .problems import Problem
 
 
 @dataclass
@@ -25,32 +26,33 @@ class FileReport:
                 "sheets": self.sheets, "problems": [p.as_dict(lang) for p in self.problems]}
 
 
-def validate_files(paths: list[Path], today: date | None = None) -> list[FileReport]:
-    """Reports for several files; a KPI workbook among them lends its roster to name reps missing a name."""
-    kpi_reports = {path: validate_file(path, today) for path in paths if is_kpi_workbook(path)}
-    roster: dict[str, str] = {}
-    for report in kpi_reports.values():
-        roster |= report.roster
-    return [kpi_reports.get(path) or validate_file(path, today, roster.get(path.name)) for path in paths]
+def validate_files(paths: list[Path], today: date | None = None, workers: int | None = None,
+                   limits: Limits = LIMITS) -> list[FileReport]:
+    """Reports for several files, each read in isolation; a KPI workbook among them lends its roster to name reps."""
+    outcomes = read_files(paths, today=today, workers=workers, limits=limits)
+    outcomes, duplicate_problems = settle(outcomes, roster_of(outcomes))
+    by_file: dict[str, list[Problem]] = {}
+    for problem in duplicate_problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    return [_report(item, by_file.get(Path(item.path).name, [])) for item in outcomes]
 
 
 def validate_file(path: str | Path, today: date | None = None, rep_fallback: str | None = None) -> FileReport:
-    """Read one file as a rep or KPI workbook and list its problems; an unreadable file is one problem."""
-    path = Path(path)
-    try:
-        if is_kpi_workbook(path):
-            book = read_kpi_workbook(path, today=today)
-            sheets = {"kpi": book.kpi.counts, "team": book.team.counts}
-            return FileReport(str(path), "kpi", "ok", sheets=sheets, problems=book.all_problems(),
-                              roster=roster_files(book.team))
-        book = read_rep_workbook(path, rep_fallback=rep_fallback, today=today)
-        sheets = {key: result.counts for key, result in book.sheets.items()}
-        return FileReport(str(path), "rep", "ok", rep=book.rep, sheets=sheets, problems=book.all_problems())
-    except UnreadableWorkbook as exc:
-        problem = Problem(path.name, None, None, None, None, exc.code, Severity.FAILED)
-        if exc.skipped:  # an Excel lock file is not the rep's mistake: listed, not counted
-            return FileReport(str(path), "unreadable", "skipped", reason=exc.reason())
-        return FileReport(str(path), "unreadable", "failed", reason=exc.reason(), problems=[problem])
-    except SettingsError as exc:
-        problem = Problem(path.name, "参数", None, None, None, "settings_error", Severity.FAILED, (("detail", str(exc)),))
-        return FileReport(str(path), "kpi", "failed", reason=str(exc), problems=[problem])
+    """Read one file (in isolation) as a rep or KPI workbook and list its problems; an unreadable file is one problem."""
+    (item,) = read_files([Path(path)], today=today, workers=1)
+    if isinstance(item, RepWorkbook):
+        item.fall_back_to(rep_fallback)
+    return _report(item, [])
+
+
+def _report(item, extra: list[Problem]) -> FileReport:
+    if isinstance(item, KpiWorkbook):
+        sheets = {"kpi": item.kpi.counts, "team": item.team.counts}
+        return FileReport(item.path, "kpi", "ok", sheets=sheets, problems=item.all_problems(), roster=roster_files(item.team))
+    if isinstance(item, RepWorkbook):
+        sheets = {key: result.counts for key, result in item.sheets.items()}
+        return FileReport(item.path, "rep", "ok", rep=item.rep, sheets=sheets, problems=item.all_problems())
+    if item.skipped:  # an Excel lock file or a copy is not the rep's mistake: listed, not counted
+        return FileReport(item.path, "unreadable", "skipped", rep=item.rep, reason=item.reason(), problems=extra)
+    kind = "kpi" if item.code == "settings_error" else "unreadable"
+    return FileReport(item.path, kind, "failed", reason=item.reason(), problems=[item.problem()])

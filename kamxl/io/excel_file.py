@@ -1,7 +1,20 @@
-"""Opening a file as a workbook, or saying in one sentence why it cannot be opened."""
+"""Opening a file as a workbook, or saying in one sentence why it cannot be opened.
 
+This is the adapter to the file formats: every error of zipfile, olefile, XML or calamine is
+turned here into an `UnreadableWorkbook` with a message code. A file is read into memory once
+(its SHA-256 is that of the bytes read, whatever happens to the file afterwards) and checked
+against `Limits` before calamine sees it, so a file that would take gigabytes or hours to
+unpack is refused by its headers and its first bytes, not by running out of memory.
+"""
+
+import hashlib
+import io
+import re
 import zipfile
-from pathlib import Path
+import zlib
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path, PurePosixPath
 
 import olefile
 import python_calamine
@@ -9,74 +22,262 @@ import python_calamine
 from ..errors import UnreadableWorkbook
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one input file may ask for; beyond any of these it is refused with its reason (README: Limits)."""
+
+    file_bytes: int = 200 * MB  # the file on disk
+    part_bytes: int = 256 * MB  # one member of the zip, unpacked
+    total_bytes: int = 512 * MB  # all members, unpacked
+    members: int = 10_000  # entries in the zip
+    cells: int = 2_000_000  # a sheet's rows × columns, from its first used row and column A to its last
+    seconds: float = 120.0  # reading one file
+    worker_memory: int = 768 * MB  # address space a reading process may add (Linux; the last line of defence)
+
+
+LIMITS = Limits()
+
+
+@dataclass
+class Package:
+    """The bytes of one input file, as read once."""
+
+    path: Path
+    data: bytes
+    sha256: str
+
+
+def load(path: str | Path, limits: Limits = LIMITS) -> Package:
+    """The file's bytes and their SHA-256, or UnreadableWorkbook (lock file, missing, unreadable, too large)."""
+    path = Path(path)
+    if path.name.startswith("~$"):
+        raise UnreadableWorkbook(path, "lock_file", skipped=True)
+    try:
+        if not path.is_file():
+            raise UnreadableWorkbook(path, "not_found")
+        with path.open("rb") as fh:
+            data = fh.read(limits.file_bytes + 1)
+    except PermissionError as exc:
+        raise UnreadableWorkbook(path, "no_permission") from exc
+    except FileNotFoundError as exc:
+        raise UnreadableWorkbook(path, "not_found") from exc
+    except OSError as exc:
+        raise UnreadableWorkbook(path, "os_error", detail=exc.strerror or type(exc).__name__) from exc
+    if len(data) > limits.file_bytes:
+        raise UnreadableWorkbook(path, "too_large_file", limit=limits.file_bytes // MB)
+    return Package(path, data, hashlib.sha256(data).hexdigest())
 
 
 def diagnose(path: Path) -> str | None:
     """Why a file is not a readable .xlsx/.xlsm (a message code), or None when it looks like one."""
-    if path.name.startswith("~$"):
-        return "lock_file"
-    if not path.is_file():
-        return "not_found"
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if not head:
-        return "empty_file"
-    if head == _OLE_MAGIC:
-        # an encrypted .xlsx is an OLE container holding EncryptionInfo + EncryptedPackage
-        try:
-            with olefile.OleFileIO(str(path)) as ole:
-                if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
-                    return "encrypted"
-                if ole.exists("Workbook") or ole.exists("Book"):
-                    return "legacy_xls"
-        except OSError:
-            return "corrupt"
-        return "not_workbook"
-    if head[:2] != b"PK":
-        with path.open("rb") as fh:
-            sample = fh.read(4096)
-        # text (CSV saved as .xlsx, an HTML export) has no NUL bytes; binaries almost always do
-        return "text_file" if b"\x00" not in sample else "not_workbook"
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                return "not_workbook"
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return "corrupt"
+        inspect(load(path))
+    except UnreadableWorkbook as exc:
+        return exc.code
     return None
 
 
-def open_workbook(path: str | Path) -> python_calamine.CalamineWorkbook:
-    """The workbook behind `path`, or UnreadableWorkbook with its reason."""
-    path = Path(path)
-    reason = diagnose(path)
-    if reason:
-        raise UnreadableWorkbook(path, reason, skipped=reason == "lock_file")
+def inspect(package: Package, limits: Limits = LIMITS) -> None:
+    """Raise UnreadableWorkbook when the bytes are not a workbook calamine may safely be given."""
+    path, data = package.path, package.data
+    if not data:
+        raise UnreadableWorkbook(path, "empty_file")
+    if data[:8] == _OLE_MAGIC:
+        raise UnreadableWorkbook(path, _ole_kind(data))
+    if data[:2] != b"PK":
+        # text (CSV saved as .xlsx, an HTML export) has no NUL bytes; binaries almost always do
+        raise UnreadableWorkbook(path, "text_file" if b"\x00" not in data[:4096] else "not_workbook")
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several kinds for damaged content
-        raise UnreadableWorkbook(path, "corrupt") from exc
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            _check_zip(path, zf, limits)
+    except UnreadableWorkbook:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
+            KeyError, OverflowError, UnicodeDecodeError) as exc:
+        raise UnreadableWorkbook(path, "corrupt_detail", detail=detail_of(exc)) from exc
 
 
-def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> tuple[list[list], int]:
-    """The sheet's cell values as rows, and the Excel row number of the first one."""
-    sheet = workbook.get_sheet_by_name(name)
-    rows = sheet.to_python(skip_empty_area=True)
-    start_row, start_col = sheet.start or (0, 0)
+def _ole_kind(data: bytes) -> str:
+    # an encrypted .xlsx is an OLE container holding EncryptionInfo + EncryptedPackage
+    try:
+        with olefile.OleFileIO(data) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                return "encrypted"
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return "legacy_xls"
+    except Exception:  # olefile raises OSError, ValueError, struct.error, IndexError… on a damaged container
+        return "corrupt"
+    return "not_workbook"
+
+
+def detail_of(exc: BaseException) -> str:
+    """An exception as a short line for a message (never a traceback)."""
+    text = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_XML_DANGER = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_SHEET_ENTRY = re.compile(r'<(?:\w+:)?sheet\b[^>]*>')
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_CELL_REF = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(?!</c>)')  # a cell with content
+_ROW_REF = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,7})"')
+_BARE_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
+
+
+def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
+    infos = zf.infolist()
+    if len(infos) > limits.members:
+        raise UnreadableWorkbook(path, "corrupt_detail", detail=f"{len(infos)} zip entries")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise UnreadableWorkbook(path, "corrupt_detail", detail="duplicate zip members")
+    if any(i.flag_bits & 0x1 for i in infos):
+        raise UnreadableWorkbook(path, "encrypted")
+    if "xl/workbook.bin" in names:
+        raise UnreadableWorkbook(path, "xlsb")
+    if "xl/workbook.xml" not in names:
+        raise UnreadableWorkbook(path, "not_workbook")
+    if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
+        raise UnreadableWorkbook(path, "corrupt_detail", detail="unsupported zip compression")
+    declared = sum(i.file_size for i in infos)
+    if declared > limits.total_bytes or any(i.file_size > limits.part_bytes for i in infos):
+        raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
+    sheets = set(_sheet_parts(zf).values())
+    total = 0
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        # the sizes in the zip's headers may lie: the members are unpacked in chunks and counted
+        count = _scan_member(path, zf, info, limits, sheet=info.filename in sheets)
+        total += count
+        if total > limits.total_bytes:
+            raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
+
+
+def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sheet: bool) -> int:
+    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, and for a sheet the area its cells span."""
+    size = 0
+    first_row = max_row = max_col = row_tags = 0
+    bare = False
+    carry = b""
+    with zf.open(info) as member:
+        while True:
+            chunk = member.read(4 * MB)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limits.part_bytes:
+                raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
+            block = carry + chunk
+            if _XML_DANGER.search(block):
+                raise UnreadableWorkbook(path, "xml_doctype")
+            if sheet:
+                cut = block.rfind(b"<")  # a tag cut in two is looked at with the next chunk
+                scan, carry = (block[:cut], block[cut:]) if cut > 0 else (block, b"")
+                for letters, digits in _CELL_REF.findall(scan):
+                    row, col = int(digits), _column_number(letters)
+                    first_row = row if not first_row or row < first_row else first_row
+                    max_row, max_col = max(max_row, row), max(max_col, col)
+                rows = [int(r) for r in _ROW_REF.findall(scan)]
+                if rows:
+                    row_tags = max(row_tags, *rows)
+                bare = bare or _BARE_CELL.search(scan) is not None
+            else:
+                carry = block[-16:]
+    if sheet:
+        if bare:  # cells without a reference are placed by count: assume the widest row Excel allows
+            max_col, max_row = max(max_col, 16_384), max(max_row, row_tags)
+            first_row = first_row or 1
+        height = max_row - (first_row or max_row) + 1 if max_row else 0
+        if height * max_col > limits.cells:
+            raise UnreadableWorkbook(path, "too_many_cells", sheet=PurePosixPath(info.filename).stem, rows=height,
+                                     cols=max_col, limit=limits.cells)
+    return size
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the zip, from workbook.xml and its relationships (bounded reads)."""
+    workbook = _read_small(zf, "xl/workbook.xml")
+    rels = _read_small(zf, "xl/_rels/workbook.xml.rels")
+    targets = {}
+    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        attrs = dict(_ATTR.findall(tag))
+        target = attrs.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[attrs.get("Id")] = str(PurePosixPath(target))
+    parts = {}
+    for tag in _SHEET_ENTRY.findall(workbook):
+        attrs = dict(_ATTR.findall(tag))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if "name" in attrs and rid in targets:
+            parts[unescape(attrs["name"])] = targets[rid]
+    return parts
+
+
+def _read_small(zf: zipfile.ZipFile, name: str, limit: int = 16 * MB) -> str:
+    try:
+        with zf.open(name) as member:
+            data = member.read(limit + 1)
+    except KeyError:
+        return ""
+    if len(data) > limit:
+        raise UnreadableWorkbook(Path(zf.filename or "?"), "too_large_part", limit=limit // MB)
+    return data.decode("utf-8", "replace")
+
+
+def sheet_names_of(package: Package) -> list[str]:
+    """The sheet names of an inspected package, read from workbook.xml alone (no cell is loaded)."""
+    with zipfile.ZipFile(io.BytesIO(package.data)) as zf:
+        return list(_sheet_parts(zf)) or [unescape(n) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"',
+                                                                              _read_small(zf, "xl/workbook.xml"))]
+
+
+def open_package(package: Package, limits: Limits = LIMITS) -> python_calamine.CalamineWorkbook:
+    """The checked workbook behind a package, or UnreadableWorkbook with its reason."""
+    inspect(package, limits)
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+    except BaseException as exc:  # calamine raises several kinds for damaged content, and panics (not Exceptions)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise UnreadableWorkbook(package.path, "corrupt_detail", detail=detail_of(exc)) from None
+
+
+def open_workbook(path: str | Path, limits: Limits = LIMITS) -> python_calamine.CalamineWorkbook:
+    """The workbook behind `path`, or UnreadableWorkbook with its reason."""
+    return open_package(load(path, limits), limits)
+
+
+def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str | Path = "?") -> tuple[list[list], int]:
+    """The sheet's cell values as rows, and the Excel row number of the first one (UnreadableWorkbook if damaged)."""
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=True)
+        start_row, start_col = sheet.start or (0, 0)
+    except BaseException as exc:  # a damaged sheet part: calamine errors and panics alike
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise UnreadableWorkbook(path, "corrupt_sheet", sheet=name, detail=detail_of(exc)) from None
     if start_col:
         rows = [[""] * start_col + row for row in rows]
     return rows, start_row + 1
 
 
 def workbook_sheet_names(path: str | Path) -> list[str]:
-    """The sheet names of an .xlsx/.xlsm, read from workbook.xml alone (cheap: no cell is loaded)."""
-    import re
-    from html import unescape
-
+    """The sheet names of an .xlsx/.xlsm ([] when it cannot be read as one)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+        package = load(path)
+        inspect(package)
+        return sheet_names_of(package)
+    except (UnreadableWorkbook, zipfile.BadZipFile, OSError, ValueError):
         return []
-    return [unescape(name) for name in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', xml)]

@@ -5,9 +5,7 @@ thousands of rows but few distinct dates, modes or ratings), so each parser runs
 distinct value while every bad cell still gets its own problem.
 """
 
-import hashlib
 from itertools import zip_longest
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +21,7 @@ from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
 from ..rules.completeness import PROFILE_FIELDS, completeness
 from ..settings import DEFAULTS, settings_from_pairs
-from .excel_file import diagnose, open_workbook, sheet_rows, workbook_sheet_names
+from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 
 HEADER_SCAN_ROWS = 10
 ROLLUP_MARKERS = {"总览", "来源"}  # sheets of a kamxl roll-up
@@ -296,14 +294,6 @@ def labelled_value(rows: list[list], label: str):
     return None
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass
 class RepWorkbook:
     path: str
@@ -312,33 +302,42 @@ class RepWorkbook:
     problems: list[Problem]  # file-level (rep name); sheet problems live in `sheets`
     template_version: str | None = None
     sha256: str = ""
+    named: bool = True  # the 说明 sheet names the rep
+    modified: float = 0.0  # the file's modification time when it was read
 
     def all_problems(self) -> list[Problem]:
         return self.problems + [p for s in self.sheets.values() for p in s.problems]
 
+    def fall_back_to(self, name: str | None):
+        """Name a rep whose 说明 sheet does not (roster, else the file name), and say so."""
+        if self.named:
+            return
+        self.rep = parsing.clean_text(name) or parsing.clean_text(Path(self.path).stem) or "?"
+        self.problems = [p for p in self.problems if p.code != "no_rep_name"]
+        self.problems.insert(0, Problem(Path(self.path).name, INSTRUCTIONS_SHEET, None, REP_NAME_LABEL, None, "no_rep_name",
+                                        Severity.WARNING, (("name", self.rep),)))
 
-def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: date | None = None) -> RepWorkbook:
+
+def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: date | None = None,
+                      limits: Limits = LIMITS) -> RepWorkbook:
     """A rep workbook's four sheets as typed rows and problems; UnreadableWorkbook if it cannot be opened."""
-    path = Path(path)
+    package = load(path, limits)
+    return _read_rep(package, open_package(package, limits), rep_fallback, today)
+
+
+def _read_rep(package, book, rep_fallback: str | None, today: date | None) -> RepWorkbook:
+    path = package.path
     file = path.name
-    book = open_workbook(path)
     names = set(book.sheet_names)
     if ROLLUP_MARKERS <= names:  # kamxl's own roll-up, saved into the team folder: passed over
-        book.close()
         raise UnreadableWorkbook(path, "rollup_file", skipped=True)
     if not names & {s.name for s in REP_SHEETS}:
-        book.close()
         raise UnreadableWorkbook(path, "not_rep_workbook")
-    problems: list[Problem] = []
     rep = version = None
     if INSTRUCTIONS_SHEET in names:
-        rows, _ = sheet_rows(book, INSTRUCTIONS_SHEET)
+        rows, _ = sheet_rows(book, INSTRUCTIONS_SHEET, path)
         rep = parsing.clean_text(labelled_value(rows, REP_NAME_LABEL))
         version = parsing.clean_text(labelled_value(rows, TEMPLATE_VERSION_LABEL))
-    if not rep:
-        rep = rep_fallback or path.stem
-        problems.append(Problem(file, INSTRUCTIONS_SHEET, None, REP_NAME_LABEL, None, "no_rep_name", Severity.WARNING,
-                                (("name", rep),)))
     sheets: dict[str, SheetResult] = {}
     known: set[str] | None = None
     for spec in REP_SHEETS:
@@ -347,14 +346,16 @@ def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: 
             if spec is CUSTOMERS:
                 known = set()  # without a customer sheet no contact or visit can be placed
             continue
-        rows, first = sheet_rows(book, spec.name)
+        rows, first = sheet_rows(book, spec.name, path)
         result = check_rows(spec, rows, first, file, known_customers=known, today=today)
         sheets[spec.key] = result
         if spec is CUSTOMERS:
             # a visit to a customer whose own row was rejected (say, for a bad date) still happened: keep it
             known = result.ids_seen
-    book.close()
-    return RepWorkbook(str(path), rep, sheets, problems, version, sha256(path))
+    workbook = RepWorkbook(str(path), rep or "", sheets, [], version, package.sha256, named=bool(rep))
+    if not rep:
+        workbook.fall_back_to(rep_fallback)
+    return workbook
 
 
 @dataclass
@@ -364,6 +365,7 @@ class KpiWorkbook:
     team: SheetResult
     settings: object = DEFAULTS
     problems: list[Problem] = field(default_factory=list)
+    sha256: str = ""
 
     def all_problems(self) -> list[Problem]:
         return self.problems + self.kpi.problems + self.team.problems
@@ -387,26 +389,57 @@ def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:
     return pairs
 
 
-def read_kpi_workbook(path: str | Path, today: date | None = None) -> KpiWorkbook:
+def read_kpi_workbook(path: str | Path, today: date | None = None, limits: Limits = LIMITS) -> KpiWorkbook:
     """The KPI workbook: KPI rows, the roster and the settings (defaults when 参数 is absent)."""
-    path = Path(path)
-    book = open_workbook(path)
+    package = load(path, limits)
+    return _read_kpi(package, open_package(package, limits), today)
+
+
+def _read_kpi(package, book, today: date | None) -> KpiWorkbook:
+    path = package.path
     names = set(book.sheet_names)
     results = {}
     for spec in (KPI_INPUTS, TEAM):
         if spec.name in names:
-            rows, first = sheet_rows(book, spec.name)
+            rows, first = sheet_rows(book, spec.name, path)
             results[spec.key] = check_rows(spec, rows, first, path.name, today=today)
         else:
             results[spec.key] = _missing_sheet(spec, path.name)
     settings = DEFAULTS
     if SETTINGS_SHEET in names:
-        rows, _ = sheet_rows(book, SETTINGS_SHEET)
+        rows, _ = sheet_rows(book, SETTINGS_SHEET, path)
         settings = settings_from_pairs(settings_pairs(rows), f"{path.name} / {SETTINGS_SHEET}")
-    book.close()
-    return KpiWorkbook(str(path), results["kpi"], results["team"], settings)
+    return KpiWorkbook(str(path), results["kpi"], results["team"], settings, sha256=package.sha256)
+
+
+def read_workbook(path: str | Path, kind: str = "auto", today: date | None = None,
+                  limits: Limits = LIMITS) -> "RepWorkbook | KpiWorkbook":
+    """A rep or KPI workbook (`kind` auto: KPI when it has a 考核指标 sheet); a rep's missing name is left to the caller.
+
+    UnreadableWorkbook or SettingsError when it cannot be used. The file is read once: its SHA-256 is that of
+    the bytes parsed, and its modification time is taken before reading.
+    """
+    try:
+        modified = Path(path).stat().st_mtime
+    except OSError:
+        modified = 0.0
+    package = load(path, limits)
+    book = open_package(package, limits)
+    try:
+        if kind == "kpi" or (kind == "auto" and KPI_INPUTS.name in book.sheet_names):
+            return _read_kpi(package, book, today)
+        result = _read_rep(package, book, None, today)
+        result.modified = modified
+        return result
+    finally:
+        book.close()
 
 
 def is_kpi_workbook(path: str | Path) -> bool:
     """True when the file carries a 考核指标 sheet (the director's KPI workbook)."""
-    return diagnose(Path(path)) is None and KPI_INPUTS.name in workbook_sheet_names(path)
+    try:
+        package = load(path)
+        inspect(package)
+        return KPI_INPUTS.name in sheet_names_of(package)
+    except UnreadableWorkbook:
+        return False

@@ -169,8 +169,8 @@ def _not_xlsx_zip(path):
 @pytest.mark.parametrize("name, make, code", [
     ("~$张伟.xlsx", lambda p, t: p.write_bytes(b"\x0cowner"), "lock_file"),
     ("encrypted.xlsx", _encrypted, "encrypted"),
-    ("corrupt.xlsx", lambda p, t: _corrupt(p), "corrupt"),
-    ("truncated.xlsx", _truncated, "corrupt"),
+    ("corrupt.xlsx", lambda p, t: _corrupt(p), "corrupt_detail"),
+    ("truncated.xlsx", _truncated, "corrupt_detail"),
     ("renamed.xlsx", lambda p, t: _csv(p), "text_file"),
     ("old.xls", lambda p, t: _xls(p), "legacy_xls"),
     ("empty.xlsx", lambda p, t: p.write_bytes(b""), "empty_file"),

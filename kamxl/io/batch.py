@@ -1,0 +1,113 @@
+"""Reading a batch of input files in isolation, then settling who is who: names, copies, one workbook a rep.
+
+`validate` and `consolidate` both read through here, so a file that one of them refuses, counts
+once or skips is refused, counted once or skipped alike by the other.
+"""
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..errors import SettingsError, UnreadableWorkbook
+from ..messages import render
+from ..problems import Problem, Severity
+from .excel_file import LIMITS, Limits
+from .isolation import Crashed, run_isolated
+from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
+
+
+@dataclass
+class Failure:
+    """A file that was not used: unreadable (`skipped` False) or passed over on purpose (`skipped` True)."""
+
+    path: str
+    code: str
+    params: tuple = ()
+    skipped: bool = False
+    sha256: str = ""
+    rep: str | None = None
+
+    def reason(self, lang: str | None = None) -> str:
+        return render(self.code, lang=lang, **dict(self.params))
+
+    def problem(self) -> Problem:
+        return Problem(Path(self.path).name, None, None, None, None, self.code, Severity.FAILED, self.params)
+
+
+Outcome = RepWorkbook | KpiWorkbook | Failure
+
+
+def _read_job(job) -> Outcome:
+    path, kind, today, limits = job
+    try:
+        return read_workbook(path, kind, today, limits)
+    except UnreadableWorkbook as exc:
+        return Failure(str(path), exc.code, exc.params, exc.skipped)
+    except SettingsError as exc:
+        return Failure(str(path), "settings_error", (("detail", str(exc)),))
+
+
+def default_workers(jobs: int) -> int:
+    return max(1, min(os.cpu_count() or 1, 4, jobs))
+
+
+def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, today: date | None = None,
+               workers: int | None = None, limits: Limits = LIMITS,
+               progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """Each file read in a worker process (`kinds`: path → 'kpi'|'rep', else by its sheets); nothing raises."""
+    kinds = kinds or {}
+    today = today or date.today()
+    jobs = [(p, kinds.get(p, "auto"), today, limits) for p in paths]
+    outcomes = run_isolated(_read_job, jobs, workers or default_workers(len(jobs)), limits, progress)
+    return [Failure(str(p), o.code, o.params) if isinstance(o, Crashed) else o for p, o in zip(paths, outcomes)]
+
+
+def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcome], list[Problem]]:
+    """Name unnamed reps from the roster; pass over byte-identical copies and a rep's older second workbook.
+
+    A copy (same SHA-256 as a file before it) is skipped, naming the file it copies. Two different
+    workbooks of one rep are not summed: the more recently modified one is used and the other is
+    skipped with a warning naming both (so `--strict` fails).
+    """
+    problems: list[Problem] = []
+    first_of_hash: dict[str, str] = {}
+    out: list[Outcome] = []
+    for item in outcomes:
+        if isinstance(item, RepWorkbook):
+            item.fall_back_to(roster.get(Path(item.path).name))
+        digest = getattr(item, "sha256", "")
+        if digest and not isinstance(item, Failure):
+            if digest in first_of_hash:
+                item = Failure(item.path, "duplicate_file", (("other", first_of_hash[digest]),), True, digest,
+                               getattr(item, "rep", None))
+            else:
+                first_of_hash[digest] = Path(item.path).name
+        out.append(item)
+    books: dict[str, list[int]] = {}
+    for i, item in enumerate(out):
+        if isinstance(item, RepWorkbook):
+            books.setdefault(item.rep, []).append(i)
+    for rep, indices in books.items():
+        if len(indices) < 2:
+            continue
+        kept = max(indices, key=lambda i: (out[i].modified, Path(out[i].path).name))
+        kept_name = Path(out[kept].path).name
+        for i in indices:
+            if i == kept:
+                continue
+            book = out[i]
+            params = (("other", kept_name), ("rep", rep), ("kept", kept_name))
+            out[i] = Failure(book.path, "duplicate_rep", params, True, book.sha256, rep)
+            problems.append(Problem(Path(book.path).name, None, None, None, None, "duplicate_rep", Severity.WARNING, params))
+    return out, problems
+
+
+def roster_of(outcomes: list[Outcome]) -> dict[str, str]:
+    """File name → rep from every KPI workbook's 团队 sheet."""
+    roster: dict[str, str] = {}
+    for item in outcomes:
+        if isinstance(item, KpiWorkbook):
+            roster |= roster_files(item.team)
+    return roster

@@ -1,0 +1,161 @@
+"""Reading each input in a worker process that nothing in the file can take the run down with.
+
+A workbook may make a reader raise anything, panic inside Rust, abort the process, loop, or ask
+for more memory than the machine has. Each file is therefore handled by a worker process of a
+small pool: an exception becomes the file's result, and a worker that dies (abort, out of
+memory) or overruns the time limit is replaced — the file it held is reported, the others go on.
+On Linux each worker's address space is capped, so a memory blow-up ends that worker, not the
+machine.
+"""
+
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Callable, Sequence
+
+from .excel_file import LIMITS, Limits, detail_of
+
+
+@dataclass(frozen=True)
+class Crashed:
+    """A job whose worker died or overran: `code` is `worker_died` or `read_timeout`."""
+
+    code: str
+    params: tuple = ()
+
+
+def _vm_size() -> int | None:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _cap_memory(extra: int):
+    """Limit this process's address space to what it holds now plus `extra` (Linux; elsewhere nothing)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    now = _vm_size()
+    if now is None:
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = now + extra
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _worker(func: Callable, conn, memory: int):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    _cap_memory(memory)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            result = func(job)
+        except MemoryError:
+            result = Crashed("worker_died")
+        except BaseException as exc:  # a bug of ours or a library's: this file's failure, never a traceback
+            result = Crashed("read_error", (("detail", detail_of(exc)),))
+        conn.send(result)
+
+
+def _receive(slot) -> object:
+    """What a worker sent back, or `Crashed` when it died before sending (EOF on its pipe)."""
+    try:
+        if slot.conn.poll():
+            return slot.conn.recv()
+    except Exception:  # EOFError, OSError, or a result that cannot be unpickled
+        pass
+    return Crashed("worker_died")
+
+
+class _Slot:
+    def __init__(self, ctx, func: Callable, memory: int):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(func, child, memory), daemon=True)
+        self.process.start()
+        child.close()
+        self.job: int | None = None
+        self.started = 0.0
+
+    def give(self, index: int, job):
+        self.job, self.started = index, time.monotonic()
+        self.conn.send(job)
+
+    def stop(self, kill: bool = False):
+        if kill and self.process.is_alive():
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limits = LIMITS,
+                 progress: Callable[[int, int], None] | None = None) -> list:
+    """`func(job)` for every job, each in a worker process; a job whose worker died or overran gives `Crashed`.
+
+    `func` must be importable (a module-level function) and should turn its own errors into results:
+    an exception escaping it is a crash of that job only.
+    """
+    if not jobs:
+        return []
+    ctx = multiprocessing.get_context()
+    results: list = [None] * len(jobs)
+    pending = deque(enumerate(jobs))
+    slots: list[_Slot | None] = [None] * max(1, min(workers, len(jobs)))
+    done = 0
+    try:
+        while done < len(jobs):
+            for i, slot in enumerate(slots):
+                if (slot is None or slot.job is None) and pending:
+                    slots[i] = slot = slot or _Slot(ctx, func, limits.worker_memory)
+                    slot.give(*pending.popleft())
+            busy = [slot for slot in slots if slot is not None and slot.job is not None]
+            deadline = min(slot.started for slot in busy) + limits.seconds
+            ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy],
+                             timeout=max(0.0, deadline - time.monotonic())))
+            for i, slot in enumerate(slots):
+                if slot is None or slot.job is None:
+                    continue
+                if slot.conn in ready or slot.process.sentinel in ready:
+                    outcome = _receive(slot)
+                elif time.monotonic() - slot.started >= limits.seconds:
+                    outcome = Crashed("read_timeout", (("seconds", int(limits.seconds)),))
+                else:
+                    continue
+                results[slot.job] = outcome
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+                if isinstance(outcome, Crashed):  # the worker is gone or stuck: a new one is started when needed
+                    slot.stop(kill=True)
+                    slots[i] = None
+                else:
+                    slot.job = None
+    finally:
+        for slot in slots:
+            if slot is not None:
+                slot.stop(kill=True)
+    return results
