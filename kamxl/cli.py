@@ -131,8 +131,9 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
     \b
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
     """
-    from .consolidate import NoInput, consolidate as run_consolidation, summary
+    from .consolidate import NoInput, TwoKpiWorkbooks, consolidate as run_consolidation, summary
     from .errors import PeriodError
+    from .io.atomic import write_text_atomically
     from .io.rollup_writer import write_rollup
     from .rules.periods import parse_period
 
@@ -142,6 +143,13 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
         raise click.BadParameter(render("bad_period"), param_hint="--period") from exc
     from .settings import settings_from_toml
 
+    from .io.outputs import check_outputs
+    from .io.outputs import UnsafeOutput
+
+    try:
+        check_outputs(inputs, out, json_path, kpi=kpi, previous=previous, settings=settings_path)
+    except UnsafeOutput as exc:
+        raise click.UsageError(str(exc)) from exc
     settings = settings_from_toml(settings_path) if settings_path else None
     try:
         with _progress() as progress:
@@ -150,6 +158,8 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
     except NoInput as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    except TwoKpiWorkbooks as exc:
+        raise click.UsageError(str(exc)) from exc
     if not any(s.status == "ok" for s in rollup.sources):
         click.echo("Error: 没有可用的工作簿，未生成汇总 (no usable workbook: nothing written)", err=True)
         sys.exit(1)
@@ -160,18 +170,14 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
         if str(json_path) == "-":
             click.echo(text)
         else:
-            _write_text_atomically(json_path, text)
+            write_text_atomically(json_path, text)
     o = rollup.overview
     ok = sum(1 for s in rollup.sources if s.status == "ok")
-    click.echo(f"汇总已写入 {out}：{ok}/{len(rollup.sources)} 个文件，{o['customers']} 个客户，{o['overdue']} 个逾期，"
+    copies = sum(1 for s in rollup.sources if s.status == "skipped" and s.rep)  # a copy or a rep's second workbook
+    twice = f"（{copies} 个重复文件未计入，见「来源」）" if copies else ""
+    click.echo(f"汇总已写入 {out}：{ok}/{len(rollup.sources)} 个文件{twice}，{o['customers']} 个客户，{o['overdue']} 个逾期，"
                f"{rollup.problem_count} 个数据问题 (roll-up written)", err=bool(json_path and str(json_path) == "-"))
     sys.exit(1 if strict and rollup.problem_count else 0)
-
-
-def _write_text_atomically(path: Path, text: str):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 class _progress:
@@ -240,3 +246,14 @@ def templates(out_dir, lang):
 
     for path in build_templates(out_dir, lang):
         click.echo(str(path))
+
+
+def run():
+    """The `kamxl` command: SIGTERM ends it like Ctrl-C, so no temporary file outlives it."""
+    import signal
+
+    def _terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    main()

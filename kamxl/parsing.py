@@ -4,6 +4,7 @@ Each parser returns `Parsed(value, problem)`; `problem` is a message code of `me
 (with its parameters) or None. Pure Python: no workbook library is imported here.
 """
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -29,9 +30,19 @@ def is_blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # what XML 1.0 cannot hold
+
+
+def xml_safe(text: str) -> str:
+    """Text a workbook can hold: control characters dropped, lone surrogates and U+FFFE/U+FFFF replaced by U+FFFD."""
+    return ILLEGAL_XML.sub(lambda m: "" if m.group() < " " else "\ufffd", text)
+
+
 def clean_text(raw) -> str | None:
     """Text as a person typed it: NFKC-folded (full-width → half-width), trimmed; numbers without '.0'."""
     if raw.__class__ is str:  # the common case first
+        if ILLEGAL_XML.search(raw):
+            raw = xml_safe(raw)
         return unicodedata.normalize("NFKC", raw).strip() or None
     if raw is None:
         return None
@@ -54,12 +65,14 @@ _AMOUNT_STRIP = re.compile(r"[,\s￥¥$]|RMB|CNY|人民币")
 _AMOUNT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(亿元|亿|万元|万|千元|元)?$")
 _MULTIPLIER = {None: None, "元": 1, "千元": 1_000, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
 _UNIT_YUAN = {"元": 1, "万元": 10_000}
+MAX_AMOUNT_YUAN = 1e12  # 1万亿元: beyond it an amount is a typo or a hostile cell, never money a customer spends
+_AMOUNT_LIMIT = MAX_AMOUNT_YUAN / 10_000  # a number cell this small passes without its unit looked up
 
 
 def parse_amount(raw, unit: str | None = "元") -> Parsed:
     """Money in the column's unit: numbers as they are, text such as `12.5万`, `1,250,000元`, `￥300,000`."""
-    if (raw.__class__ is float or raw.__class__ is int) and raw == raw:  # a number cell (not NaN): as typed
-        return Parsed(float(raw)) if raw >= 0 else Parsed(float(raw), "negative_amount")
+    if (raw.__class__ is float or raw.__class__ is int) and raw == raw and -_AMOUNT_LIMIT <= raw <= _AMOUNT_LIMIT:
+        return Parsed(float(raw)) if raw >= 0 else Parsed(float(raw), "negative_amount")  # a number cell: as typed
     if is_blank(raw):
         return BLANK
     if isinstance(raw, bool):
@@ -76,6 +89,8 @@ def parse_amount(raw, unit: str | None = "元") -> Parsed:
         if written is not None:
             # a written unit wins over the column's: 1,250,000元 in a 万元 column is 125
             value = value * written / _UNIT_YUAN.get(unit or "元", 1)
+    if not math.isfinite(value) or abs(value) * _UNIT_YUAN.get(unit or "元", 1) > MAX_AMOUNT_YUAN:
+        return Parsed(None, "amount_range", (("limit", "1万亿元"),))
     value = round(value, 6)
     if value < 0:
         return Parsed(value, "negative_amount")
@@ -105,8 +120,18 @@ def excel_serial_to_date(serial: float) -> date | None:
     return EXCEL_EPOCH + timedelta(days=int(serial))
 
 
+FIRST_DATE, LAST_DATE = date(1901, 1, 1), date(2199, 12, 31)  # Excel serials 367–110,000; what a rule can add to
+
+
 def parse_date(raw) -> Parsed:
     """A date from a real date, an Excel serial, `2026/10/3`, `2026-10-03`, `2026年10月3日` or `20261003`."""
+    parsed = _parse_date(raw)
+    if parsed.value is not None and not FIRST_DATE <= parsed.value <= LAST_DATE:
+        return Parsed(None, "date_range", (("first", FIRST_DATE.isoformat()), ("last", LAST_DATE.isoformat())))
+    return parsed
+
+
+def _parse_date(raw) -> Parsed:
     if is_blank(raw):
         return BLANK
     if isinstance(raw, datetime):
@@ -128,7 +153,7 @@ def parse_date(raw) -> Parsed:
             except ValueError:
                 return Parsed(None, "bad_date")
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return parse_date(float(text))
+        return _parse_date(float(text))
     return Parsed(None, "bad_date")
 
 

@@ -21,12 +21,15 @@ def _field(default, meaning: str, **kw):
 _kpi_fields = {}
 for _k in KPIS:
     unit = "%" if _k.ratio else "次"
-    _kpi_fields[f"points_{_k.key}"] = (int, _field(_k.points, f"{_k.label}：满分", ge=0))
-    _kpi_fields[f"standard_{_k.key}"] = (float, _field(_k.standard, f"{_k.label}：标准（{unit}）", ge=0))
-    _kpi_fields[f"step_{_k.key}"] = (float, _field(_k.step, f"{_k.label}：每{'低于' if _k.higher_is_better else '超出'}多少{unit}扣分", gt=0))
-    _kpi_fields[f"deduction_{_k.key}"] = (float, _field(1, f"{_k.label}：每档扣几分", ge=0))
+    # every number has a sane range: beyond it the setting is refused by name, never a crash in a rule
+    _kpi_fields[f"points_{_k.key}"] = (int, _field(_k.points, f"{_k.label}：满分", ge=0, le=100))
+    _kpi_fields[f"standard_{_k.key}"] = (float, _field(_k.standard, f"{_k.label}：标准（{unit}）", ge=0, le=10_000))
+    _kpi_fields[f"step_{_k.key}"] = (float, _field(_k.step, f"{_k.label}：每{'低于' if _k.higher_is_better else '超出'}多少{unit}扣分",
+                                                  gt=0, le=10_000))
+    _kpi_fields[f"deduction_{_k.key}"] = (float, _field(1, f"{_k.label}：每档扣几分", ge=0, le=100))
 
-_weight_fields = {f"weight_{key}": (float, _field(1.0, f"评估因素「{label}」的权重", ge=0)) for key, label, _ in FACTORS}
+_weight_fields = {f"weight_{key}": (float, _field(1.0, f"评估因素「{label}」的权重", ge=0, le=100))
+                  for key, label, _ in FACTORS}
 
 
 class _BaseSettings(pydantic.BaseModel):
@@ -38,11 +41,11 @@ class _BaseSettings(pydantic.BaseModel):
     grade_c: float = _field(40, "C 级最低评估得分", ge=0, le=100)
     share_a: float = _field(20, "share 法：A 级最低占地区销售额（%）", ge=0, le=100)
     share_b: float = _field(10, "share 法：B 级最低占地区销售额（%）", ge=0, le=100)
-    regional_sales: float = _field(0, "share 法：地区销售额（万元）；0 = 按数据中同地区客户年采购额合计", ge=0)
-    cadence_a: int = _field(30, "A 级客户拜访周期（天）", ge=0)
-    cadence_b: int = _field(60, "B 级客户拜访周期（天）", ge=0)
-    cadence_c: int = _field(90, "C 级客户拜访周期（天）", ge=0)
-    cadence_d: int = _field(0, "D 级客户拜访周期（天）；0 = 不要求", ge=0)
+    regional_sales: float = _field(0, "share 法：地区销售额（万元）；0 = 按数据中同地区客户年采购额合计", ge=0, le=1e8)
+    cadence_a: int = _field(30, "A 级客户拜访周期（天）", ge=0, le=3650)
+    cadence_b: int = _field(60, "B 级客户拜访周期（天）", ge=0, le=3650)
+    cadence_c: int = _field(90, "C 级客户拜访周期（天）", ge=0, le=3650)
+    cadence_d: int = _field(0, "D 级客户拜访周期（天）；0 = 不要求", ge=0, le=3650)
     rating_excellent: float = _field(90, "评级「优秀」最低总分", ge=0, le=100)
     rating_good: float = _field(75, "评级「良好」最低总分", ge=0, le=100)
     rating_pass: float = _field(60, "评级「合格」最低总分", ge=0, le=100)

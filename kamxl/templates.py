@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import TEMPLATE_VERSION
 from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
+from .io.atomic import publish, temp_sibling
 from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
 from .settings import DEFAULTS, settings_rows
 
@@ -126,7 +127,8 @@ class _Book:
 
     def __init__(self, path: Path, lang: str):
         self.lang = lang
-        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+        self.path, self._tmp = Path(path), temp_sibling(Path(path))  # xlsxwriter creates it at close
+        self.wb = xlsxwriter.Workbook(str(self._tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
                                                   "strings_to_urls": False, "use_future_functions": False})
         self.wb.set_properties({"title": "kamxl", "author": "kamxl", "created": FIXED_TIMESTAMP})
         self.header = self.wb.add_format(HEADER_FORMAT)
@@ -150,7 +152,13 @@ class _Book:
         return self._formats[key]
 
     def close(self):
-        self.wb.close()
+        """Write the workbook beside its path and move it into place (the old file stays until then)."""
+        try:
+            self.wb.close()
+            publish(self._tmp, self.path)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
 
 
 def _write_value(ws, row: int, col: int, value, fmt):

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from .atomic import is_temporary
+
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".csv"}
 
 
@@ -11,7 +13,9 @@ def collect_inputs(inputs) -> list[Path]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES))
+            # an unfinished output of ours (a run killed while writing) is never an input
+            found.extend(sorted(p for p in path.iterdir()
+                                if p.suffix.lower() in WORKBOOK_SUFFIXES and not is_temporary(p) and p.is_file()))
         else:
             found.append(path)
     unique = []

@@ -217,7 +217,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         for j, issue in issues.items():
             if key == "customer_id" and issue.problem == "required":
                 mark(j, "no_customer_id", key)
-            elif col.type == ColType.DATE and col.required and issue.problem == "bad_date":
+            elif col.type == ColType.DATE and col.required and issue.problem in ("bad_date", "date_range"):
                 mark(j, "unreadable_required_date", key)
             elif col.type == ColType.PERIOD and issue.problem in ("bad_period", "required"):
                 mark(j, "no_period", key)
@@ -245,6 +245,14 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
             if reject[j] is None:
                 warnings.append((j, order, Problem(file, sheet.name, numbers[j], label, _raw_text(raw_by_key[key][j]),
                                                    issue.problem, Severity.WARNING, issue.params)))
+    for i in used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
+        raws = transposed[i] if i < len(transposed) else ()
+        texts = [v for v in raws if v.__class__ is str]
+        if texts and parsing.ILLEGAL_XML.search("\n".join(texts)):
+            for j, raw in enumerate(raws):
+                if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
+                    warnings.append((j, len(cell_problems), Problem(file, sheet.name, numbers[j], label_of[i],
+                                                                    parsing.xml_safe(raw), "illegal_chars", Severity.WARNING)))
     warnings.sort(key=lambda w: (w[0], w[1]))
     problems.extend(w[2] for w in warnings)
 

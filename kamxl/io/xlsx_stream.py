@@ -11,6 +11,7 @@ workbook can ever become a formula.
 import math
 import os
 import re
+import secrets
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -22,10 +23,12 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..schema import UNGRADED, Column, ColType
+from .atomic import atomic_path
 
 _EPOCH = date(1899, 12, 30).toordinal()
 # XML 1.0 forbids most control characters; & < > must be escaped
-_XML_TABLE = {i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_TABLE = ({i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+              | {i: "\ufffd" for i in (*range(0xD800, 0xE000), 0xFFFE, 0xFFFF)})  # lone surrogates: a non-UTF-8 file name
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
@@ -152,10 +155,8 @@ class StreamingWorkbook:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".kamxl-layout-", suffix=".xlsx", dir=self.path.parent)
-        os.close(fd)
-        self._layout = Path(tmp)
+        # xlsxwriter's own file (written at close) lives in the system's temp folder, never beside the output
+        self._layout = Path(tempfile.gettempdir()) / f"kamxl-layout-{os.getpid()}-{secrets.token_hex(6)}.xlsx"
         self.wb = xlsxwriter.Workbook(str(self._layout), {"strings_to_formulas": False, "strings_to_numbers": False,
                                                           "strings_to_urls": False})
         self.header_format = self.wb.add_format(HEADER_FORMAT)
@@ -188,11 +189,9 @@ class StreamingWorkbook:
         """Finish the layout, splice the table bodies in, and move the result into place."""
         # xf indices are fixed when a format is first used; ask for them now so the streamed cells agree
         styles = {kind: (fmt._get_xf_index() if fmt is not None else None) for kind, fmt in self._formats.items()}
-        self.wb.close()
-        fd, tmp = tempfile.mkstemp(prefix=".kamxl-", suffix=".xlsx", dir=self.path.parent)
-        os.close(fd)
         try:
-            with zipfile.ZipFile(self._layout) as src, \
+            self.wb.close()
+            with atomic_path(self.path) as tmp, zipfile.ZipFile(self._layout) as src, \
                     zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
                 depth = {t.name: _last_cell(t) for t in self._streamed.values()}
                 for info in src.infolist():
@@ -205,13 +204,6 @@ class StreamingWorkbook:
                     if info.filename.startswith("xl/tables/"):
                         data = _deepen_table(data.decode("utf-8"), depth).encode("utf-8")
                     dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; a report is an ordinary file
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         finally:
             self._layout.unlink(missing_ok=True)
 

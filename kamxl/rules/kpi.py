@@ -5,7 +5,8 @@ Ratios are computed in Decimal from the numbers as typed, so 95 % is exactly 95 
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+import math
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from functools import cache
 
 from ..settings import KPIS, KpiDefinition
@@ -18,10 +19,12 @@ def _dec(x) -> Decimal:
 
 
 def ratio_percent(actual: float | None, plan: float | None) -> Decimal | None:
-    """actual ÷ plan × 100, rounded to 6 decimals; None when the plan is 0 or blank."""
-    if plan is None or actual is None or float(plan) == 0:
+    """actual ÷ plan × 100, rounded to 6 decimals; None when the plan is 0 or blank, or either is not a finite number."""
+    if plan is None or actual is None or not (math.isfinite(float(plan)) and math.isfinite(float(actual))) \
+            or float(plan) == 0:
         return None
-    return (_dec(actual) * 100 / _dec(plan)).quantize(_Q, ROUND_HALF_EVEN)
+    with localcontext(Context(prec=800)):  # exact whatever the magnitudes (1e308 / 1e-300 included)
+        return (_dec(actual) * 100 / _dec(plan)).quantize(_Q, ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class KpiRule:
         if value is None:
             return None
         value = _dec(value)
+        if not value.is_finite():
+            return None
         gap = (self.standard - value) if self.definition.higher_is_better else (value - self.standard)
         if gap <= 0:
             return float(self.points)

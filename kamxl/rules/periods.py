@@ -65,6 +65,16 @@ def parse_period(raw) -> Period:
 
     Excel turns a typed `2026-10` into the date 2026-10-01: a first-of-month date is that month.
     """
+    period = _parse_period(raw)
+    if not FIRST_YEAR <= period.start.year <= LAST_YEAR:  # a year typo (9999-12), never a period of the data
+        raise PeriodError(str(raw))
+    return period
+
+
+FIRST_YEAR, LAST_YEAR = 1990, 2199
+
+
+def _parse_period(raw) -> Period:
     if isinstance(raw, datetime):
         raw = raw.date()
     if isinstance(raw, date):
