@@ -74,7 +74,7 @@ def validate(files, as_json):
     problem_count = sum(len(r.problems) for r in reports)
     if as_json:
         click.echo(json.dumps({"files": [r.as_dict(lang) for r in reports], "problems": problem_count},
-                              ensure_ascii=False, indent=2, default=str))
+                              ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8"))
     else:
         for report in reports:
             _echo_report(report, lang)
@@ -166,7 +166,8 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
     write_rollup(rollup, out)
     report = summary(rollup, str(out))
     if json_path:
-        text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+        # a file name that is not UTF-8 (undecodable bytes) is shown with '?'
+        text = json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8")
         if str(json_path) == "-":
             click.echo(text)
         else:
