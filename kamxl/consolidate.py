@@ -269,7 +269,10 @@ def _choose_kpi(outcomes: list, kpi_path: Path | None) -> tuple[KpiWorkbook | No
                     raise SettingsError(dict(item.params)["detail"])
                 return (item, None) if isinstance(item, KpiWorkbook) else (None, item)
         return None, None
-    found = list({item.sha256: item for item in reversed(outcomes) if isinstance(item, KpiWorkbook)}.values())[::-1]
+    by_hash: dict[str, KpiWorkbook] = {}
+    for item in sorted((o for o in outcomes if isinstance(o, KpiWorkbook)), key=lambda o: (len(Path(o.path).name), o.path)):
+        by_hash.setdefault(item.sha256, item)  # of byte-identical copies, the original name (as `settle` keeps it)
+    found: list = list(by_hash.values())
     found += [item for item in outcomes if isinstance(item, Failure) and item.code == "settings_error"]
     if len(found) > 1:  # byte-identical copies are one workbook
 
@@ -323,7 +326,8 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     books: list[RepWorkbook] = []
     for item in outcomes:
         if isinstance(item, KpiWorkbook):
-            if item is kpi_book:
+            if kpi_book is not None and item.sha256 == kpi_book.sha256:  # it, or the original of a copy of it
+                kpi_book = item
                 sources.append(SourceFile(item.path, None, "ok", None, item.sha256, "kpi",
                                           {"kpi": item.kpi.counts, "team": item.team.counts}))
                 problems.extend(item.all_problems())

@@ -72,19 +72,21 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
     skipped with a warning naming both (so `--strict` fails).
     """
     problems: list[Problem] = []
-    first_of_hash: dict[str, str] = {}
-    out: list[Outcome] = []
-    for item in outcomes:
+    out: list[Outcome] = list(outcomes)
+    by_hash: dict[str, list[int]] = {}
+    for i, item in enumerate(out):
         if isinstance(item, RepWorkbook):
             item.fall_back_to(roster.get(Path(item.path).name))
-        digest = getattr(item, "sha256", "")
-        if digest and not isinstance(item, Failure):
-            if digest in first_of_hash:
-                item = Failure(item.path, "duplicate_file", (("other", first_of_hash[digest]),), True, digest,
-                               getattr(item, "rep", None))
-            else:
-                first_of_hash[digest] = Path(item.path).name
-        out.append(item)
+        if not isinstance(item, Failure) and item.sha256:
+            by_hash.setdefault(item.sha256, []).append(i)
+    for indices in by_hash.values():
+        # the original keeps its place: 张伟.xlsx, not the 张伟(1).xlsx a chat app saved beside it
+        kept = min(indices, key=lambda i: (len(Path(out[i].path).name), Path(out[i].path).name))
+        for i in indices:
+            if i != kept:
+                item = out[i]
+                out[i] = Failure(item.path, "duplicate_file", (("other", Path(out[kept].path).name),), True, item.sha256,
+                                 getattr(item, "rep", None))
     books: dict[str, list[int]] = {}
     for i, item in enumerate(out):
         if isinstance(item, RepWorkbook):

@@ -8,6 +8,7 @@ On Linux each worker's address space is capped, so a memory blow-up ends that wo
 machine.
 """
 
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -57,6 +58,7 @@ def _cap_memory(extra: int):
 
 def _worker(func: Callable, conn, memory: int):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    faulthandler.disable()  # a worker's abort is reported as that file's failure, not as a dump on the console
     _cap_memory(memory)
     while True:
         try:

@@ -65,7 +65,10 @@ def parse_period(raw) -> Period:
 
     Excel turns a typed `2026-10` into the date 2026-10-01: a first-of-month date is that month.
     """
-    period = _parse_period(raw)
+    try:
+        period = _parse_period(raw)
+    except (ValueError, OverflowError) as exc:  # a date beyond year 9999
+        raise PeriodError(str(raw)) from exc
     if not FIRST_YEAR <= period.start.year <= LAST_YEAR:  # a year typo (9999-12), never a period of the data
         raise PeriodError(str(raw))
     return period
