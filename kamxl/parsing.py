@@ -71,7 +71,8 @@ _AMOUNT_LIMIT = MAX_AMOUNT_YUAN / 10_000  # a number cell this small passes with
 
 def parse_amount(raw, unit: str | None = "元") -> Parsed:
     """Money in the column's unit: numbers as they are, text such as `12.5万`, `1,250,000元`, `￥300,000`."""
-    if (raw.__class__ is float or raw.__class__ is int) and raw == raw and -_AMOUNT_LIMIT <= raw <= _AMOUNT_LIMIT:
+    if (raw.__class__ is float or raw.__class__ is int) and raw == raw and -_AMOUNT_LIMIT <= raw <= _AMOUNT_LIMIT \
+            and not 0 < abs(raw) < 5e-7:
         return Parsed(float(raw)) if raw >= 0 else Parsed(float(raw), "negative_amount")  # a number cell: as typed
     if is_blank(raw):
         return BLANK
@@ -89,7 +90,8 @@ def parse_amount(raw, unit: str | None = "元") -> Parsed:
         if written is not None:
             # a written unit wins over the column's: 1,250,000元 in a 万元 column is 125
             value = value * written / _UNIT_YUAN.get(unit or "元", 1)
-    if not math.isfinite(value) or abs(value) * _UNIT_YUAN.get(unit or "元", 1) > MAX_AMOUNT_YUAN:
+    if not math.isfinite(value) or abs(value) * _UNIT_YUAN.get(unit or "元", 1) > MAX_AMOUNT_YUAN \
+            or 0 < abs(value) < 5e-7:  # a positive amount that would round to nothing (a plan of 1e-300)
         return Parsed(None, "amount_range", (("limit", "1万亿元"),))
     value = round(value, 6)
     if value < 0:

@@ -102,3 +102,27 @@ def settings_from_toml(path: str | Path) -> "Settings":
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from exc
     return settings_from_pairs(data.get("kamxl", data).items(), str(path))
+
+
+def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str = "") -> tuple["Settings", list[tuple[str, object, str]]]:
+    """Settings from (key, value) pairs where each bad one keeps its default: (settings, [(key, value, why)]).
+
+    The 参数 sheet of a KPI workbook is read this way: a typo in one setting is a problem on that setting,
+    not the end of the month's roll-up.
+    """
+    values = {str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in pairs
+              if str(k).strip() and v is not None and not (isinstance(v, str) and not v.strip())}
+    bad: list[tuple[str, object, str]] = [(k, v, "unknown") for k, v in values.items() if k not in Settings.model_fields]
+    values = {k: v for k, v in values.items() if k in Settings.model_fields}
+    while True:
+        try:
+            return Settings(**values), bad
+        except pydantic.ValidationError as exc:
+            keys = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+            if not keys & values.keys():  # a rule across settings (A ≥ B ≥ C): the sheet's values are not used
+                bad += [(k, v, exc.errors()[0]["msg"]) for k, v in values.items()]
+                return DEFAULTS, bad
+            for err in exc.errors():
+                key = str(err["loc"][0]) if err["loc"] else ""
+                if key in values:
+                    bad.append((key, values.pop(key), err["msg"]))

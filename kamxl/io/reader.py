@@ -20,7 +20,7 @@ from ..rules.periods import parse_period
 from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
 from ..rules.completeness import PROFILE_FIELDS, completeness
-from ..settings import DEFAULTS, settings_from_pairs
+from ..settings import DEFAULTS, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 
 HEADER_SCAN_ROWS = 10
@@ -413,11 +413,17 @@ def _read_kpi(package, book, today: date | None) -> KpiWorkbook:
             results[spec.key] = check_rows(spec, rows, first, path.name, today=today)
         else:
             results[spec.key] = _missing_sheet(spec, path.name)
-    settings = DEFAULTS
+    settings, problems = DEFAULTS, []
     if SETTINGS_SHEET in names:
         rows, _ = sheet_rows(book, SETTINGS_SHEET, path)
-        settings = settings_from_pairs(settings_pairs(rows), f"{path.name} / {SETTINGS_SHEET}")
-    return KpiWorkbook(str(path), results["kpi"], results["team"], settings, sha256=package.sha256)
+        settings, bad = settings_keeping_defaults(settings_pairs(rows))
+        # a bad setting keeps the handbook's default and is a problem on that setting
+        problems = [Problem(path.name, SETTINGS_SHEET, None, key, parsing.clean_text(value),
+                            "unknown_setting" if reason == "unknown" else "bad_setting", Severity.WARNING,
+                            (("key", key),) if reason == "unknown" else
+                            (("key", key), ("value", parsing.clean_text(value)), ("reason", reason)))
+                    for key, value, reason in bad]
+    return KpiWorkbook(str(path), results["kpi"], results["team"], settings, problems, sha256=package.sha256)
 
 
 def read_workbook(path: str | Path, kind: str = "auto", today: date | None = None,

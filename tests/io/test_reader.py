@@ -7,6 +7,7 @@ from openpyxl.styles import PatternFill
 
 from kamxl.errors import SettingsError, UnreadableWorkbook
 from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+from kamxl.settings import DEFAULTS
 from tests.conftest import CUSTOMER_HEADER, customer, write_workbook
 
 TODAY = date(2026, 11, 22)
@@ -207,13 +208,16 @@ def test_kpi_workbook_reads_rows_roster_and_settings(tmp_path):
 @pytest.mark.parametrize("rows, fragment", [
     ([["grade_x", 1, ""]], "未知参数「grade_x」"),
     ([["grade_a", "high", ""]], "grade_a"),
-    ([["grade_a", 50, ""]], "grade_a ≥ grade_b ≥ grade_c"),
+    ([["grade_a", 50, ""]], "grade_a ≥ grade_b ≥ grade_c"),  # a rule across settings: the sheet's values all unused
     ([["grade_method", "magic", ""]], "grade_method"),
 ])
-def test_bad_settings_are_clear_errors(tmp_path, rows, fragment):
-    with pytest.raises(SettingsError) as caught:
-        read_kpi_workbook(_kpi_file(tmp_path, rows))
-    assert fragment in str(caught.value) and "kpi.xlsx" in str(caught.value)
+def test_a_bad_setting_keeps_its_default_and_is_a_problem_on_that_setting(tmp_path, rows, fragment):
+    book = read_kpi_workbook(_kpi_file(tmp_path, [*rows, ["cadence_b", 45, ""]]))
+    assert book.settings.grade_a == DEFAULTS.grade_a and book.settings.grade_method == DEFAULTS.grade_method
+    problems = [p for p in book.problems if p.sheet == "参数"]
+    assert len(problems) == (1 if "≥" not in fragment else 2)  # a rule across settings: every value on the sheet unused
+    assert all(p.file == "kpi.xlsx" for p in problems) and fragment in problems[0].message("zh")
+    assert book.settings.cadence_b == (45 if "≥" not in fragment else DEFAULTS.cadence_b)  # good ones are used
 
 
 def test_sheet_without_a_header_rejects_each_row_at_its_own_number(tmp_path):
