@@ -181,14 +181,14 @@ def test_churn_and_new_accounts_from_the_previous_rollup(team, tmp_path, rep_wor
 
 def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
     out, js = tmp_path / "out" / "rollup.xlsx", tmp_path / "summary.json"
-    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", str(js)])
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", str(js)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = json.loads(js.read_text(encoding="utf-8"))
     assert set(report) == {"period", "output", "problems", "files", "reps", "customers", "duplicates"}
     assert report["period"] == "2026-10" and report["output"] == str(out) and report["problems"] > 0
     assert set(report["customers"]) == {"total", "by_grade", "overdue"}
     assert out.exists() and not list(out.parent.glob(".kamxl-*"))  # no temp file left behind
-    strict = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--strict"])
+    strict = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--strict"], catch_exceptions=False)
     assert strict.exit_code == 1
 
 
@@ -197,14 +197,14 @@ def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
     ([], 2),  # --period is required
 ])
 def test_cli_consolidate_usage_errors(team, tmp_path, args, code):
-    result = CliRunner().invoke(main, ["consolidate", str(team), "--out", str(tmp_path / "r.xlsx"), *args])
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--out", str(tmp_path / "r.xlsx"), *args], catch_exceptions=False)
     assert result.exit_code == code
 
 
 def test_cli_consolidate_nothing_usable(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_text("not a workbook", encoding="utf-8")
-    result = CliRunner().invoke(main, ["consolidate", str(bad), "--period", "2026-10", "--out", str(tmp_path / "r.xlsx")])
+    result = CliRunner().invoke(main, ["consolidate", str(bad), "--period", "2026-10", "--out", str(tmp_path / "r.xlsx")], catch_exceptions=False)
     assert result.exit_code == 1 and not (tmp_path / "r.xlsx").exists()
 
 
@@ -219,20 +219,20 @@ def test_settings_from_toml_override_the_kpi_workbook(team, tmp_path):
     toml.write_text("cadence_b = 200\n", encoding="utf-8")
     out = tmp_path / "r.xlsx"
     result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out),
-                                       "--settings", str(toml), "--json", "-"])
+                                       "--settings", str(toml), "--json", "-"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["customers"]["overdue"] == 0  # with a 200-day B cadence nobody is overdue
     bad = tmp_path / "bad.toml"
     bad.write_text("cadance_b = 1\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--settings", str(bad)])
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--settings", str(bad)], catch_exceptions=False)
     assert result.exit_code == 1 and "未知参数「cadance_b」" in result.output
 
 
 def test_last_months_rollup_in_the_team_folder_is_skipped(team, tmp_path):
     write_rollup(consolidate([team], "2026-09", today=TODAY, workers=1), team / "rollup-2026-09.xlsx")
     out = team / "rollup-2026-10.xlsx"
-    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", "-"])
+    result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", "-"], catch_exceptions=False)
     files = {f["path"].split("/")[-1]: f for f in json.loads(result.stdout)["files"]}
     assert files["rollup-2026-09.xlsx"]["status"] == "skipped" and files["rollup-2026-09.xlsx"]["reason"] == "kamxl 汇总文件，已跳过"
     assert "rollup-2026-10.xlsx" not in files  # the output itself is never read as an input
@@ -266,3 +266,22 @@ def test_decision_chain_and_field_activity(team, tmp_path):
     assert rollup.overview["a_chain_complete"] == 0.0
     overview = {r[0]: r[1] for r in openpyxl.load_workbook(out)["总览"].iter_rows(min_row=5, max_col=2, values_only=True)}
     assert overview["A 类客户决策链完整率"] == 0 and overview["客户总数"] == 6
+
+
+def test_the_best_total_ranks_first_and_ties_share_a_rank(tmp_path, rep_workbook):
+    """Four reps alike but for sales: 100 %, 80 %, 80 % and 50 % of plan (domain.md: fewer points below 95 %)."""
+    folder = tmp_path / "ranked"
+    folder.mkdir()
+    actuals = {"甲": 100, "乙": 80, "丙": 80, "丁": 50}
+    for rep in actuals:
+        rep_workbook([customer("KA-1")], rep=rep, name=f"ranked/{rep}.xlsx")
+    write_workbook(folder / "kpi.xlsx", {
+        "考核指标": [["期间", "代表姓名", "销售计划(万元)", "实际销售(万元)"],
+                     *[["2026-10", rep, 100, actual] for rep, actual in actuals.items()]]}, rep=None)
+    rollup = consolidate([folder], "2026-10", today=TODAY)
+    ranks = {s.rep: s.rank for s in rollup.scores}
+    totals = {s.rep: s.card.total for s in rollup.scores}
+    assert totals["甲"] > totals["乙"] == totals["丙"] > totals["丁"]
+    assert ranks == {"甲": 1, "乙": 2, "丙": 2, "丁": 4}
+    rows, _ = read_sheet(write_rollup(rollup, tmp_path / "r.xlsx"), "考核排名")
+    assert [r["代表"] for r in rows][:1] == ["甲"] and [r["代表"] for r in rows][-1] == "丁"
