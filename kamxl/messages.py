@@ -75,6 +75,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_rep": ("与「{other}」同属代表「{rep}」，采用修改时间较新的「{kept}」，此文件未计入",
                       "'{other}' belongs to the same rep '{rep}': the more recently modified '{kept}' is used, this file is not counted"),
     "illegal_chars": ("含 Excel 不允许的控制字符，已删除或替换为 �", "holds characters Excel does not allow: removed or replaced by �"),
+    "illegal_char_refs": ("文件中含 XML 不允许的字符引用（如 &#0;），已替换为 � 后读取：请检查显示 � 的单元格",
+                          "the file holds character references XML forbids (such as &#0;): read with � in their place; check the cells showing �"),
     "amount_range": ("金额超出合理范围（0 至 {limit}）", "amount outside the sane range (0 to {limit})"),
     "number_range": ("数值超出合理范围", "number outside the sane range"),
     "date_range": ("日期超出合理范围（{first} 至 {last}）", "date outside the sane range ({first} to {last})"),

@@ -48,6 +48,7 @@ class Package:
     path: Path
     data: bytes
     sha256: str
+    repaired: tuple[str, ...] = ()  # members whose character references XML forbids were replaced by U+FFFD
 
 
 def load(path: str | Path, limits: Limits = LIMITS) -> Package:
@@ -80,8 +81,11 @@ def diagnose(path: Path) -> str | None:
     return None
 
 
-def inspect(package: Package, limits: Limits = LIMITS) -> None:
-    """Raise UnreadableWorkbook when the bytes are not a workbook calamine may safely be given."""
+def inspect(package: Package, limits: Limits = LIMITS) -> tuple[str, ...]:
+    """Raise UnreadableWorkbook when the bytes are not a workbook calamine may safely be given.
+
+    Returns the members holding character references XML 1.0 forbids (`&#0;`, `&#xFFFF;`): they can be repaired.
+    """
     path, data = package.path, package.data
     if not data:
         raise UnreadableWorkbook(path, "empty_file")
@@ -92,7 +96,7 @@ def inspect(package: Package, limits: Limits = LIMITS) -> None:
         raise UnreadableWorkbook(path, "text_file" if b"\x00" not in data[:4096] else "not_workbook")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            _check_zip(path, zf, limits)
+            return _check_zip(path, zf, limits)
     except UnreadableWorkbook:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
@@ -147,19 +151,26 @@ def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
         raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
     sheets = {part: name for name, part in _sheet_parts(zf).items()}
     total = 0
+    repair = []
     for info in infos:
         if not info.filename.endswith((".xml", ".rels", ".vml")):
             continue
         # the sizes in the zip's headers may lie: the members are unpacked in chunks and counted
-        count = _scan_member(path, zf, info, limits, sheet=sheets.get(info.filename))
+        count, bad_refs = _scan_member(path, zf, info, limits, sheet=sheets.get(info.filename))
         total += count
         if total > limits.total_bytes:
             raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
+        if bad_refs:
+            repair.append(info.filename)
+    return tuple(repair)
 
 
-def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sheet: str | None) -> int:
-    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, and for a sheet the area its cells span."""
+def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
+                 sheet: str | None) -> tuple[int, bool]:
+    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and for a sheet
+    the area its cells span."""
     size = 0
+    bad_refs = False
     first_row = max_row = max_col = row_tags = 0
     bare = False
     carry = b""
@@ -174,6 +185,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             block = carry + chunk
             if _XML_DANGER.search(block):
                 raise UnreadableWorkbook(path, "xml_doctype")
+            bad_refs = bad_refs or any(_forbidden(ref) for ref in _CHAR_REF.findall(block))
             if sheet is not None:
                 cut = block.rfind(b"<")  # a tag cut in two is looked at with the next chunk
                 scan, carry = (block[:cut], block[cut:]) if cut > 0 else (block, b"")
@@ -195,7 +207,30 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
         if height * max_col > limits.cells:
             raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet, rows=height,
                                      cols=max_col, limit=limits.cells)
-    return size
+    return size, bad_refs
+
+
+_CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]{1,8}|[0-9]{1,10});")
+
+
+def _forbidden(ref: bytes) -> bool:
+    """A reference to a character calamine refuses the whole sheet for (controls, surrogates: XML 1.0 forbids them).
+
+    U+FFFE and U+FFFF, forbidden too, calamine reads: the reader reports them on their row and the writer replaces them.
+    """
+    n = int(ref[1:], 16) if ref[:1] == b"x" else int(ref)
+    return not (n in (9, 10, 13) or 0x20 <= n <= 0xD7FF or 0xE000 <= n <= 0x10FFFF)
+
+
+def _repaired(data: bytes, members: tuple[str, ...]) -> bytes:
+    """The zip with the forbidden character references of `members` replaced by U+FFFD (the rest of each cell kept)."""
+    out = io.BytesIO()
+    fix = lambda m: b"&#xFFFD;" if _forbidden(m.group(1)) else m.group(0)  # noqa: E731
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, _CHAR_REF.sub(fix, body) if info.filename in members else body)
+    return out.getvalue()
 
 
 def _column_number(letters: bytes) -> int:
@@ -244,9 +279,10 @@ def sheet_names_of(package: Package) -> list[str]:
 
 def open_package(package: Package, limits: Limits = LIMITS) -> python_calamine.CalamineWorkbook:
     """The checked workbook behind a package, or UnreadableWorkbook with its reason."""
-    inspect(package, limits)
+    package.repaired = inspect(package, limits)
+    data = _repaired(package.data, package.repaired) if package.repaired else package.data
     try:
-        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except BaseException as exc:  # calamine raises several kinds for damaged content, and panics (not Exceptions)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise

@@ -333,6 +333,12 @@ def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: 
     return _read_rep(package, open_package(package, limits), rep_fallback, today)
 
 
+def _repair_problems(package) -> list[Problem]:
+    """A file whose XML held forbidden character references (&#0;) is read with U+FFFD in their place: say so."""
+    return [Problem(package.path.name, None, None, None, ", ".join(package.repaired), "illegal_char_refs", Severity.WARNING)
+            ] if package.repaired else []
+
+
 def _read_rep(package, book, rep_fallback: str | None, today: date | None) -> RepWorkbook:
     path = package.path
     file = path.name
@@ -360,7 +366,8 @@ def _read_rep(package, book, rep_fallback: str | None, today: date | None) -> Re
         if spec is CUSTOMERS:
             # a visit to a customer whose own row was rejected (say, for a bad date) still happened: keep it
             known = result.ids_seen
-    workbook = RepWorkbook(str(path), rep or "", sheets, [], version, package.sha256, named=bool(rep))
+    workbook = RepWorkbook(str(path), rep or "", sheets, _repair_problems(package), version, package.sha256,
+                           named=bool(rep))
     if not rep:
         workbook.fall_back_to(rep_fallback)
     return workbook
@@ -423,7 +430,8 @@ def _read_kpi(package, book, today: date | None) -> KpiWorkbook:
                             (("key", key),) if reason == "unknown" else
                             (("key", key), ("value", parsing.clean_text(value)), ("reason", reason)))
                     for key, value, reason in bad]
-    return KpiWorkbook(str(path), results["kpi"], results["team"], settings, problems, sha256=package.sha256)
+    return KpiWorkbook(str(path), results["kpi"], results["team"], settings, _repair_problems(package) + problems,
+                       sha256=package.sha256)
 
 
 def read_workbook(path: str | Path, kind: str = "auto", today: date | None = None,
