@@ -57,6 +57,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "file too large once unpacked (limit {limit} MB a part): possibly a zip bomb; not read"),
     "too_many_cells": ("工作表「{sheet}」范围过大（{rows} 行 × {cols} 列，上限 {limit} 个单元格）：请删除多余的行列或按年拆分",
                        "sheet '{sheet}' spans too much ({rows} rows × {cols} columns, limit {limit} cells): delete unused rows and columns or split it by year"),
+    "not_regular_file": ("不是普通文件（文件夹、设备或管道），未读取", "not a regular file (a folder, device or pipe): not read"),
+    "folder_unreadable": ("无法读取文件夹「{path}」：{detail}", "the folder '{path}' cannot be read: {detail}"),
     "no_permission": ("没有读取此文件的权限", "no permission to read this file"),
     "os_error": ("无法读取文件：{detail}", "the file cannot be read: {detail}"),
     "worker_died": ("读取此文件的进程意外退出（内存不足或文件损坏），已跳过此文件，其他文件照常汇总",

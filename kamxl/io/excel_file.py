@@ -58,7 +58,7 @@ def load(path: str | Path, limits: Limits = LIMITS) -> Package:
         raise UnreadableWorkbook(path, "lock_file", skipped=True)
     try:
         if not path.is_file():
-            raise UnreadableWorkbook(path, "not_found")
+            raise UnreadableWorkbook(path, "not_regular_file" if path.exists() else "not_found")
         with path.open("rb") as fh:
             data = fh.read(limits.file_bytes + 1)
     except PermissionError as exc:

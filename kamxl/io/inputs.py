@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from ..errors import KamxlError
+from ..messages import render
 from .atomic import is_temporary
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".csv"}
@@ -13,9 +15,12 @@ def collect_inputs(inputs) -> list[Path]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            # an unfinished output of ours (a run killed while writing) is never an input
-            found.extend(sorted(p for p in path.iterdir()
-                                if p.suffix.lower() in WORKBOOK_SUFFIXES and not is_temporary(p) and p.is_file()))
+            try:
+                # an unfinished output of ours (a run killed while writing) is never an input
+                found.extend(sorted(p for p in path.iterdir()
+                                    if p.suffix.lower() in WORKBOOK_SUFFIXES and not is_temporary(p) and p.is_file()))
+            except OSError as exc:
+                raise KamxlError(render("folder_unreadable", path=str(path), detail=exc.strerror or "")) from exc
         else:
             found.append(path)
     unique = []
