@@ -78,7 +78,9 @@ def test_demo_clean_team_has_no_problems_but_the_lock_file_is_absent(run, tmp_pa
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_is_documented_with_an_example(run, command):
-    result = run(command, "--help")
-    assert result.exit_code == 0
-    assert "Example:" in result.output
+@pytest.mark.parametrize("lang, example, usage", [("zh", "示例 (Example):", "用法："), ("en", "Example:", "Usage:")])
+def test_every_command_is_documented_with_an_example(command, lang, example, usage):
+    for args in (["--lang", lang, command, "--help"], [command, "--help", "--lang", lang]):
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0
+        assert example in result.output and result.output.startswith(usage)
