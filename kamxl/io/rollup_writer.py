@@ -53,15 +53,17 @@ def _customers_table(rollup: Rollup) -> Table:
 
 
 def _score_table(rollup: Rollup) -> Table:
-    columns = [Col("排名", "int", 6), Col("代表", "text", 10)]
-    data: list[list] = [[s.rank for s in rollup.scores], [s.rep for s in rollup.scores]]
+    columns = [Col("排名", "int", 5), Col("代表", "text", 8), Col("上期排名", "int", 6), Col("排名变化", "text", 6)]
+    before = [previous_rank(rollup, s.rep) for s in rollup.scores]
+    data: list[list] = [[s.rank for s in rollup.scores], [s.rep for s in rollup.scores], before,
+                        [_rank_change(b, s.rank, rollup.previous is not None) for b, s in zip(before, rollup.scores)]]
     for k in KPIS:
         unit = "percent" if k.ratio else "int"
-        columns += [Col(k.label if k.ratio else f"{k.label}", unit, 11), Col(f"{k.label}得分", "number", 9)]
+        columns += [Col(k.label if k.ratio else f"{k.label}", unit, 9), Col(f"{k.label}得分", "number", 7)]
         values = [s.card.values.get(k.key) for s in rollup.scores]
         data += [[(v / 100 if v is not None and k.ratio else v) for v in values], [s.card.points.get(k.key) for s in rollup.scores]]
-    columns += [Col("总分", "score", 8), Col("评级", "text", 8), Col("口头警告", "bool", 8), Col("未评分项", "text", 40),
-                Col("本期拜访", "int", 8), Col("有效信息登记率", "percent", 10), Col("出差天数", "int", 8)]
+    columns += [Col("总分", "score", 7), Col("评级", "text", 7), Col("口头警告", "bool", 6), Col("未评分项", "text", 22),
+                Col("本期拜访", "int", 7), Col("有效信息登记率", "percent", 9), Col("出差天数", "int", 7)]
     labels = {k.key: k.label for k in KPIS}
     rate = [s.activity["valid_info_rate"] for s in rollup.scores]
     data += [[s.card.total for s in rollup.scores], [s.card.rating for s in rollup.scores],
@@ -80,6 +82,15 @@ def _score_table(rollup: Rollup) -> Table:
                                                         "format": {"bg_color": "#FFC7CE"}}),
     ]
     return table
+
+
+def _rank_change(before: int | None, now: int | None, has_previous: bool) -> str | None:
+    """↑2, ↓1, = (unchanged), 新 (not ranked last period); blank without last period's figures."""
+    if not has_previous or now is None:
+        return None
+    if before is None:
+        return "新"
+    return "=" if before == now else f"↑{before - now}" if before > now else f"↓{now - before}"
 
 
 def _months(period) -> int:
@@ -353,7 +364,8 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
 
     # the ranking, with each rep's change since last period
     ws.write_row(first_metric - 1, 9, ["排名", "代表", "总分", "评级", "上期排名", "排名变化", "未计入总分"], head)
-    up_down = wb.add_format({"num_format": '"↑"0;"↓"0;"="', "align": "center"})
+    up = wb.add_format({"align": "center", "font_color": "#00703C", "bold": True})
+    down = wb.add_format({"align": "center", "font_color": "#C00000", "bold": True})
     centre = wb.add_format({"align": "center"})
     score_fmt = wb.add_format({"num_format": "0.0"})
     warned = wb.add_format({"num_format": "0.0", "font_color": "#C00000", "bold": True})
@@ -370,10 +382,9 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         before_rank = previous_rank(rollup, s.rep)
         if before_rank is not None:
             ws.write_number(i, 13, before_rank, centre)
-            if s.rank is not None:
-                ws.write_number(i, 14, before_rank - s.rank, up_down)
-        elif rollup.previous is not None and s.rank is not None:
-            ws.write_string(i, 14, "新", centre)
+        moved = _rank_change(before_rank, s.rank, rollup.previous is not None)
+        if moved:
+            ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
         ws.write_string(i, 15, "、".join(labels[m].replace("大客户", "") for m in s.card.missing))
     last_rank = first_metric + len(rollup.scores) - 1
 
