@@ -182,8 +182,8 @@ class _Group(_BilingualHelp, click.Group):
         for name in self.list_commands(ctx):
             cmd = self.get_command(ctx, name)
             if cmd is not None and not cmd.hidden:
-                text = self._zh(ctx, name) or cmd.help or ""
-                rows.append((name, click.utils.make_default_short_help(text, 60)))
+                zh = self._zh(ctx, name)
+                rows.append((name, zh.strip().splitlines()[0] if zh else cmd.get_short_help_str(60)))
         if rows:
             with formatter.section("Commands" if _help_lang(ctx) == "en" else "命令"):
                 formatter.write_dl(rows)
