@@ -1,6 +1,7 @@
 """The `kamxl` command line: parses options, calls the library, turns its errors into messages and exit codes."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -127,6 +128,11 @@ _HELP_ZH = {
 }
 
 
+def _join_cjk_lines(text: str | None) -> str | None:
+    """Click rewraps a paragraph joining its lines with a space; Chinese lines join with none."""
+    return re.sub(r"(?<=[^\x00-\x7f])\n[ \t]*(?=[^\s\\])", "", text) if text else text
+
+
 class _BilingualHelp:
     """Help text (usage, description, option help, headings) in the run's language: Chinese first."""
 
@@ -139,7 +145,7 @@ class _BilingualHelp:
 
     def format_help_text(self, ctx, formatter):
         original = self.help
-        self.help = self._zh(ctx, self.name) or original
+        self.help = _join_cjk_lines(self._zh(ctx, self.name)) or original
         try:
             super().format_help_text(ctx, formatter)
         finally:

@@ -385,7 +385,8 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         moved = _rank_change(before_rank, s.rank, rollup.previous is not None)
         if moved:
             ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
-        ws.write_string(i, 15, "、".join(labels[m].replace("大客户", "") for m in s.card.missing))
+        left_out = "、".join(labels[m].replace("大客户", "") for m in s.card.missing)
+        ws.write_string(i, 15, left_out if s.card.total is not None else "未评分（见上方提醒）")
     last_rank = first_metric + len(rollup.scores) - 1
 
     # charts beside each other under the tables; their data is on the hidden 图表数据 sheet
@@ -412,6 +413,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
                             "values": [CHART_SHEET, reps_first, 2, reps_last, 2], "fill": {"color": "#C00000"}})
         overdue.set_title({"name": "各代表逾期未拜访客户", "name_font": {"size": 11}})
         overdue.set_legend({"none": True})
+        overdue.set_y_axis({"min": 0})
         place(overdue)
     grades_first, grades_last = series["grades"]
     pie = wb.add_chart({"type": "pie"})
