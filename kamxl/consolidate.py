@@ -322,6 +322,9 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     period = period if isinstance(period, Period) else parse_period(period)
     inputs, exclude = list(inputs), list(exclude)  # each is walked twice: inputs, then earlier roll-ups
     today = today or date.today()
+    # a wrong --previous is said before any workbook is read
+    earlier = find_rollups([*inputs, *search], exclude=exclude)
+    previous_figures = checked_previous(previous, period) if previous else last_periods_rollup(earlier, period)
     excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
     paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
     kpi_path = Path(kpi) if kpi else next((p for p in paths if is_kpi_workbook(p)), None)
@@ -370,8 +373,6 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
 
     frames = {key: _frame(books, key) for key in SHEET_KEYS}
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
-    earlier = find_rollups([*inputs, *search], exclude=exclude)
-    previous_figures = checked_previous(previous, period) if previous else last_periods_rollup(earlier, period)
     previous_accounts = read_previous_accounts(previous_figures.path) if previous_figures else None
     churn = _churn(previous_accounts, customers)
 

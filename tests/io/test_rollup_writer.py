@@ -46,12 +46,6 @@ RANKS = {"2026-08": {"王芳": 1, "张伟": 2, "李娜": 3}, "2026-09": {"张伟
          "2026-10": {"李娜": 1, "张伟": 2, "王芳": 3}}
 
 
-@pytest.fixture(autouse=True)
-def chinese_by_default(monkeypatch):
-    """The CLI assertions below read Chinese: whatever KAMXL_LANG the suite runs under."""
-    monkeypatch.delenv("KAMXL_LANG", raising=False)
-
-
 @pytest.fixture
 def three_months(tmp_path):
     """A three-rep team, its KPI workbook for Aug–Oct, and a roll-up per month written under names that hide the month."""
