@@ -204,12 +204,14 @@ def _pdf_pages(pdf: Path) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
-def test_the_demo_rollup_prints_as_a_director_reads_it(tmp_path):
+@pytest.mark.parametrize("options", [DemoOptions(), DemoOptions(reps=12, customers=20, visits=60)],
+                         ids=["the README's demo team", "a team of 12"])
+def test_the_demo_rollup_prints_as_a_director_reads_it(tmp_path, options):
     """总览 on one page, 考核排名 on one page, and the period in every page's header or footer."""
     from kamxl.consolidate import consolidate
     from kamxl.io.rollup_writer import write_rollup
 
-    write_demo_team(tmp_path / "team", DemoOptions())  # the README's demo team: 6 reps, 80 customers each
+    write_demo_team(tmp_path / "team", options)
     rollup = write_rollup(consolidate([tmp_path / "team"], "2026-10", workers=1), tmp_path / "rollup-2026-10.xlsx")
     profile = tmp_path / "lo-profile"
     result = subprocess.run([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",

@@ -405,7 +405,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
                           "values": [CHART_SHEET, reps_first, 3, reps_last, 3], "data_labels": {"value": True}})
         chart.set_title({"name": "代表考核总分", "name_font": {"size": 11}})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"reverse": True})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 7 if len(rollup.scores) > 8 else 9}})
         chart.set_x_axis({"min": 0, "max": 100})
         place(chart)
         overdue = wb.add_chart({"type": "column"})
@@ -529,6 +529,7 @@ def write_rollup(rollup: Rollup, path: str | Path) -> Path:
         _page_setup(ws, rollup, table.sheet, one_page=table.sheet == "考核排名")
         if table.sheet == "考核排名":
             ws.repeat_columns(0, 1)
+            ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
     _chart_data(book, rollup)
     _figures_sheet(book, rollup)
     book.close()

@@ -245,3 +245,19 @@ def test_say_why(three_months, tmp_path):
     english = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2027-10", "--out", str(tmp_path / "t.xlsx"),
                                         "--lang", "en"], catch_exceptions=False)
     assert "Note: period 2027-10 is later than every date in the data" in english.output
+
+
+def test_trend_names_the_periods_whose_settings_differ(three_months, tmp_path):
+    team, out, written = three_months
+    from kamxl.settings import DEFAULTS
+
+    changed = consolidate([team], "2026-09", today=TODAY, workers=1,
+                          settings=DEFAULTS.model_copy(update={"cadence_b": 45, "warning_below": 50}))
+    write_rollup(changed, out / "汇总（二）.xlsx")  # September again, under other settings
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1, search=[out])
+    path = write_rollup(rollup, tmp_path / "r.xlsx")
+    notes = [c.value for c in openpyxl.load_workbook(path)["趋势"]["A"] if isinstance(c.value, str)]
+    assert "2026-09 的参数与本期不同：cadence_b、warning_below" in notes
+    assert not any(n.startswith("2026-08 的参数") for n in notes)  # August used today's settings
+    september = read_rollup_figures(out / "汇总（二）.xlsx")
+    assert september.settings["cadence_b"] == 45  # kept as computed then, not recomputed
