@@ -133,14 +133,15 @@ def checked_previous(path: str | Path, period: Period) -> RollupFigures:
 
 def find_rollups(places: Iterable, exclude: Iterable = ()) -> list[RollupFigures]:
     """Every kamxl roll-up among the files and folders given (folders not recursed); unreadable files passed over."""
-    excluded = {Path(p).resolve() for p in exclude}
+    seen = {Path(p).resolve() for p in exclude}
     candidates: list[Path] = []
     for place in places:
         place = Path(place)
         files = sorted(place.iterdir()) if place.is_dir() else [place]
         for p in files:
             if (p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(("~$", ".kamxl-"))
-                    and p.resolve() not in excluded and p.resolve() not in {c.resolve() for c in candidates}):
+                    and p.resolve() not in seen):
+                seen.add(p.resolve())
                 candidates.append(p)
     found = []
     for p in candidates:

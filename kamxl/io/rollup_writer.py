@@ -212,8 +212,7 @@ def _rep_figures(rollup: Rollup) -> dict[str, dict]:
 
 def _figures_sheet(book: StreamingWorkbook, rollup: Rollup):
     ws = book.wb.add_worksheet(FIGURES_SHEET)
-    rows = figures_rows(rollup.period, _department_figures(rollup), _rep_figures(rollup),
-                        rollup.settings.model_dump() if hasattr(rollup.settings, "model_dump") else {})
+    rows = figures_rows(rollup.period, _department_figures(rollup), _rep_figures(rollup), rollup.settings.model_dump())
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             ws.write_string(i, j, value)
@@ -225,6 +224,7 @@ def _figures_sheet(book: StreamingWorkbook, rollup: Rollup):
 CHART_SHEET = "图表数据"  # hidden: the charts' sources, so no bare percentages print under a chart
 _STANDING_COLOURS = {MET: "#C6EFCE", CLOSE: "#FFEB9C", MISSED: "#FFC7CE"}
 _STANDING_LABEL = {MET: "达标", CLOSE: "接近", MISSED: "未达标"}
+_KPI_KEYS = {k.key for k in KPIS}  # the figures with a standard in the settings
 
 
 def _chart_series(rollup: Rollup) -> dict[str, tuple[int, int]]:
@@ -332,7 +332,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     for label, key, actual, plan, unit, text in kpi_rows + other_rows:
         row += 1
         value = o.get(key)
-        is_kpi = key in settings_keys(settings)
+        is_kpi = key in _KPI_KEYS
         ws.write_string(row, 0, label, bold)
         for col, v in ((1, actual), (2, plan)):
             if v is not None:
@@ -437,11 +437,6 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     ws.activate()
 
 
-def settings_keys(settings) -> set[str]:
-    """The KPI keys that have a standard in the settings."""
-    return {k.key for k in KPIS}
-
-
 # ---------------------------------------------------------------- 趋势
 
 
@@ -457,7 +452,7 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
     head, pct, score = book.header_format, wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "0.0"})
     note = wb.add_format({"font_color": "#595959", "italic": True})
     periods = [(r.period.label, r.department, r.reps, r.settings) for r in rollup.history]
-    now_settings = rollup.settings.model_dump() if hasattr(rollup.settings, "model_dump") else {}
+    now_settings = rollup.settings.model_dump()
     periods.append((rollup.period.label, _department_figures(rollup), _rep_figures(rollup), now_settings))
     reps = [s.rep for s in rollup.scores] + sorted({r for _, _, reps, _ in periods for r in reps} - set(rollup.reps))
     headers = ["期间", *(label for _, label in _TREND_DEPARTMENT), "客户总数", "逾期", *(f"{r}总分" for r in reps)]

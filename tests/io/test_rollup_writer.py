@@ -150,7 +150,9 @@ def test_figures_read_back_exactly(three_months):
     figures = read_rollup_figures(path)
     assert figures.period.label == "2026-09"
     assert figures.department["sales_completion"] == rollup.overview["sales_completion"]  # 83.333333: not rounded
-    assert figures.reps["王芳"] | {} == figures.reps["王芳"] and figures.reps["王芳"]["total"] == 56.0
+    assert figures.reps["王芳"]["total"] == 56.0 and figures.reps["王芳"]["rank"] == 3
+    assert figures.reps["王芳"]["points_expense"] == 0
+    assert figures.reps["王芳"]["left_out"] == ["development", "settlement"]  # no plan for either on the KPI sheet
     assert figures.settings["cadence_a"] == 30
     assert openpyxl.load_workbook(path)[FIGURES_SHEET].sheet_state == "hidden"
     assert openpyxl.load_workbook(path)["图表数据"].sheet_state == "hidden"
@@ -261,3 +263,17 @@ def test_trend_names_the_periods_whose_settings_differ(three_months, tmp_path):
     assert not any(n.startswith("2026-08 的参数") for n in notes)  # August used today's settings
     september = read_rollup_figures(out / "汇总（二）.xlsx")
     assert september.settings["cadence_b"] == 45  # kept as computed then, not recomputed
+
+
+def test_a_rollup_from_before_the_figures_sheet_still_counts_for_churn(three_months, tmp_path):
+    team, out, written = three_months
+    old = tmp_path / "old" / "九月.xlsx"
+    old.parent.mkdir()
+    wb = openpyxl.load_workbook(written["2026-09"][1])
+    del wb[FIGURES_SHEET]  # as written before this sheet existed: the period only in 总览's title
+    wb.save(old)
+    assert read_rollup_figures(old).period.label == "2026-09" and read_rollup_figures(old).reps == {}
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1, search=[old.parent])
+    assert rollup.previous.path == old and rollup.has_previous
+    assert {s.rep: s.card.points["churn"] for s in rollup.scores} == {r: 10 for r in REPS}
+    assert all(s.rank is not None for s in rollup.scores) and "warn_no_previous" not in _warning_codes(rollup)
