@@ -40,8 +40,10 @@ def _hoist_lang(args: list[str]) -> list[str]:
         if arg == "--":
             rest += args[i:]
             break
-        if arg == "--lang" and i + 1 < len(args):
-            hoisted = [arg, args[i + 1]]
+        if arg == "--lang":
+            if i + 1 == len(args):
+                raise click.BadOptionUsage("--lang", "--lang 需要一个值：zh 或 en (--lang requires zh or en)")
+            hoisted = args[i:i + 2]
             i += 2
             continue
         if arg.startswith("--lang="):
