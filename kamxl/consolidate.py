@@ -410,18 +410,10 @@ def _why_missing(period: Period, kpi_path, kpi_book, kpi_inputs: dict, has_previ
         warnings.append(("warn_period_after_data", {"period": period.label, "latest": max(days).isoformat(),
                                                     "end": period.end.isoformat()}))
     visited = {(d.year, d.month) for d in period_visits["date"] if d is not None}
-    empty = [m for m in _months_of(period) if m not in visited]
+    empty = [m.label for m in period.months() if (m.start.year, m.start.month) not in visited]
     if empty and len(frames["customers"]):
-        warnings.append(("warn_no_visits", {"months": "、".join(f"{y}-{m:02d}" for y, m in empty)}))
+        warnings.append(("warn_no_visits", {"months": "、".join(empty)}))
     return warnings
-
-
-def _months_of(period: Period) -> list[tuple[int, int]]:
-    months, (y, m) = [], (period.start.year, period.start.month)
-    while (y, m) <= (period.end.year, period.end.month):
-        months.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
 
 
 def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problems, sources) -> dict:

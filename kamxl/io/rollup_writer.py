@@ -72,7 +72,7 @@ def _score_table(rollup: Rollup) -> Table:
              [s.activity["trip_days"] for s in rollup.scores]]
     table = Table("考核排名", "tblScores", columns, data, freeze=(1, 2))
     # 第13条: at least 15 days a month on the road
-    months = _months(rollup.period)
+    months = len(rollup.period.months())
     trips, warned = xl_col_to_name(len(columns) - 1), xl_col_to_name(len(columns) - 5)
     n = max(len(rollup.scores), 1) + 1
     table.conditional = [
@@ -93,8 +93,6 @@ def _rank_change(before: int | None, now: int | None, has_previous: bool) -> str
     return "=" if before == now else f"↑{before - now}" if before > now else f"↓{now - before}"
 
 
-def _months(period) -> int:
-    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
 def _compliance_table(rollup: Rollup) -> Table:
