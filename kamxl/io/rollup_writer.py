@@ -56,7 +56,7 @@ def _score_table(rollup: Rollup) -> Table:
     columns = [Col("排名", "int", 5), Col("代表", "text", 8), Col("上期排名", "int", 6), Col("排名变化", "text", 6)]
     before = [previous_rank(rollup, s.rep) for s in rollup.scores]
     data: list[list] = [[s.rank for s in rollup.scores], [s.rep for s in rollup.scores], before,
-                        [_rank_change(b, s.rank, rollup.previous is not None) for b, s in zip(before, rollup.scores)]]
+                        [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, rollup.scores)]]
     for k in KPIS:
         unit = "percent" if k.ratio else "int"
         columns += [Col(k.label if k.ratio else f"{k.label}", unit, 9), Col(f"{k.label}得分", "number", 7)]
@@ -93,6 +93,9 @@ def _rank_change(before: int | None, now: int | None, has_previous: bool) -> str
     return "=" if before == now else f"↑{before - now}" if before > now else f"↓{now - before}"
 
 
+def _ranked_before(rollup: Rollup) -> bool:
+    """Last period's roll-up carries its ranking (one written before the figures sheet does not)."""
+    return rollup.previous is not None and bool(rollup.previous.reps)
 
 
 def _compliance_table(rollup: Rollup) -> Table:
@@ -380,7 +383,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         before_rank = previous_rank(rollup, s.rep)
         if before_rank is not None:
             ws.write_number(i, 13, before_rank, centre)
-        moved = _rank_change(before_rank, s.rank, rollup.previous is not None)
+        moved = _rank_change(before_rank, s.rank, _ranked_before(rollup))
         if moved:
             ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
         left_out = "、".join(labels[m].replace("大客户", "") for m in s.card.missing)

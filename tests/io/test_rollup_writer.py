@@ -277,3 +277,5 @@ def test_a_rollup_from_before_the_figures_sheet_still_counts_for_churn(three_mon
     assert rollup.previous.path == old and rollup.has_previous
     assert {s.rep: s.card.points["churn"] for s in rollup.scores} == {r: 10 for r in REPS}
     assert all(s.rank is not None for s in rollup.scores) and "warn_no_previous" not in _warning_codes(rollup)
+    _, ranking, _ = _overview_rows(write_rollup(rollup, tmp_path / "r.xlsx"))
+    assert [ranking[r][5].value for r in REPS] == [None] * 3  # no ranking to compare with: no change, not 新
