@@ -1,6 +1,7 @@
 """The `kamxl` command line: parses options, calls the library, turns its errors into messages and exit codes."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from .errors import KamxlError
 from .problems import Severity
 
 
+# ---------------------------------------------------------------- language (issue 10)
+# `--lang` is accepted before or after the command (or KAMXL_LANG); it is passed down as a value
+# (messages.use_language for the run, ctx.meta for --help), never written to the process environment.
+_LANG_KEY = "kamxl.lang"
+
 
 def _lang() -> str:
     from .messages import language
@@ -20,34 +26,210 @@ def _lang() -> str:
     return language()
 
 
-class _Group(click.Group):
+def _help_lang(ctx: click.Context) -> str:
+    from .messages import language, normalise_language
+
+    return normalise_language(ctx.meta.get(_LANG_KEY)) or language()
+
+
+def _hoist_lang(args: list[str]) -> list[str]:
+    """`--lang X` / `--lang=X` anywhere before `--` moves to the front, where the group reads it."""
+    rest, hoisted, i = [], [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--lang":
+            if i + 1 == len(args):
+                raise click.BadOptionUsage("--lang", "--lang 需要一个值：zh 或 en (--lang requires zh or en)")
+            hoisted = args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("--lang="):
+            hoisted = [arg]
+        else:
+            rest.append(arg)
+        i += 1
+    return hoisted + rest
+
+
+# Chinese help, keyed by command name and "command --option"; the English is the code's own help text
+_HELP_ZH = {
+    "main": """kamxl — 大客户部 Excel 工具。
+
+    每位代表维护一个工作簿；总监校验并汇总为月度汇总表。各命令的说明见 `kamxl 命令 --help`；
+    --lang en 切换为英文，可放在命令前或命令后（或设环境变量 KAMXL_LANG=en）。
+
+    示例 (Example):
+
+    \b
+        kamxl demo team && kamxl validate team
+        kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx
+    """,
+    "main --lang": "提示与帮助的语言：zh 中文（默认）或 en 英文；可放在命令前后，或设 KAMXL_LANG。",
+    "--help": "显示本帮助并退出。",
+    "--version": "显示版本并退出。",
+    "validate": """校验工作簿，按文件、工作表、行、列列出每个问题。
+
+    FILES 为代表工作簿、考核工作簿或存放它们的文件夹。退出码：0 无问题，1 有问题（无法读取的文件也算），
+    2 用法错误。
+
+    示例 (Example):
+
+    \b
+        kamxl validate team/张伟.xlsx team/kpi.xlsx
+    """,
+    "validate --json": "以 JSON 输出报告。",
+    "consolidate": """把团队的工作簿汇总为某一期间的部门汇总表。
+
+    INPUTS 为文件夹和/或文件。无法读取的文件列在汇总表「来源」页并注明原因，其余照常汇总。
+    未给 --previous 时，自动在输出文件夹、输入和 --history 中寻找上一期间的汇总表（按表内写明的期间识别，
+    不看文件名）。退出码：0 已生成，1 没有可用的工作簿（或 --strict 且有问题），2 用法错误。
+
+    示例 (Example):
+
+    \b
+        kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
+    """,
+    "consolidate --period": "期间：月 2026-10、季度 2026-Q4 或年 2026。",
+    "consolidate --out": "要写入的汇总工作簿。",
+    "consolidate --kpi": "考核工作簿（默认：输入中含「考核指标」表的那个）。",
+    "consolidate --previous": "上期汇总表，用于流失率和新开发率（默认自动寻找）。",
+    "consolidate --history": "存放往期汇总表的文件夹，用于「趋势」页（输出文件夹总会被查找）。",
+    "consolidate --json": "同时把 JSON 摘要写到此处（'-' 为标准输出）。",
+    "consolidate --settings": "参数 TOML 文件，代替考核工作簿的「参数」表。",
+    "consolidate --strict": "只要发现问题就以退出码 1 结束。",
+    "demo": """写出一个逼真的示例团队（代表工作簿、考核工作簿），用来试用各项功能。
+
+    除非给出 --clean，文件中带有真实文件常见的错误（文字金额、错误日期、校验位错误、两位代表共有的客户、
+    Excel 锁定文件）。
+
+    示例 (Example):
+
+    \b
+        kamxl demo team --reps 8 --customers 120
+    """,
+    "demo --reps": "代表人数（每人一个工作簿）。",
+    "demo --customers": "每位代表的客户数。",
+    "demo --visits": "每位代表的拜访日报行数。",
+    "demo --month": "数据截止的月份。",
+    "demo --seed": "随机种子：同一种子写出同样的团队。",
+    "demo --clean": "不加入故意的错误。",
+    "templates": """根据 schema 生成代表工作簿和考核工作簿模板。
+
+    --lang en 时表头为英文字段名（两种都能读回）。
+
+    示例 (Example):
+
+    \b
+        kamxl templates --out templates
+    """,
+    "templates --out": "模板写入的文件夹。",
+    "templates --lang": "表头用中文标签（zh）或英文字段名（en）；也决定提示语言。",
+}
+
+
+def _join_cjk_lines(text: str | None) -> str | None:
+    """Click rewraps a paragraph joining its lines with a space; Chinese lines join with none."""
+    return re.sub(r"(?<=[^\x00-\x7f])\n[ \t]*(?=[^\s\\])", "", text) if text else text
+
+
+class _BilingualHelp:
+    """Help text (usage, description, option help, headings) in the run's language: Chinese first."""
+
+    def _zh(self, ctx, key: str) -> str | None:
+        return _HELP_ZH.get(key) if _help_lang(ctx) == "zh" else None
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix="Usage: " if _help_lang(ctx) == "en" else "用法：")
+
+    def format_help_text(self, ctx, formatter):
+        original = self.help
+        self.help = _join_cjk_lines(self._zh(ctx, self.name)) or original
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = original
+
+    def format_options(self, ctx, formatter):
+        records = []
+        for param in self.get_params(ctx):
+            if not isinstance(param, click.Option):
+                continue
+            original = param.help
+            param.help = next((text for name in param.opts if (text := self._zh(ctx, f"{self.name} {name}")
+                                                                or self._zh(ctx, name))), None) or original
+            try:
+                record = param.get_help_record(ctx)
+            finally:
+                param.help = original
+            if record is not None:
+                records.append(record)
+        if records:
+            with formatter.section("Options" if _help_lang(ctx) == "en" else "选项"):
+                formatter.write_dl(records)
+
+
+class _Command(_BilingualHelp, click.Command):
+    pass
+
+
+class _Group(_BilingualHelp, click.Group):
     """Library errors reach the user as `Error: …` with exit code 1, never as a traceback."""
 
+    command_class = _Command
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, _hoist_lang(list(args)))
+
+    def format_options(self, ctx, formatter):
+        super().format_options(ctx, formatter)
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                zh = self._zh(ctx, name)
+                rows.append((name, zh.strip().splitlines()[0] if zh else cmd.get_short_help_str(60)))
+        if rows:
+            with formatter.section("Commands" if _help_lang(ctx) == "en" else "命令"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except KamxlError as exc:
-            raise click.ClickException(str(exc)) from exc
+        from .messages import use_language
+
+        with use_language(ctx.meta.get(_LANG_KEY)):
+            try:
+                return super().invoke(ctx)
+            except KamxlError as exc:
+                raise click.ClickException(str(exc)) from exc
+
+
+def _remember_lang(ctx, _param, value):
+    if value:
+        ctx.meta[_LANG_KEY] = value
+    return value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kamxl")
-@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="KAMXL_LANG", default="zh", show_default=True,
-              help="Language of messages (or set KAMXL_LANG).")
-def main(lang):
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
+              callback=_remember_lang,
+              help="Language of messages and help: zh (default) or en; before or after the command, or set KAMXL_LANG.")
+def main():
     """kamxl — the key-account department's Excel toolkit (大客户部 Excel 工具).
 
     Reps keep one workbook each; the director validates and consolidates them into the
-    monthly roll-up. Run `kamxl COMMAND --help` for each command.
+    monthly roll-up. Run `kamxl COMMAND --help` for each command; --lang works before or
+    after the command.
 
     Example:
 
     \b
         kamxl demo team && kamxl validate team
+        kamxl --lang en consolidate team --period 2026-10 --out rollup-2026-10.xlsx
     """
-    import os
-
-    os.environ["KAMXL_LANG"] = lang
 
 
 @main.command()
@@ -69,7 +251,7 @@ def validate(files, as_json):
 
     reports = validate_files(collect_inputs(files))
     if not reports:
-        raise click.UsageError("没有找到工作簿 (no workbooks found)")
+        raise click.UsageError(render("no_workbooks"))
     lang = _lang()
     problem_count = sum(len(r.problems) for r in reports)
     if as_json:
@@ -113,12 +295,14 @@ def _echo_report(report, lang: str):
 @click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The KPI workbook (default: the one among the inputs holding a 考核指标 sheet).")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Last period's roll-up, for churn and new-account rates.")
+              help="Last period's roll-up, for churn and new-account rates (default: found by its period).")
+@click.option("--history", "history_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of earlier roll-ups for 趋势 (the output folder is always searched).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON summary here ('-' for stdout).")
 @click.option("--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A TOML file of settings, used instead of the KPI workbook's 参数 sheet.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any problem was found.")
-def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, strict):
+def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, settings_path, strict):
     """Consolidate the team's workbooks into the department roll-up for a period.
 
     INPUTS are folders and/or files. Files that cannot be read are listed in the roll-up's
@@ -154,14 +338,14 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
     try:
         with _progress() as progress:
             rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, settings=settings,
-                                       exclude=[out], progress=progress)
+                                       exclude=[out], progress=progress, search=_rollup_places(out, history_dir))
     except NoInput as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     except TwoKpiWorkbooks as exc:
         raise click.UsageError(str(exc)) from exc
     if not any(s.status == "ok" for s in rollup.sources):
-        click.echo("Error: 没有可用的工作簿，未生成汇总 (no usable workbook: nothing written)", err=True)
+        click.echo(f"Error: {render('nothing_usable')}", err=True)
         sys.exit(1)
     write_rollup(rollup, out)
     report = summary(rollup, str(out))
@@ -172,13 +356,32 @@ def consolidate(inputs, period, out, kpi, previous, json_path, settings_path, st
             click.echo(text)
         else:
             write_text_atomically(json_path, text)
+    _echo_rollup_summary(rollup, out, err=bool(json_path and str(json_path) == "-"))
+    sys.exit(1 if strict and rollup.problem_count else 0)
+
+
+def _rollup_places(out: Path, history_dir: Path | None) -> list[Path]:
+    """Where earlier roll-ups are looked for besides the inputs: the output folder and --history."""
+    places = [out.parent if str(out.parent) else Path(".")]
+    return places + [history_dir] if history_dir else places
+
+
+def _echo_rollup_summary(rollup, out: Path, err: bool):
+    """The summary line, then which earlier roll-ups were used and every warning ("say why")."""
     o = rollup.overview
     ok = sum(1 for s in rollup.sources if s.status == "ok")
+    click.echo(render("rollup_written", out=out, ok=ok, files=len(rollup.sources), customers=o["customers"],
+                      overdue=o["overdue"], problems=rollup.problem_count), err=err)
     copies = sum(1 for s in rollup.sources if s.status == "skipped" and s.rep)  # a copy or a rep's second workbook
-    twice = f"（{copies} 个重复文件未计入，见「来源」）" if copies else ""
-    click.echo(f"汇总已写入 {out}：{ok}/{len(rollup.sources)} 个文件{twice}，{o['customers']} 个客户，{o['overdue']} 个逾期，"
-               f"{rollup.problem_count} 个数据问题 (roll-up written)", err=bool(json_path and str(json_path) == "-"))
-    sys.exit(1 if strict and rollup.problem_count else 0)
+    if copies:
+        click.echo(render("copies_skipped", count=copies), err=err)
+    if rollup.previous:
+        click.echo(render("previous_used", path=rollup.previous.path, period=rollup.previous.period.label), err=err)
+    if rollup.history:
+        click.echo(render("history_used", count=len(rollup.history) + 1, first=rollup.history[0].period.label,
+                          last=rollup.period.label), err=err)
+    for text in rollup.warning_texts():
+        click.echo(f"{render('warning_label')}{text}", err=err)
 
 
 class _progress:
@@ -227,14 +430,14 @@ def demo(directory, reps, customers, visits, month, seed, clean):
         raise click.UsageError("--reps, --customers and --visits must be at least 1")
     files = write_demo_team(directory, DemoOptions(reps=reps, customers=customers, visits=visits, month=month,
                                                    seed=seed, mistakes=not clean))
-    click.echo(f"已写入 {len(files)} 个文件到 {directory} (wrote {len(files)} files)")
+    click.echo(render("demo_written", count=len(files), directory=directory))
 
 
 @main.command()
 @click.option("--out", "out_dir", default="templates", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the templates to.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Column headers in Chinese labels or English keys (both are read back).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Column headers in Chinese labels or English keys (both are read back); also the messages' language.")
 def templates(out_dir, lang):
     """Build the rep workbook and KPI workbook templates from the schema.
 
@@ -245,7 +448,7 @@ def templates(out_dir, lang):
     """
     from .templates import build_templates
 
-    for path in build_templates(out_dir, lang):
+    for path in build_templates(out_dir, lang or _lang()):
         click.echo(str(path))
 
 

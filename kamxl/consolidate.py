@@ -16,7 +16,8 @@ from . import parsing
 from .errors import KamxlError, SettingsError
 from .io.batch import Failure, read_files, settle
 from .io.inputs import collect_inputs
-from .io.previous import PreviousAccount, read_previous_accounts
+from .io.previous import (PreviousAccount, RollupFigures, checked_previous, find_rollups, history, last_periods_rollup,
+                          read_previous_accounts)
 from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
 from .messages import render
 from .problems import Problem, Severity, messages_by_row
@@ -78,6 +79,12 @@ class Rollup:
     has_previous: bool
     overview: dict
     reps: list[str]
+    previous: RollupFigures | None = None  # last period's roll-up, found or named
+    history: list[RollupFigures] = field(default_factory=list)  # earlier roll-ups for 趋势, oldest first
+    warnings: list[tuple[str, dict]] = field(default_factory=list)  # (message code, parameters): why a figure is missing
+
+    def warning_texts(self, lang: str | None = None) -> list[str]:
+        return [render(code, lang, **params) for code, params in self.warnings]
 
     @property
     def problem_count(self) -> int:
@@ -299,13 +306,19 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
 
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
                 today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
-                progress: Callable[[int, int], None] | None = None) -> Rollup:
+                progress: Callable[[int, int], None] | None = None, search: Iterable = ()) -> Rollup:
     """Read every input, recompute every figure for the period, and gather every problem.
 
     Settings come from `settings` if given, else from the KPI workbook's 参数 sheet, else the defaults.
+    Without `previous`, last period's roll-up is looked for among the inputs and in `search` (the
+    output folder, --history): by the period written inside it. Those roll-ups also feed 趋势.
     """
     period = period if isinstance(period, Period) else parse_period(period)
+    inputs, exclude = list(inputs), list(exclude)  # each is walked twice: inputs, then earlier roll-ups
     today = today or date.today()
+    # a wrong --previous is said before any workbook is read
+    earlier = find_rollups([*inputs, *search], exclude=exclude)
+    previous_figures = checked_previous(previous, period) if previous else last_periods_rollup(earlier, period)
     excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
     paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
     kpi_path = Path(kpi) if kpi else None
@@ -357,9 +370,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
 
     frames = {key: _frame(books, key) for key in SHEET_KEYS}
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
-    previous_accounts = None
-    if previous:
-        previous_accounts = read_previous_accounts(previous)
+    previous_accounts = read_previous_accounts(previous_figures.path) if previous_figures else None
     churn = _churn(previous_accounts, customers)
 
     reps: list[str] = []
@@ -374,8 +385,32 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
                      _activity(period_visits), settings)
     duplicates = find_duplicates(customers)
     overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
+    warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
     return Rollup(period, settings, sources, customers, frames["contacts"], frames["visit_plan"], frames["daily_report"],
-                  problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps)
+                  problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps,
+                  previous_figures, history(earlier, period), warnings)
+
+
+def _why_missing(period: Period, kpi_path, kpi_book, kpi_inputs: dict, has_previous: bool, frames: dict,
+                 period_visits: pd.DataFrame) -> list[tuple[str, dict]]:
+    """Say why: what leaves scores blank, a KPI out of the total, or the period looking like a typo."""
+    warnings: list[tuple[str, dict]] = []
+    if kpi_path is None:
+        warnings.append(("warn_no_kpi_workbook", {}))
+    elif kpi_book is not None and not kpi_inputs:
+        warnings.append(("warn_no_kpi_rows", {"period": period.label}))
+    if not has_previous:
+        warnings.append(("warn_no_previous", {"previous": period.previous().label}))
+    days = [d for key, column in (("daily_report", "date"), ("customers", "created_on"), ("visit_plan", "planned_on"))
+            for d in frames[key][column] if isinstance(d, date)]
+    if days and max(days) < period.start:
+        warnings.append(("warn_period_after_data", {"period": period.label, "latest": max(days).isoformat(),
+                                                    "end": period.end.isoformat()}))
+    visited = {(d.year, d.month) for d in period_visits["date"] if d is not None}
+    empty = [m.label for m in period.months() if (m.start.year, m.start.month) not in visited]
+    if empty and len(frames["customers"]):
+        warnings.append(("warn_no_visits", {"months": "、".join(empty)}))
+    return warnings
 
 
 def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problems, sources) -> dict:
@@ -391,11 +426,16 @@ def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problem
     overdue = int(sum(bool(x) for x in customers["overdue"]))
     by_grade = Counter(customers["grade"])
     severity = Counter(str(p.severity) for p in problems)
+    amounts = {key: total(key) for key in _KPI_AMOUNTS if key != "complaints"}
     return {
+        "amounts": amounts,
         "sales_completion": ratios["sales_completion"], "collection": ratios["collection"],
         "settlement": ratios["settlement"], "development": ratios["development"], "expense": ratios["expense"],
         "churn": _percent(sum(c["lost"] for c in churn.values()), start) if has_previous else None,
         "new_accounts": _percent(sum(c["new"] for c in churn.values()), start) if has_previous else None,
+        "accounts_at_start": start if has_previous else None,
+        "lost": sum(c["lost"] for c in churn.values()) if has_previous else None,
+        "new": sum(c["new"] for c in churn.values()) if has_previous else None,
         "completeness": round(float(customers["completeness"].mean()) * 100, 1) if len(customers) else None,
         "visit_compliance": round((due - overdue) / due * 100, 1) if due else None,
         "customers": len(customers), "overdue": overdue,
@@ -415,9 +455,20 @@ def summary(rollup: Rollup, output: str) -> dict:
     files = [{"path": s.path, "rep": s.rep, "status": s.status, "reason": s.reason,
               "sheets": s.sheets} for s in rollup.sources]
     reps = [{"rep": s.rep, "points": s.card.points, "score": s.card.total, "rank": s.rank, "rating": s.card.rating,
-             "warning": s.card.warning} for s in rollup.scores]
+             "warning": s.card.warning, "left_out": s.card.missing, "previous_rank": previous_rank(rollup, s.rep)}
+            for s in rollup.scores]
     return {"period": rollup.period.label, "output": output, "problems": rollup.problem_count, "files": files, "reps": reps,
+            "warnings": rollup.warning_texts(),
+            "previous": {"path": str(rollup.previous.path), "period": rollup.previous.period.label} if rollup.previous else None,
             "customers": {"total": rollup.overview["customers"], "by_grade": rollup.overview["by_grade"],
                           "overdue": rollup.overview["overdue"]},
             "duplicates": [{"key": g["key"], "customers": [{"rep": c["rep"], "customer_id": c["customer_id"]}
                                                            for c in g["customers"]]} for g in rollup.duplicates]}
+
+
+def previous_rank(rollup: Rollup, rep: str) -> int | None:
+    """The rep's rank in last period's roll-up (None: not ranked then, or no figures)."""
+    if rollup.previous is None:
+        return None
+    rank = rollup.previous.reps.get(rep, {}).get("rank")
+    return int(rank) if isinstance(rank, (int, float)) else None

@@ -1,6 +1,8 @@
 """The message catalogue: every user-facing sentence, Chinese first, English available."""
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # cell parsing
@@ -72,6 +74,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output_not_rollup": ("{option}「{path}」已存在且不是 kamxl 汇总文件：请换一个文件名，避免覆盖",
                           "{option} '{path}' exists and is not a kamxl roll-up: choose another name rather than overwrite it"),
     "output_unusable": ("{option}「{path}」无法使用：{detail}", "{option} '{path}' cannot be used: {detail}"),
+    "copies_skipped": ("{count} 个重复文件未计入（同一文件的副本，或同一代表的第二个工作簿），见「来源」",
+                       "{count} duplicate files not counted (a copy of a file, or a rep's second workbook): see 来源"),
     "read_timeout": ("读取超过 {seconds} 秒仍未完成，已停止读取此文件", "reading took more than {seconds} s: stopped, the file is left out"),
     "duplicate_file": ("与「{other}」内容完全相同，只计一次", "identical to '{other}': counted once"),
     "duplicate_rep": ("与「{other}」同属代表「{rep}」，采用修改时间较新的「{kept}」，此文件未计入",
@@ -87,12 +91,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_setting": ("未知参数「{key}」", "unknown setting '{key}'"),
     "settings_error": ("参数表有误：{detail}", "the settings sheet is wrong: {detail}"),
     "bad_setting": ("参数「{key}」的值「{value}」无效：{reason}", "setting '{key}' has a bad value '{value}': {reason}"),
+    # the roll-up: command output, last period's roll-up, and why a figure is missing (issue 10)
+    "demo_written": ("已写入 {count} 个文件到 {directory}", "wrote {count} files to {directory}"),
+    "rollup_written": ("汇总已写入 {out}：{ok}/{files} 个文件，{customers} 个客户，{overdue} 个逾期，{problems} 个数据问题",
+                       "roll-up written to {out}: {ok}/{files} files, {customers} customers, {overdue} overdue, "
+                       "{problems} data problems"),
+    "previous_used": ("上期汇总：{path}（{period}）", "last period's roll-up: {path} ({period})"),
+    "history_used": ("趋势：{count} 个期间（{first} 至 {last}）", "trend: {count} periods ({first} to {last})"),
+    "no_workbooks": ("没有找到工作簿", "no workbooks found"),
+    "nothing_usable": ("没有可用的工作簿，未生成汇总", "no usable workbook: nothing written"),
+    "warning_label": ("提醒：", "Note: "),
+    "not_a_rollup": ("{path}：不是 kamxl 汇总表（没有写明期间的汇总数据页），不能作为上期汇总",
+                     "{path}: not a kamxl roll-up (no figures sheet naming its period): it cannot be last period's roll-up"),
+    "previous_not_earlier": ("{path} 是 {found} 的汇总，不早于本期 {period}：上期汇总必须是更早的期间",
+                             "{path} is the roll-up of {found}, not earlier than this period {period}: "
+                             "last period's roll-up must be of an earlier period"),
+    "previous_other_kind": ("{path} 是 {found} 的汇总，与本期 {period} 的期间类型不同（月/季/年）",
+                            "{path} is the roll-up of {found}, a different kind of period (month/quarter/year) than {period}"),
+    "warn_no_previous": ("未找到上期（{previous}）汇总：「大客户流失率」未计入总分，总分按其余指标折算为百分制。"
+                         "请把上期汇总表放在输出文件夹，或用 --previous 指定",
+                         "no roll-up of last period ({previous}) found: churn is left out of every total, which is "
+                         "scaled to 100 over the other KPIs. Put last period's roll-up in the output folder or name it "
+                         "with --previous"),
+    "warn_no_kpi_workbook": ("没有考核工作簿（含「考核指标」表）：各代表的考核总分无法计算。请把考核工作簿放进输入，或用 --kpi 指定",
+                             "no KPI workbook (with a 考核指标 sheet): no rep can be scored. Add it to the inputs or "
+                             "name it with --kpi"),
+    "warn_no_kpi_rows": ("考核工作簿中没有 {period} 的考核指标行：各代表的考核总分无法计算。请在「考核指标」填写该期间的行",
+                         "the KPI workbook has no 考核指标 rows for {period}: no rep can be scored. Fill in that "
+                         "period's rows"),
+    "warn_period_after_data": ("期间 {period} 晚于数据中的所有日期（最晚 {latest}）：期间是否写错？逾期与拜访按 {end} 计算",
+                               "period {period} is later than every date in the data (latest {latest}): is it a typo? "
+                               "Overdue and visits are counted at {end}"),
+    "warn_no_visits": ("{months} 没有任何拜访记录：拜访次数、有效信息登记率和出差天数为 0",
+                       "no visits at all in {months}: visits, valid-information rate and trip days are 0"),
 }
 
 
+# The language chosen for this run (the CLI's --lang), passed as a value: the process environment is
+# never changed, so one run (or one test) cannot leak its language into the next.
+_CHOSEN: ContextVar[str | None] = ContextVar("kamxl_language", default=None)
+
+
+def normalise_language(value: str | None) -> str | None:
+    """'en', 'en_US.UTF-8' → 'en'; 'zh…' → 'zh'; anything else → None."""
+    text = (value or "").strip().lower()
+    return "en" if text.startswith("en") else "zh" if text.startswith("zh") else None
+
+
 def language() -> str:
-    """The language of messages: KAMXL_LANG=en switches to English."""
-    return "en" if os.environ.get("KAMXL_LANG", "zh").lower().startswith("en") else "zh"
+    """The language of messages: the one chosen for this run, else KAMXL_LANG, else Chinese."""
+    return _CHOSEN.get() or normalise_language(os.environ.get("KAMXL_LANG")) or "zh"
+
+
+@contextmanager
+def use_language(lang: str | None):
+    """Messages rendered inside the block are in `lang` (None: keep the current choice)."""
+    token = _CHOSEN.set(normalise_language(lang) or _CHOSEN.get())
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
 
 
 def render(code: str, lang: str | None = None, **params) -> str:

@@ -222,8 +222,11 @@ KPI_INPUTS = Sheet("kpi", "考核指标", (
     C("expense_actual", "实际费用(元)", ColType.AMOUNT, unit="元", width=12),
     C("complaints", "有效投诉(次)", ColType.INTEGER, width=10),
     *(C(f"points_{k.key}", f"{k.label}得分", ColType.AMOUNT, computed=True, width=10) for k in KPIS),
-    C("total", "总分", ColType.AMOUNT, computed=True, help="按可评分项折算为百分制", width=8),
-    C("rating", "评级", computed=True, help="优秀 ≥90，良好 ≥75，合格 ≥60，否则不合格", width=8),
+    # this sheet cannot know churn (last period's roll-up) nor file completeness (the rep workbooks): its total
+    # is an estimate and says so; the roll-up's 考核排名 holds the total that counts (README, "One total")
+    C("total", "预估总分（不含流失率、档案完整率）", ColType.AMOUNT, computed=True, width=12,
+      help="按本表可评分项折算为百分制。大客户流失率与大客户档案完整率由月度汇总计算，正式总分与评级以汇总表「考核排名」为准"),
+    C("rating", "预估评级", computed=True, help="按预估总分：优秀 ≥90，良好 ≥75，合格 ≥60，否则不合格；正式评级见汇总表", width=8),
 ))
 
 TEAM = Sheet("team", "团队", (

@@ -9,6 +9,13 @@ import pytest
 CUSTOMER_HEADER = ["客户编号", "客户名称", "行业", "开发阶段", "建档日期"]
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_chinese_unless_asked(monkeypatch):
+    """Tests read Chinese messages unless they choose English (--lang en, or setenv): whatever KAMXL_LANG the suite
+    runs under. monkeypatch restores the environment after each test."""
+    monkeypatch.delenv("KAMXL_LANG", raising=False)
+
+
 def write_workbook(path: Path, sheets: dict[str, list[list]], rep: str | None = "张伟") -> Path:
     """A workbook with a 说明 sheet naming the rep and the given sheets' rows (first row usually the header)."""
     wb = openpyxl.Workbook()

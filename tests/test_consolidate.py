@@ -70,8 +70,9 @@ def test_rollup_cell_by_cell(team, tmp_path):
     assert openpyxl.load_workbook(out).sheetnames == list(SHEETS)
     with zipfile.ZipFile(out) as zf:
         charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
-    kinds = sorted(next(k for k in ("barChart", "pieChart", "scatterChart") if f"<c:{k}>" in c) for c in charts)
-    assert kinds == ["barChart", "barChart", "pieChart", "scatterChart"]  # score, overdue, grades, Pareto
+    kinds = sorted(next(k for k in ("barChart", "pieChart", "scatterChart", "lineChart") if f"<c:{k}>" in c) for c in charts)
+    # 总览: score, overdue, grades, Pareto; 趋势: department KPIs, reps' totals
+    assert kinds == ["barChart", "barChart", "lineChart", "lineChart", "pieChart", "scatterChart"]
 
     customers, ws = read_sheet(out, "客户总表")
     by_id = {(r["代表"], r["客户编号"]): r for r in customers}
@@ -184,7 +185,7 @@ def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
     result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", str(js)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = json.loads(js.read_text(encoding="utf-8"))
-    assert set(report) == {"period", "output", "problems", "files", "reps", "customers", "duplicates"}
+    assert set(report) == {"period", "output", "problems", "files", "reps", "customers", "duplicates", "warnings", "previous"}
     assert report["period"] == "2026-10" and report["output"] == str(out) and report["problems"] > 0
     assert set(report["customers"]) == {"total", "by_grade", "overdue"}
     assert out.exists() and not list(out.parent.glob(".kamxl-*"))  # no temp file left behind
@@ -264,8 +265,8 @@ def test_decision_chain_and_field_activity(team, tmp_path):
     # October: 10-20 and 10-08 (a text date); 07-01 and 11-05 are outside, KA-9 was rejected
     assert (zw["本期拜访"], zw["有效信息登记率"], zw["出差天数"]) == (2, 0.5, 0)
     assert rollup.overview["a_chain_complete"] == 0.0
-    overview = {r[0]: r[1] for r in openpyxl.load_workbook(out)["总览"].iter_rows(min_row=5, max_col=2, values_only=True)}
-    assert overview["A 类客户决策链完整率"] == 0 and overview["客户总数"] == 6
+    overview = {r[0]: r[1:] for r in openpyxl.load_workbook(out)["总览"].iter_rows(min_row=3, max_col=4, values_only=True)}
+    assert overview["A 类客户决策链完整率"][2] == 0 and overview["客户总数"][0] == 6
 
 
 def test_the_best_total_ranks_first_and_ties_share_a_rank(tmp_path, rep_workbook):

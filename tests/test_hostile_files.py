@@ -9,7 +9,6 @@ the lead removes the marks once the reader's hardening lands.
 import json
 import math
 import multiprocessing
-import os
 import re
 import resource
 import shutil
@@ -21,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from kamxl.cli import main
-from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, KPI_CASES, KPI_REP, OK, PROBLEM, PROBLEM_AT, REP_CASES,
+from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT, REP_CASES,
                            CaseUnavailable)
 
 MEMORY_LIMIT = 3 << 30  # address space of the child running a case: far above a sane run, far below the machine

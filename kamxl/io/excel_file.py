@@ -9,6 +9,7 @@ unpack is refused by its headers and its first bytes, not by running out of memo
 
 import hashlib
 import io
+import os
 import re
 import zipfile
 import zlib
@@ -60,7 +61,8 @@ def load(path: str | Path, limits: Limits = LIMITS) -> Package:
         if not path.is_file():
             raise UnreadableWorkbook(path, "not_regular_file" if path.exists() else "not_found")
         with path.open("rb") as fh:
-            data = fh.read(limits.file_bytes + 1)
+            # no more than the file's size is asked for (a read of the limit would reserve it all)
+            data = fh.read(min(os.fstat(fh.fileno()).st_size, limits.file_bytes) + 1)
     except PermissionError as exc:
         raise UnreadableWorkbook(path, "no_permission") from exc
     except FileNotFoundError as exc:

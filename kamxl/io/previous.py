@@ -1,15 +1,43 @@
-"""Reading last period's roll-up (`--previous`): who kept which customer, in which stage."""
+"""Earlier roll-ups: last period's accounts (`--previous`, churn) and figures (rank changes, 趋势).
 
-from dataclasses import dataclass
+A roll-up is recognised by the period written inside it — its hidden figures sheet — never by
+its file name. The figures sheet holds every number a later roll-up shows of it (department
+figures, each rep's total, rank and points, the settings used), each as JSON text so it reads
+back exactly. Roll-ups written before the figures sheet existed are recognised by the period in
+their 总览 title; they give accounts for churn but no figures.
+"""
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from .. import parsing
+from ..errors import KamxlError, PeriodError, UnreadableWorkbook
+from ..messages import render
+from ..rules.periods import Period, parse_period
 from ..schema import Column, Sheet
-from .excel_file import open_workbook, sheet_rows
+from .atomic import is_temporary
+from .excel_file import Limits, open_workbook, sheet_rows, workbook_sheet_names
+from .isolation import Crashed, run_isolated
 from .reader import check_rows
 
+# our own roll-ups may be far bigger than a rep's workbook (every visit of the department); they are
+# read in an isolated worker all the same, so a file that only looks like one cannot take the run down
+ROLLUP_LIMITS = Limits(file_bytes=2 << 30, part_bytes=4 << 30, total_bytes=16 << 30, members=100_000, cells=100_000_000,
+                       seconds=600)
+
 CUSTOMER_SHEET = "客户总表"
+OVERVIEW_SHEET = "总览"
+FIGURES_SHEET = "_kamxl_figures"  # hidden; written by io/rollup_writer.py
+FIGURES_HEADER = ("kind", "rep", "key", "value")
+FIGURES_VERSION = 1
 REP_LABEL = "代表"
+HISTORY_PERIODS = 12  # 趋势 shows up to this many periods, this one included
+_TITLE = re.compile(r"大客户部月度汇总\s*(\S+)")
+_SUFFIXES = (".xlsx", ".xlsm")
 
 # the columns of 客户总表 that churn needs; written by io/rollup_writer.py under the same labels
 _PREVIOUS = Sheet("previous_customers", CUSTOMER_SHEET, (
@@ -20,6 +48,10 @@ _PREVIOUS = Sheet("previous_customers", CUSTOMER_SHEET, (
 ))
 
 
+class PreviousRollupError(KamxlError):
+    "The file named as last period's roll-up is not one, or is not of an earlier period"
+
+
 @dataclass(frozen=True)
 class PreviousAccount:
     rep: str
@@ -27,10 +59,160 @@ class PreviousAccount:
     stage: str | None
 
 
+@dataclass
+class RollupFigures:
+    """What a later roll-up reads back of an earlier one."""
+
+    path: Path
+    period: Period
+    department: dict[str, object] = field(default_factory=dict)
+    reps: dict[str, dict[str, object]] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)
+
+
+def figures_rows(period: Period, department: dict, reps: dict[str, dict], settings: dict) -> list[tuple[str, str, str, str]]:
+    """The figures sheet's rows (kind, rep, key, JSON value), header first."""
+    rows = [FIGURES_HEADER, ("meta", "", "kamxl_rollup", json.dumps(FIGURES_VERSION)),
+            ("meta", "", "period", json.dumps(period.label))]
+    rows += [("department", "", key, json.dumps(value, ensure_ascii=False)) for key, value in department.items()]
+    for rep, values in reps.items():
+        rows += [("rep", rep, key, json.dumps(value, ensure_ascii=False)) for key, value in values.items()]
+    rows += [("setting", "", key, json.dumps(value, ensure_ascii=False)) for key, value in settings.items()]
+    return rows
+
+
+def _from_figures(path: Path, rows: list[list]) -> RollupFigures | None:
+    meta, department, reps, settings = {}, {}, {}, {}
+    for row in rows[1:]:
+        if len(row) < 4 or not row[0]:
+            continue
+        kind, rep, key = str(row[0]), str(row[1] or ""), str(row[2])
+        try:
+            value = json.loads(str(row[3]))
+        except ValueError:
+            continue
+        target = {"meta": meta, "department": department, "setting": settings}.get(kind)
+        if kind == "rep":
+            target = reps.setdefault(rep, {})
+        if target is not None:
+            target[key] = value
+    try:
+        period = parse_period(meta.get("period"))
+    except PeriodError:
+        return None
+    return RollupFigures(path, period, department, reps, settings)
+
+
+def _isolated(func, path):
+    """`func(path)` in a worker process; a worker's death or overrun is an UnreadableWorkbook of that file."""
+    [result] = run_isolated(func, [path], workers=1, limits=ROLLUP_LIMITS)
+    if isinstance(result, Crashed):
+        raise UnreadableWorkbook(path, result.code, **dict(result.params))
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def read_rollup_figures(path: str | Path) -> RollupFigures | None:
+    """The period and figures of a kamxl roll-up; None when the file is not one (UnreadableWorkbook if unopenable)."""
+    return _isolated(_figures_job, Path(path))
+
+
+def _figures_job(path: Path):
+    try:
+        return _read_rollup_figures(path)
+    except KamxlError as exc:
+        return exc
+
+
+def _read_rollup_figures(path: Path) -> RollupFigures | None:
+    book = open_workbook(path, ROLLUP_LIMITS)
+    try:
+        names = set(book.sheet_names)
+        if FIGURES_SHEET in names:
+            return _from_figures(path, sheet_rows(book, FIGURES_SHEET)[0])
+        if {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names:  # written before the figures sheet: the title names the period
+            rows, _ = sheet_rows(book, OVERVIEW_SHEET)
+            title = str(rows[0][0]) if rows and rows[0] else ""
+            if match := _TITLE.match(title):
+                try:
+                    return RollupFigures(path, parse_period(match.group(1)))
+                except PeriodError:
+                    return None
+        return None
+    finally:
+        book.close()
+
+
+def checked_previous(path: str | Path, period: Period) -> RollupFigures:
+    """The roll-up named by --previous: it must be a kamxl roll-up of an earlier period."""
+    try:
+        figures = read_rollup_figures(path)
+    except UnreadableWorkbook as exc:
+        raise PreviousRollupError(str(exc)) from exc
+    if figures is None:
+        raise PreviousRollupError(render("not_a_rollup", path=Path(path).name))
+    if figures.period.start >= period.start or figures.period.end >= period.end:
+        raise PreviousRollupError(render("previous_not_earlier", path=Path(path).name, found=figures.period.label,
+                                         period=period.label))
+    return figures
+
+
+def find_rollups(places: Iterable, exclude: Iterable = ()) -> list[RollupFigures]:
+    """Every kamxl roll-up among the files and folders given (folders not recursed); unreadable files passed over."""
+    seen = {Path(p).resolve() for p in exclude}
+    candidates: list[Path] = []
+    for place in places:
+        place = Path(place)
+        files = sorted(place.iterdir()) if place.is_dir() else [place]
+        for p in files:
+            if (p.suffix.lower() in _SUFFIXES and not p.name.startswith("~$") and not is_temporary(p) and p.is_file()
+                    and p.resolve() not in seen):
+                seen.add(p.resolve())
+                candidates.append(p)
+    # cheap: only workbook.xml is read, no cell is loaded unless the file looks like a roll-up
+    likely = [p for p in candidates if FIGURES_SHEET in (names := set(workbook_sheet_names(p)))
+              or {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names]
+    results = run_isolated(_figures_job, likely, workers=min(2, len(likely)) or 1, limits=ROLLUP_LIMITS)
+    return [r for r in results if isinstance(r, RollupFigures)]  # unreadable ones are passed over
+
+
+def _newest_per_period(rollups: Iterable[RollupFigures]) -> dict[Period, RollupFigures]:
+    """One roll-up per period: of two of the same period, the one written last."""
+    out: dict[Period, RollupFigures] = {}
+    for r in sorted(rollups, key=lambda r: os.stat(r.path).st_mtime):
+        out[r.period] = r
+    return out
+
+
+def last_periods_rollup(rollups: Iterable[RollupFigures], period: Period) -> RollupFigures | None:
+    """The roll-up of the period just before `period`, if one was found."""
+    return _newest_per_period(rollups).get(period.previous())
+
+
+def history(rollups: Iterable[RollupFigures], period: Period, limit: int = HISTORY_PERIODS - 1) -> list[RollupFigures]:
+    """The latest `limit` earlier roll-ups of the same kind of period (month, quarter, year), oldest first."""
+    earlier = [r for p, r in _newest_per_period(rollups).items() if p.kind == period.kind and p.end < period.start]
+    return sorted(earlier, key=lambda r: r.period.start)[-limit:] if limit > 0 else []
+
+
 def read_previous_accounts(path: str | Path) -> list[PreviousAccount]:
     """The accounts of a previous roll-up's 客户总表 (UnreadableWorkbook if it cannot be opened)."""
-    book = open_workbook(path)
+    return _isolated(_accounts_job, Path(path))
+
+
+def _accounts_job(path: Path):
     try:
+        return _read_previous_accounts(path)
+    except KamxlError as exc:
+        return exc
+
+
+def _read_previous_accounts(path: Path) -> list[PreviousAccount]:
+    book = open_workbook(path, ROLLUP_LIMITS)
+    try:
+        if CUSTOMER_SHEET not in book.sheet_names:
+            raise PreviousRollupError(render("not_a_rollup", path=Path(path).name))
         rows, first = sheet_rows(book, CUSTOMER_SHEET)
     finally:
         book.close()

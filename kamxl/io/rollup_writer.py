@@ -4,14 +4,16 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..consolidate import Rollup
+from ..consolidate import Rollup, previous_rank
 from ..problems import Severity
 from ..rules.activity import MIN_TRIP_DAYS
 from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, Sheet
-from .previous import REP_LABEL
+from ..rules.standing import CLOSE, MET, MISSED, standard_text, standing
+from .previous import FIGURES_SHEET, REP_LABEL, figures_rows
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, column_kind
 
-SHEETS = ("总览", "考核排名", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题", "来源")
+SHEETS = ("总览", "考核排名", "趋势", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题",
+          "来源", "图表数据", "_kamxl_figures")  # the last two are hidden
 STATUS_LABEL = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}
 
 
@@ -51,15 +53,17 @@ def _customers_table(rollup: Rollup) -> Table:
 
 
 def _score_table(rollup: Rollup) -> Table:
-    columns = [Col("排名", "int", 6), Col("代表", "text", 10)]
-    data: list[list] = [[s.rank for s in rollup.scores], [s.rep for s in rollup.scores]]
+    columns = [Col("排名", "int", 5), Col("代表", "text", 8), Col("上期排名", "int", 6), Col("排名变化", "text", 6)]
+    before = [previous_rank(rollup, s.rep) for s in rollup.scores]
+    data: list[list] = [[s.rank for s in rollup.scores], [s.rep for s in rollup.scores], before,
+                        [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, rollup.scores)]]
     for k in KPIS:
         unit = "percent" if k.ratio else "int"
-        columns += [Col(k.label if k.ratio else f"{k.label}", unit, 11), Col(f"{k.label}得分", "number", 9)]
+        columns += [Col(k.label if k.ratio else f"{k.label}", unit, 9), Col(f"{k.label}得分", "number", 7)]
         values = [s.card.values.get(k.key) for s in rollup.scores]
         data += [[(v / 100 if v is not None and k.ratio else v) for v in values], [s.card.points.get(k.key) for s in rollup.scores]]
-    columns += [Col("总分", "score", 8), Col("评级", "text", 8), Col("口头警告", "bool", 8), Col("未评分项", "text", 40),
-                Col("本期拜访", "int", 8), Col("有效信息登记率", "percent", 10), Col("出差天数", "int", 8)]
+    columns += [Col("总分", "score", 7), Col("评级", "text", 7), Col("口头警告", "bool", 6), Col("未评分项", "text", 22),
+                Col("本期拜访", "int", 7), Col("有效信息登记率", "percent", 9), Col("出差天数", "int", 7)]
     labels = {k.key: k.label for k in KPIS}
     rate = [s.activity["valid_info_rate"] for s in rollup.scores]
     data += [[s.card.total for s in rollup.scores], [s.card.rating for s in rollup.scores],
@@ -68,7 +72,7 @@ def _score_table(rollup: Rollup) -> Table:
              [s.activity["trip_days"] for s in rollup.scores]]
     table = Table("考核排名", "tblScores", columns, data, freeze=(1, 2))
     # 第13条: at least 15 days a month on the road
-    months = _months(rollup.period)
+    months = len(rollup.period.months())
     trips, warned = xl_col_to_name(len(columns) - 1), xl_col_to_name(len(columns) - 5)
     n = max(len(rollup.scores), 1) + 1
     table.conditional = [
@@ -80,8 +84,18 @@ def _score_table(rollup: Rollup) -> Table:
     return table
 
 
-def _months(period) -> int:
-    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+def _rank_change(before: int | None, now: int | None, has_previous: bool) -> str | None:
+    """↑2, ↓1, = (unchanged), 新 (not ranked last period); blank without last period's figures."""
+    if not has_previous or now is None:
+        return None
+    if before is None:
+        return "新"
+    return "=" if before == now else f"↑{before - now}" if before > now else f"↓{now - before}"
+
+
+def _ranked_before(rollup: Rollup) -> bool:
+    """Last period's roll-up carries its ranking (one written before the figures sheet does not)."""
+    return rollup.previous is not None and bool(rollup.previous.reps)
 
 
 def _compliance_table(rollup: Rollup) -> Table:
@@ -165,125 +179,354 @@ def _pareto_points(rollup: Rollup, steps: int = 100) -> list[tuple[float, float]
     return points
 
 
-def _overview(book: StreamingWorkbook, rollup: Rollup):
+def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_header: bool = True):
+    """Every sheet prints landscape on A4, one page wide (one page in all when asked), its header row repeated,
+    the period in the page header and page numbers in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1 if one_page else 0)
+    if repeat_header:
+        ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header(f"&L&\"-,Bold\"大客户部月度汇总 {rollup.period.label}&R{sheet}", {"margin": 0.25})
+    ws.set_footer(f"&L期间 {rollup.period.start} 至 {rollup.period.end}&R第 &P 页，共 &N 页", {"margin": 0.25})
+
+
+# ---------------------------------------------------------------- the figures a later roll-up reads back
+
+
+def _department_figures(rollup: Rollup) -> dict:
+    o = rollup.overview
+    figures = {k: v for k, v in o.items() if isinstance(v, (int, float)) or v is None}
+    figures |= {f"amount_{k}": v for k, v in o["amounts"].items()}
+    return figures
+
+
+def _rep_figures(rollup: Rollup) -> dict[str, dict]:
+    out = {}
+    for s in rollup.scores:
+        out[s.rep] = {"total": s.card.total, "rank": s.rank, "rating": s.card.rating, "left_out": s.card.missing,
+                      **{f"points_{k}": v for k, v in s.card.points.items()},
+                      **{f"value_{k}": v for k, v in s.card.values.items()}}
+    return out
+
+
+def _figures_sheet(book: StreamingWorkbook, rollup: Rollup):
+    ws = book.wb.add_worksheet(FIGURES_SHEET)
+    rows = figures_rows(rollup.period, _department_figures(rollup), _rep_figures(rollup), rollup.settings.model_dump())
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            ws.write_string(i, j, value)
+    ws.hide()
+
+
+# ---------------------------------------------------------------- 总览: the one-page dashboard
+
+CHART_SHEET = "图表数据"  # hidden: the charts' sources, so no bare percentages print under a chart
+_STANDING_COLOURS = {MET: "#C6EFCE", CLOSE: "#FFEB9C", MISSED: "#FFC7CE"}
+_STANDING_LABEL = {MET: "达标", CLOSE: "接近", MISSED: "未达标"}
+_KPI_KEYS = {k.key for k in KPIS}  # the figures with a standard in the settings
+
+
+def _chart_series(rollup: Rollup) -> dict[str, tuple[int, int]]:
+    """The first and last row of each chart's data on 图表数据."""
+    return {"reps": (1, len(rollup.scores)), "grades": (1, len(GRADES) + 1), "pareto": (1, len(_pareto_points(rollup)))}
+
+
+def _chart_data(book: StreamingWorkbook, rollup: Rollup):
+    """The hidden sheet the charts read (as laid out by _chart_series)."""
+    wb = book.wb
+    ws = wb.add_worksheet(CHART_SHEET)
+    head, pct = book.header_format, wb.add_format({"num_format": "0.0%"})
+    ws.write_row(0, 0, ["代表", "客户数", "逾期", "总分"], head)
+    per_rep = rollup.customers.groupby("rep")["overdue"].agg(["size", "sum"]).to_dict("index") if len(rollup.customers) else {}
+    for i, s in enumerate(rollup.scores, start=1):
+        stats = per_rep.get(s.rep, {"size": 0, "sum": 0})
+        ws.write_string(i, 0, s.rep)
+        ws.write_number(i, 1, int(stats["size"]))
+        ws.write_number(i, 2, int(stats["sum"]))
+        if s.card.total is not None:
+            ws.write_number(i, 3, s.card.total)
+    ws.write_row(0, 5, ["客户等级", "客户数"], head)
+    grades = [*GRADES, UNGRADED]
+    for i, g in enumerate(grades, start=1):
+        ws.write_string(i, 5, g)
+        ws.write_number(i, 6, rollup.overview["by_grade"][g])
+    pareto = _pareto_points(rollup)
+    ws.write_row(0, 8, ["客户占比", "采购额累计占比"], head)
+    for i, (x, y) in enumerate(pareto, start=1):
+        ws.write_number(i, 8, x, pct)
+        ws.write_number(i, 9, y, pct)
+    ws.hide()
+
+
+def _change(now, before):
+    if isinstance(now, (int, float)) and isinstance(before, (int, float)):
+        return now - before
+    return None
+
+
+def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     wb = book.wb
     ws = wb.add_worksheet("总览")
-    title = wb.add_format({"bold": True, "font_size": 16})
-    bold = wb.add_format({"bold": True})
-    head = book.header_format
-    pct, num, note = wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "#,##0"}), \
-        wb.add_format({"font_color": "#7F7F7F", "italic": True})
-    dash = wb.add_format({"align": "right", "font_color": "#7F7F7F"})
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 14)
-    ws.set_column(2, 2, 50)
-    ws.set_column(4, 8, 11)
+    settings = rollup.settings
     o = rollup.overview
-    ws.write_string(0, 0, f"大客户部月度汇总 {rollup.period.label}", title)
-    ws.write_string(1, 0, f"期间 {rollup.period.start} 至 {rollup.period.end}；{o['files']} 个文件，{o['failed_files']} 个失败，"
-                          f"{o['skipped_files']} 个跳过", note)
-    metrics = [
-        ("销售计划完成率", o["sales_completion"], "pct", "实际销售 ÷ 销售计划"),
-        ("合同回款率", o["collection"], "pct", "实际回款 ÷ 应回款"),
-        ("销售合同结算率", o["settlement"], "pct", "实际结算 ÷ 结算计划"),
-        ("大客户开发计划完成率", o["development"], "pct", "实际开发 ÷ 开发计划"),
-        ("商务费用率", o["expense"], "pct", "实际费用 ÷ 费用预算（越低越好）"),
-        ("大客户流失率", o["churn"], "pct", "本期流失 ÷ 期初客户" if rollup.has_previous else "无上期汇总（--previous），未计算"),
-        ("大客户新开发率", o["new_accounts"], "pct", "本期新增 ÷ 期初客户" if rollup.has_previous else "无上期汇总（--previous），未计算"),
-        ("档案完整率", o["completeness"], "pct", "客户档案各项已填写的平均比例"),
-        ("拜访合规率", o["visit_compliance"], "pct", "按等级周期未逾期的客户 ÷ 有拜访周期的客户"),
-        ("客户总数", o["customers"], "num", ""),
-        ("逾期未拜访客户", o["overdue"], "num", f"截至 {rollup.period.end}"),
-        ("本期拜访次数", o["visits"], "num", ""),
-        ("有效信息登记率", o["valid_info_rate"], "pct", "登记了有效市场信息的拜访 ÷ 全部拜访"),
-        ("A 类客户决策链完整率", o["a_chain_complete"], "pct", "已识别决策者、技术把关者、使用者和教练的 A 类客户 ÷ A 类客户"),
-        ("数据问题", o["problems"], "num", f"拒收 {o['rejected']} 行，警告 {o['warnings']} 个（见「数据问题」）"),
-    ]
-    ws.write_row(3, 0, ["指标", "数值", "说明"], head)
-    for i, (label, value, kind, text) in enumerate(metrics, start=4):
-        ws.write_string(i, 0, label, bold)
-        if value is None:
-            ws.write_string(i, 1, "—", dash)
-        elif kind == "pct":
-            ws.write_number(i, 1, value / 100, pct)
-        else:
-            ws.write_number(i, 1, value, num)
-        ws.write_string(i, 2, text, note if value is None else None)
-    row = 4 + len(metrics) + 1
-    ws.write_row(row, 0, ["客户等级", "客户数"], head)
-    grades = [*GRADES, UNGRADED]
-    for i, g in enumerate(grades, start=row + 1):
-        ws.write_string(i, 0, g)
-        ws.write_number(i, 1, o["by_grade"][g])
-    grade_first, grade_last = row + 1, row + len(grades)
-    # per rep: customers, overdue, score (chart sources)
-    ws.write_row(3, 4, ["代表", "客户数", "逾期", "总分", "排名"], head)
-    per_rep = rollup.customers.groupby("rep")["overdue"].agg(["size", "sum"]).to_dict("index") if len(rollup.customers) else {}
-    for i, s in enumerate(rollup.scores, start=4):
-        ws.write_string(i, 4, s.rep)
-        stats = per_rep.get(s.rep, {"size": 0, "sum": 0})
-        ws.write_number(i, 5, int(stats["size"]))
-        ws.write_number(i, 6, int(stats["sum"]))
-        if s.card.total is not None:
-            ws.write_number(i, 7, s.card.total)
-            ws.write_number(i, 8, s.rank)
-    rep_first, rep_last = 4, 3 + len(rollup.scores)
-    # Pareto points, far right, for the ABC chart
-    pareto = _pareto_points(rollup)
-    ws.write_row(3, 10, ["客户占比", "采购额累计占比"], head)
-    for i, (x, y) in enumerate(pareto, start=4):
-        ws.write_number(i, 10, x, pct)
-        ws.write_number(i, 11, y, pct)
-    ws.set_column(10, 11, 12)
+    before = rollup.previous.department if rollup.previous else {}
+    title = wb.add_format({"bold": True, "font_size": 16})
+    bold, head = wb.add_format({"bold": True}), book.header_format
+    note = wb.add_format({"font_color": "#595959", "italic": True})
+    warn = wb.add_format({"font_color": "#C00000", "bold": True})
+    wan = wb.add_format({"num_format": '#,##0.0" 万元"'})
+    fmt = {"pct": wb.add_format({"num_format": "0.0%"}), "num": wb.add_format({"num_format": "#,##0"}),
+           "wan": wan, "home": wb.add_format({"num_format": '0" 家"'})}
+    change = {"pct": wb.add_format({"num_format": '+0.0" 个百分点";-0.0" 个百分点";0.0'}),
+              "num": wb.add_format({"num_format": "+#,##0;-#,##0;0"}),
+              "wan": wb.add_format({"num_format": '+#,##0.0" 万元";-#,##0.0" 万元";0.0'}),
+              "home": wb.add_format({"num_format": '+0" 家";-0" 家";0'})}
+    standing_fmt = {k: wb.add_format({"num_format": "0.0%", "bg_color": c, "bold": True})
+                    for k, c in _STANDING_COLOURS.items()}
+    dash = wb.add_format({"align": "right", "font_color": "#7F7F7F"})
+    for col, width in enumerate((20, 12, 12, 10, 9, 10, 13, 34, 2, 5, 9, 7, 7, 8, 8, 26)):
+        ws.set_column(col, col, width)
 
-    charts_row = max(row + len(grades) + 2, rep_last + 2)
+    ws.write_string(0, 0, f"大客户部月度汇总 {rollup.period.label}", title)
+    previous = (f"；上期汇总 {rollup.previous.path.name}（{rollup.previous.period.label}）" if rollup.previous
+                else "；未找到上期汇总")
+    ws.write_string(1, 0, f"期间 {rollup.period.start} 至 {rollup.period.end}；{o['files']} 个文件，{o['failed_files']} 个失败，"
+                          f"{o['skipped_files']} 个跳过{previous}", note)
+    row = 2
+    for text in rollup.warning_texts("zh"):
+        ws.write_string(row, 0, f"提醒：{text}", warn)
+        row += 1
+    row += 1
+    # the department's figures: amount, plan, ratio against its standard (coloured), last period, change
+    a = o["amounts"]
+    wan_of = {"expense_actual": 10000, "expense_budget": 10000}  # expenses are kept in 元
+
+    def amount(key):
+        value = a.get(key)
+        return value / wan_of.get(key, 1) if value is not None else None
+
+    kpi_rows = [
+        ("销售计划完成率", "sales_completion", amount("sales_actual"), amount("sales_plan"), "wan", "实际销售 ÷ 销售计划"),
+        ("合同回款率", "collection", amount("collection_actual"), amount("collection_due"), "wan", "实际回款 ÷ 应回款"),
+        ("销售合同结算率", "settlement", amount("settlement_actual"), amount("settlement_plan"), "wan", "实际结算 ÷ 结算计划"),
+        ("大客户开发计划完成率", "development", a.get("development_actual"), a.get("development_plan"), "home",
+         "实际开发 ÷ 开发计划"),
+        ("商务费用率", "expense", amount("expense_actual"), amount("expense_budget"), "wan", "实际费用 ÷ 费用预算，越低越好"),
+        ("大客户流失率", "churn", o.get("lost"), o.get("accounts_at_start"), "home",
+         "本期流失 ÷ 期初客户，越低越好" if rollup.has_previous else "无上期汇总：未计算，未计入总分（见上方提醒）"),
+        ("大客户档案完整率", "completeness", None, None, None, "客户档案各项已填写的平均比例"),
+    ]
+    other_rows = [
+        ("大客户新开发率", "new_accounts", o.get("new"), o.get("accounts_at_start"), "home",
+         "本期新增 ÷ 期初客户" if rollup.has_previous else "无上期汇总：未计算"),
+        ("拜访合规率", "visit_compliance", None, None, None, "未逾期的客户 ÷ 有拜访周期的客户"),
+        ("有效信息登记率", "valid_info_rate", None, None, None, "登记了有效市场信息的拜访 ÷ 全部拜访"),
+        ("A 类客户决策链完整率", "a_chain_complete", None, None, None, "决策者、技术把关者、使用者、教练齐全的 A 类客户"),
+    ]
+    counts = [("客户总数", "customers", ""), ("逾期未拜访客户", "overdue", f"截至 {rollup.period.end}"),
+              ("本期拜访次数", "visits", ""),
+              ("数据问题", "problems", f"拒收 {o['rejected']} 行，警告 {o['warnings']} 个（见「数据问题」）")]
+    ws.write_row(row, 0, ["部门指标", "实际", "计划 / 基数", "比率", "标准", "上期", "变化", "说明"], head)
+    first_metric = row + 1
+    for label, key, actual, plan, unit, text in kpi_rows + other_rows:
+        row += 1
+        value = o.get(key)
+        is_kpi = key in _KPI_KEYS
+        ws.write_string(row, 0, label, bold)
+        for col, v in ((1, actual), (2, plan)):
+            if v is not None:
+                ws.write_number(row, col, v, fmt[unit])
+        state = standing(key, value, settings) if is_kpi else None
+        if value is None:
+            ws.write_string(row, 3, "—", dash)
+        else:
+            ws.write_number(row, 3, value / 100, standing_fmt[state] if state else fmt["pct"])
+        ws.write_string(row, 4, standard_text(key, settings) if is_kpi else "")
+        last = before.get(key)
+        if isinstance(last, (int, float)):
+            ws.write_number(row, 5, last / 100, fmt["pct"])
+        delta = _change(value, last)
+        if delta is not None:
+            ws.write_number(row, 6, delta, change["pct"])
+        ws.write_string(row, 7, (f"{_STANDING_LABEL[state]}；" if state else "") + text, note if value is None else None)
+    for label, key, text in counts:
+        row += 1
+        ws.write_string(row, 0, label, bold)
+        ws.write_number(row, 1, o[key], fmt["num"])
+        delta = _change(o[key], before.get(key))
+        if delta is not None:
+            ws.write_number(row, 6, delta, change["num"])
+        ws.write_string(row, 7, text)
+    row += 1
+    ws.write_string(row, 0, "颜色：绿 = 达标，黄 = 接近（差距不足一档，尚未扣分），红 = 未达标；标准取自参数表。", note)
+    last_metric = row
+
+    # the ranking, with each rep's change since last period
+    ws.write_row(first_metric - 1, 9, ["排名", "代表", "总分", "评级", "上期排名", "排名变化", "未计入总分"], head)
+    up = wb.add_format({"align": "center", "font_color": "#00703C", "bold": True})
+    down = wb.add_format({"align": "center", "font_color": "#C00000", "bold": True})
+    centre = wb.add_format({"align": "center"})
+    score_fmt = wb.add_format({"num_format": "0.0"})
+    warned = wb.add_format({"num_format": "0.0", "font_color": "#C00000", "bold": True})
+    labels = {k.key: k.label for k in KPIS}
+    for i, s in enumerate(rollup.scores, start=first_metric):
+        if s.rank is not None:
+            ws.write_number(i, 9, s.rank, centre)
+        ws.write_string(i, 10, s.rep)
+        if s.card.total is not None:
+            ws.write_number(i, 11, s.card.total, warned if s.card.warning else score_fmt)
+            ws.write_string(i, 12, s.card.rating)
+        else:
+            ws.write_string(i, 11, "—", dash)
+        before_rank = previous_rank(rollup, s.rep)
+        if before_rank is not None:
+            ws.write_number(i, 13, before_rank, centre)
+        moved = _rank_change(before_rank, s.rank, _ranked_before(rollup))
+        if moved:
+            ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
+        left_out = "、".join(labels[m].replace("大客户", "") for m in s.card.missing)
+        ws.write_string(i, 15, left_out if s.card.total is not None else "未评分（见上方提醒）")
+    last_rank = first_metric + len(rollup.scores) - 1
+
+    # charts beside each other under the tables; their data is on the hidden 图表数据 sheet
+    charts_row = max(last_metric, last_rank) + 2
+    placed = 0
+
+    def place(chart):
+        nonlocal placed
+        ws.insert_chart(charts_row, 0, chart, {"x_offset": 5 + placed * 345, "y_offset": 5, "x_scale": 0.7, "y_scale": 0.95})
+        placed += 1
+
+    reps_first, reps_last = series["reps"]
     if rollup.scores:
         chart = wb.add_chart({"type": "bar"})
-        chart.add_series({"name": "总分", "categories": ["总览", rep_first, 4, rep_last, 4],
-                          "values": ["总览", rep_first, 7, rep_last, 7], "data_labels": {"value": True}})
-        chart.set_title({"name": "代表考核总分"})
+        chart.add_series({"name": "总分", "categories": [CHART_SHEET, reps_first, 0, reps_last, 0],
+                          "values": [CHART_SHEET, reps_first, 3, reps_last, 3], "data_labels": {"value": True}})
+        chart.set_title({"name": "代表考核总分", "name_font": {"size": 11}})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"reverse": True})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 7 if len(rollup.scores) > 8 else 9}})
         chart.set_x_axis({"min": 0, "max": 100})
-        ws.insert_chart(charts_row, 0, chart, {"x_scale": 1.2, "y_scale": 1.2})
+        place(chart)
         overdue = wb.add_chart({"type": "column"})
-        overdue.add_series({"name": "逾期客户", "categories": ["总览", rep_first, 4, rep_last, 4],
-                            "values": ["总览", rep_first, 6, rep_last, 6], "fill": {"color": "#C00000"}})
-        overdue.set_title({"name": "各代表逾期未拜访客户"})
+        overdue.add_series({"name": "逾期客户", "categories": [CHART_SHEET, reps_first, 0, reps_last, 0],
+                            "values": [CHART_SHEET, reps_first, 2, reps_last, 2], "fill": {"color": "#C00000"}})
+        overdue.set_title({"name": "各代表逾期未拜访客户", "name_font": {"size": 11}})
         overdue.set_legend({"none": True})
-        ws.insert_chart(charts_row + 20, 0, overdue, {"x_scale": 1.2, "y_scale": 1.2})
+        overdue.set_y_axis({"min": 0})
+        place(overdue)
+    grades_first, grades_last = series["grades"]
     pie = wb.add_chart({"type": "pie"})
-    pie.add_series({"name": "客户等级分布", "categories": ["总览", grade_first, 0, grade_last, 0],
-                    "values": ["总览", grade_first, 1, grade_last, 1], "data_labels": {"value": True, "category": True}})
-    pie.set_title({"name": "客户等级分布"})
-    ws.insert_chart(charts_row, 5, pie)
-    if pareto:
+    pie.add_series({"name": "客户等级分布", "categories": [CHART_SHEET, grades_first, 5, grades_last, 5],
+                    "values": [CHART_SHEET, grades_first, 6, grades_last, 6],
+                    "data_labels": {"value": True, "category": True}})
+    pie.set_title({"name": "客户等级分布", "name_font": {"size": 11}})
+    place(pie)
+    pareto_first, pareto_last = series["pareto"]
+    if pareto_last >= pareto_first:
         curve = wb.add_chart({"type": "scatter", "subtype": "straight"})
-        curve.add_series({"name": "采购额累计占比", "categories": ["总览", 4, 10, 3 + len(pareto), 10],
-                          "values": ["总览", 4, 11, 3 + len(pareto), 11]})
-        curve.set_title({"name": "ABC 帕累托曲线（年采购额）"})
-        curve.set_x_axis({"name": "客户占比", "num_format": "0%", "max": 1, "min": 0})
-        curve.set_y_axis({"name": "采购额累计占比", "num_format": "0%", "max": 1, "min": 0})
+        curve.add_series({"name": "采购额累计占比", "categories": [CHART_SHEET, pareto_first, 8, pareto_last, 8],
+                          "values": [CHART_SHEET, pareto_first, 9, pareto_last, 9]})
+        curve.set_title({"name": "ABC 帕累托曲线（年采购额）", "name_font": {"size": 11}})
+        curve.set_x_axis({"num_format": "0%", "max": 1, "min": 0})
+        curve.set_y_axis({"num_format": "0%", "max": 1, "min": 0})
         curve.set_legend({"none": True})
-        ws.insert_chart(charts_row + 20, 5, curve)
+        place(curve)
+    _page_setup(ws, rollup, "总览", one_page=True, repeat_header=False)
+    ws.print_area(0, 0, charts_row + 14, 15)
     ws.activate()
+
+
+# ---------------------------------------------------------------- 趋势
+
+
+_TREND_DEPARTMENT = (("sales_completion", "销售计划完成率"), ("collection", "合同回款率"), ("settlement", "销售合同结算率"),
+                     ("development", "开发计划完成率"), ("expense", "商务费用率"), ("churn", "流失率"),
+                     ("completeness", "档案完整率"), ("visit_compliance", "拜访合规率"))
+
+
+def _trend(book: StreamingWorkbook, rollup: Rollup):
+    """Up to the last 12 periods: department KPIs and each rep's total, with two line charts beside the table."""
+    wb = book.wb
+    ws = wb.add_worksheet("趋势")
+    head, pct, score = book.header_format, wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "0.0"})
+    note = wb.add_format({"font_color": "#595959", "italic": True})
+    periods = [(r.period.label, r.department, r.reps, r.settings) for r in rollup.history]
+    now_settings = rollup.settings.model_dump()
+    periods.append((rollup.period.label, _department_figures(rollup), _rep_figures(rollup), now_settings))
+    reps = [s.rep for s in rollup.scores] + sorted({r for _, _, reps, _ in periods for r in reps} - set(rollup.reps))
+    headers = ["期间", *(label for _, label in _TREND_DEPARTMENT), "客户总数", "逾期", *(f"{r}总分" for r in reps)]
+    ws.write_row(0, 0, headers, head)
+    ws.set_row(0, 30)
+    ws.set_column(0, 0, 9)
+    ws.set_column(1, len(headers) - 1, 9)
+    for i, (label, department, rep_figures, _) in enumerate(periods, start=1):
+        ws.write_string(i, 0, label)
+        for j, (key, _) in enumerate(_TREND_DEPARTMENT, start=1):
+            if isinstance(department.get(key), (int, float)):
+                ws.write_number(i, j, department[key] / 100, pct)
+        base = 1 + len(_TREND_DEPARTMENT)
+        for j, key in enumerate(("customers", "overdue"), start=base):
+            if isinstance(department.get(key), (int, float)):
+                ws.write_number(i, j, department[key])
+        for j, rep in enumerate(reps, start=base + 2):
+            total = rep_figures.get(rep, {}).get("total")
+            if isinstance(total, (int, float)):
+                ws.write_number(i, j, total, score)
+    last = len(periods)
+    row = last + 2
+    changed = [(label, sorted(k for k in now_settings if k in used and used[k] != now_settings[k]))
+               for label, _, _, used in periods[:-1] if used]
+    ws.write_string(row, 0, f"共 {len(periods)} 个期间（最多 12 个）。往期数值取自各期汇总表本身，按当期参数计算，不重算。", note)
+    for label, keys in changed:
+        if keys:
+            row += 1
+            ws.write_string(row, 0, f"{label} 的参数与本期不同：{'、'.join(keys)}", note)
+    ws.freeze_panes(1, 1)
+    department = wb.add_chart({"type": "line"})
+    for j, (_, label) in enumerate(_TREND_DEPARTMENT[:5], start=1):
+        department.add_series({"name": ["趋势", 0, j], "categories": ["趋势", 1, 0, last, 0], "values": ["趋势", 1, j, last, j],
+                               "marker": {"type": "circle", "size": 5}})
+    department.set_title({"name": "部门指标趋势", "name_font": {"size": 11}})
+    department.set_y_axis({"num_format": "0%"})
+    department.set_legend({"position": "bottom"})
+    chart_row = row + 2
+    ws.insert_chart(chart_row, 0, department, {"x_scale": 1.1, "y_scale": 1.0})
+    if reps:
+        totals = wb.add_chart({"type": "line"})
+        first_rep = 3 + len(_TREND_DEPARTMENT)
+        for j in range(first_rep, first_rep + len(reps)):
+            totals.add_series({"name": ["趋势", 0, j], "categories": ["趋势", 1, 0, last, 0], "values": ["趋势", 1, j, last, j],
+                               "marker": {"type": "circle", "size": 5}})
+        totals.set_title({"name": "代表总分趋势", "name_font": {"size": 11}})
+        totals.set_y_axis({"min": 0, "max": 100})
+        totals.set_legend({"position": "bottom"})
+        ws.insert_chart(chart_row, 0, totals, {"x_offset": 545, "x_scale": 1.1, "y_scale": 1.0})
+    _page_setup(ws, rollup, "趋势", one_page=True)
 
 
 def write_rollup(rollup: Rollup, path: str | Path) -> Path:
     """Write the roll-up workbook atomically (a temp file beside it, renamed into place)."""
     book = StreamingWorkbook(path)
-    _overview(book, rollup)
-    book.add_table(_score_table(rollup))
-    book.add_table(_customers_table(rollup))
-    book.add_table(_sheet_table(CONTACTS, rollup.contacts, "联系人", "tblAllContacts"))
-    book.add_table(_sheet_table(VISIT_PLAN, rollup.visit_plan, "拜访计划", "tblAllPlans"))
-    book.add_table(_sheet_table(DAILY_REPORT, rollup.daily_report, "拜访日报", "tblAllVisits"))
-    book.add_table(_compliance_table(rollup))
-    book.add_table(_funnel_table(rollup))
-    book.add_table(_duplicates_table(rollup))
-    book.add_table(_problems_table(rollup))
-    book.add_table(_sources_table(rollup))
+    series = _chart_series(rollup)  # the charts refer to 图表数据 by name: it is written near the end
+    _overview(book, rollup, series)
+    tables = [_score_table(rollup), None, _customers_table(rollup),
+              _sheet_table(CONTACTS, rollup.contacts, "联系人", "tblAllContacts"),
+              _sheet_table(VISIT_PLAN, rollup.visit_plan, "拜访计划", "tblAllPlans"),
+              _sheet_table(DAILY_REPORT, rollup.daily_report, "拜访日报", "tblAllVisits"),
+              _compliance_table(rollup), _funnel_table(rollup), _duplicates_table(rollup), _problems_table(rollup),
+              _sources_table(rollup)]
+    for table in tables:
+        if table is None:
+            _trend(book, rollup)
+            continue
+        ws = book.add_table(table)
+        _page_setup(ws, rollup, table.sheet, one_page=table.sheet == "考核排名")
+        if table.sheet == "考核排名":
+            ws.repeat_columns(0, 1)
+            ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
+    _chart_data(book, rollup)
+    _figures_sheet(book, rollup)
     book.close()
     return Path(path)

@@ -27,6 +27,13 @@ class Period:
     def previous(self) -> "Period":
         return period_containing(self.start - timedelta(days=1), self.kind)
 
+    def months(self) -> list["Period"]:
+        """The months the period covers, in order (one for a month, three for a quarter)."""
+        out = [month(self.start.year, self.start.month)]
+        while out[-1].end < self.end:
+            out.append(period_containing(out[-1].end + timedelta(days=1), "month"))
+        return out
+
     def __str__(self):
         return self.label
 

@@ -35,3 +35,11 @@ def test_period_contains_and_previous():
     assert q4.covers(parse_period("2026-10"))
     assert parse_period("2026-01").previous().label == "2025-12"
     assert q4.previous().label == "2026-Q3"
+
+
+@pytest.mark.parametrize("raw, months", [
+    ("2026-10", ["2026-10"]), ("2026-Q4", ["2026-10", "2026-11", "2026-12"]), ("2025-Q1", ["2025-01", "2025-02", "2025-03"]),
+    ("2026", [f"2026-{m:02d}" for m in range(1, 13)]),
+])
+def test_months_of_a_period(raw, months):
+    assert [m.label for m in parse_period(raw).months()] == months
