@@ -240,3 +240,97 @@ def templates(out_dir, lang):
 
     for path in build_templates(out_dir, lang):
         click.echo(str(path))
+
+
+# ---------------------------------------------------------------- kamxl mail (issue 9)
+
+@main.command()
+@click.argument("rollup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", multiple=True, help="Recipient of the roll-up (repeat, or separate with commas): the assessors.")
+@click.option("--cc", multiple=True, help="Copy recipient (repeat, or separate with commas).")
+@click.option("--subject", help="Subject (default: 大客户部月度汇总 PERIOD).")
+@click.option("--eml", "eml", type=click.Path(path_type=Path),
+              help="Write the message to this .eml file instead of sending (with --per-rep: a folder, one .eml per rep).")
+@click.option("--per-rep", is_flag=True, help="Send each rep on the roster their own one-page scorecard.")
+@click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The KPI workbook: its 团队 sheet's 邮箱 column holds the reps' addresses (needed by --per-rep).")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Last period's roll-up, for each rep's change from last period.")
+@click.option("--only", "only", multiple=True, help="With --per-rep: only these reps (repeat), e.g. those not yet sent.")
+@click.option("--include-personal", is_flag=True, help="Keep the contacts' mobile, e-mail, birthday and hobbies in the mailed roll-up.")
+@click.option("--smtp-host", envvar="KAMXL_SMTP_HOST", help="Mail server (or KAMXL_SMTP_HOST).")
+@click.option("--smtp-port", envvar="KAMXL_SMTP_PORT", type=int, help="Port (or KAMXL_SMTP_PORT; default 587, 465 for ssl, 25 for none).")
+@click.option("--smtp-user", envvar="KAMXL_SMTP_USER", help="Login user (or KAMXL_SMTP_USER); none: no login.")
+@click.option("--smtp-from", envvar="KAMXL_SMTP_FROM", help="Sender address (or KAMXL_SMTP_FROM; default the user).")
+@click.option("--smtp-security", envvar="KAMXL_SMTP_SECURITY", type=click.Choice(["starttls", "ssl", "none"]),
+              default="starttls", show_default=True, help="Encryption (or KAMXL_SMTP_SECURITY); none for a relay on the local network.")
+@click.option("--smtp-ca-file", envvar="KAMXL_SMTP_CA_FILE", type=click.Path(exists=True, dir_okay=False),
+              help="A company CA certificate to trust besides the system's (or KAMXL_SMTP_CA_FILE).")
+def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_personal, smtp_host, smtp_port, smtp_user,
+         smtp_from, smtp_security, smtp_ca_file):
+    """E-mail the roll-up to the assessors, and/or each rep their own one-page scorecard.
+
+    The mailed roll-up leaves out the contacts' personal fields unless --include-personal.
+    The password comes only from KAMXL_SMTP_PASSWORD or the system credential store
+    (`keyring set kamxl-smtp USER`). Exit code 0 when everything was sent (or written),
+    1 when a message could not be sent or a rep was left out, 2 on wrong usage.
+
+    Example:
+
+    \b
+        kamxl mail rollup-2026-10.xlsx --to gm@example.com --to hr@example.com \\
+            --smtp-host smtp.example.com --smtp-user director@example.com
+        kamxl mail rollup-2026-10.xlsx --per-rep --kpi team/kpi.xlsx --eml review/
+    """
+    from . import mail as mailer
+
+    lang = _lang()
+    if not to and not per_rep:
+        raise click.UsageError(render("mail_need_recipient", lang))
+    if per_rep and not kpi:
+        raise click.UsageError(render("mail_need_kpi", lang))
+    try:
+        to, cc = mailer.check_addresses(to, lang), mailer.check_addresses(cc, lang)
+    except mailer.SmtpSettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to/--cc") from exc
+    smtp = mailer.SmtpSettings(smtp_host or "", smtp_port, smtp_user, smtp_from, smtp_security, smtp_ca_file)
+    if eml is None:
+        try:
+            smtp.check(lang)
+        except mailer.SmtpSettingsError as exc:
+            raise click.UsageError(str(exc)) from exc
+    roster = settings = None
+    if per_rep:
+        roster, settings = mailer.read_roster(kpi)
+        unknown = [r for r in only if r not in {a.rep for a in roster}]
+        if unknown:
+            raise click.BadParameter(render("mail_unknown_rep", lang, rep=unknown[0]), param_hint="--only")
+    password = mailer.resolve_password(smtp, lang) if eml is None else None
+
+    report = mailer.MailReport()
+    if to:
+        message = mailer.rollup_message(rollup, to, smtp.from_address, cc=cc, subject=subject,
+                                        include_personal=include_personal, lang=lang)
+        report.deliveries.append(mailer.deliver(message, smtp, password, lang,
+                                                eml=eml / f"{Path(rollup).stem}.eml" if eml and per_rep else eml))
+    if per_rep:
+        for rep, message, why_not in mailer.scorecard_messages(rollup, roster, smtp.from_address, previous=previous,
+                                                               settings=settings, only=only, lang=lang):
+            if message is None:
+                report.deliveries.append(mailer.Delivery((), rep, error=why_not))
+            else:
+                report.deliveries.append(mailer.deliver(message, smtp, password, lang, rep, eml=eml / f"{rep}.eml" if eml else None))
+    for d in report.deliveries:
+        who = d.rep or "、".join(d.to)
+        if d.eml:
+            click.echo(render("mail_written", lang, path=d.eml))
+        elif d.ok:
+            click.echo(render("mail_sent", lang, who=f"{d.rep}（{'、'.join(d.to)}）" if d.rep else who))
+        else:
+            click.echo("Error: " + render("mail_failed", lang, who=who, reason=d.error), err=True)
+    not_sent = report.reps_not_sent
+    if not_sent and eml is None:
+        command = f"kamxl mail {rollup} --per-rep --kpi {kpi} " + " ".join(f"--only {r}" for r in not_sent)
+        click.echo(render("mail_rerun", lang, command=command), err=True)
+    sys.exit(0 if report.ok else 1)
+
