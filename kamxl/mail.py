@@ -135,7 +135,7 @@ def check_addresses(addresses: Sequence[str], lang: str = "zh") -> list[str]:
             if not piece.strip():
                 continue
             name, address = parseaddr(piece.strip())
-            if not parsing.parse_email(address).value:
+            if not address or parsing.parse_email(address).problem:
                 raise SmtpSettingsError(render("mail_bad_address", lang, address=piece.strip()))
             good.append(formataddr((name, address)) if name else address)
     return good
@@ -339,6 +339,23 @@ def _connect(smtp: SmtpSettings, lang: str) -> smtplib.SMTP:
     return client
 
 
+def _login(client: smtplib.SMTP, user: str, password: str):
+    """Log in: AUTH PLAIN in UTF-8 when offered (smtplib encodes ASCII only, and after one refusal tries
+    the next mechanism, which some servers answer by hanging); else smtplib's own choice."""
+    import base64
+
+    client.ehlo_or_helo_if_needed()
+    if "plain" not in client.esmtp_features.get("auth", "").lower().split():
+        client.login(user, password)
+        return
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, reply = client.docmd("AUTH", "PLAIN " + token)
+    if code == 334:  # a server that wants the credentials after an empty challenge
+        code, reply = client.docmd(token)
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
 def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None = None, lang: str = "zh") -> tuple[str, ...]:
     """Send one message; the refused recipients when some (not all) were refused. MailError otherwise."""
     smtp.check(lang)
@@ -348,7 +365,7 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
         try:
             with _connect(smtp, lang) as client:
                 if smtp.user:
-                    client.login(smtp.user, password)
+                    _login(client, smtp.user, password)
                 refused = client.send_message(message, from_addr=smtp.from_address)
             if refused:
                 raise RecipientsRefused(render("mail_refused", lang, server=server, addresses="、".join(
