@@ -319,7 +319,7 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
             if message is None:
                 report.deliveries.append(mailer.Delivery((), rep, error=why_not))
             else:
-                report.deliveries.append(mailer.deliver(message, smtp, password, lang, rep, eml=eml / f"{rep}.eml" if eml else None))
+                report.deliveries.append(mailer.deliver(message, smtp, password, lang, rep, eml=eml / f"{_file_name(rep)}.eml" if eml else None))
     for d in report.deliveries:
         who = d.rep or "、".join(d.to)
         if d.eml:
@@ -334,3 +334,10 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         click.echo(render("mail_rerun", lang, command=command), err=True)
     sys.exit(0 if report.ok else 1)
 
+
+
+def _file_name(text: str) -> str:
+    """A name safe as a file name on Windows and elsewhere (a rep's name, say)."""
+    import re
+
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(". ") or "_"

@@ -247,7 +247,7 @@ def rollup_message(rollup: str | Path, to: Sequence[str], sender: str | None = N
                    subject: str | None = None, include_personal: bool = False, lang: str = "zh",
                    digest: RollupDigest | None = None) -> EmailMessage:
     """The assessors' message: key figures in both bodies, the roll-up attached."""
-    digest = digest or read_rollup(rollup)
+    digest = digest or read_rollup(rollup, lang)
     t = lambda code, **kw: render(code, lang, **kw)
     period = digest.period.label if digest.period else ""
     subject = subject or t("mail_subject", period=period).strip()
@@ -385,8 +385,8 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
             if not 400 <= exc.smtp_code < 500:  # 5xx is final; 4xx is "try again later"
                 raise MessageRejected(render("mail_rejected", lang, server=server, reply=_scrub(_reply(exc), password))) from None
             failure = MessageRejected(render("mail_rejected", lang, server=server, reply=_scrub(_reply(exc), password)))
-        except smtplib.SMTPNotSupportedError as exc:
-            raise MessageRejected(render("mail_rejected", lang, server=server, reply=_scrub(str(exc), password))) from None
+        except smtplib.SMTPNotSupportedError:  # login asked of a server offering none
+            raise AuthenticationFailed(render("mail_no_auth", lang, server=server)) from None
         except ssl.SSLError as exc:
             raise TlsFailed(render("mail_tls", lang, server=server, reason=_scrub(getattr(exc, "reason", None) or str(exc),
                                                                                  password))) from None
@@ -468,8 +468,8 @@ def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], sender:
                        previous: str | Path | None = None, settings=DEFAULTS, only: Sequence[str] = (),
                        lang: str = "zh") -> list[tuple[str, EmailMessage | None, str | None]]:
     """(rep, message, why not) for every rep on the roster and in the roll-up; `only` limits them."""
-    digest = read_rollup(rollup)
-    before = read_rollup(previous) if previous else None
+    digest = read_rollup(rollup, lang)
+    before = read_rollup(previous, lang) if previous else None
     addresses = {a.rep: a.email for a in roster}
     reps = list(dict.fromkeys([*addresses, *(r.rep for r in digest.results)]))
     out = []

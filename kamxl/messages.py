@@ -65,6 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail_tls": ("与邮件服务器 {server} 建立加密连接失败：{reason}", "secure connection to the mail server {server} failed: {reason}"),
     "mail_no_starttls": ("邮件服务器 {server} 不支持 STARTTLS：改用 --smtp-security ssl，或内网中继用 none",
                          "the mail server {server} does not offer STARTTLS: use --smtp-security ssl, or none for a relay on the local network"),
+    "mail_no_auth": ("邮件服务器 {server} 不提供登录（AUTH）：内网中继请不填 --smtp-user", "the mail server {server} offers no login (AUTH): for a relay on the local network leave --smtp-user out"),
     "mail_dropped": ("邮件服务器 {server} 断开了连接（已重试 {attempts} 次）", "the mail server {server} dropped the connection ({attempts} attempts)"),
     "mail_rejected": ("邮件服务器 {server} 拒收邮件：{reply}", "the mail server {server} rejected the message: {reply}"),
     "mail_subject": ("大客户部月度汇总 {period}", "Key-account department roll-up {period}"),

@@ -88,8 +88,11 @@ def _lines(text: str | None, width: int) -> int:
     return max(1, -(-columns // width))
 
 
-def _signed(x: float | None) -> str:
-    return "—" if x is None else f"{x:+.1f}".replace("+0.0", "±0.0").replace("-0.0", "±0.0")
+def _write_change(ws, row: int, col: int, change: float | None, signed, dash, text: str | None = None):
+    if change is None:
+        ws.write_string(row, col, text or "—", dash)
+    else:
+        ws.write_number(row, col, change, signed)
 
 
 def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = None) -> bytes:
@@ -105,8 +108,9 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
     label, cell = f(bold=True, bg_color="#DDEBF7", border=1), f(border=1)
     big = f(bold=True, font_size=14, border=1, align="center")
     pct, num, day = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0"), f(border=1, num_format="yyyy-mm-dd")
+    signed, dash = f(border=1, num_format="+0.0;-0.0;±0.0"), f(border=1, align="center", font_color="#7F7F7F")
     wrap, section, red = f(border=1, text_wrap=True), f(bold=True, font_size=12, font_color="#1F4E78"), f(border=1, font_color="#C00000", bold=True)
-    for col, width in enumerate((16, 30, 9, 13, 13, 11)):
+    for col, width in enumerate((20, 30, 9, 13, 13, 11)):
         ws.set_column(col, col, width)
 
     ws.write_string(0, 0, t("mail_rep_subject", rep=card.rep, period=card.period), title)
@@ -125,7 +129,7 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
         ws.write_string(row, 5, r.rating or "—", red if r.warning else big)
         row += 1
         ws.write_string(row, 0, t("mail_rep_change"), label)
-        ws.write_string(row, 1, _signed(card.total_change) if card.previous else t("card_no_previous"), cell)
+        _write_change(ws, row, 1, card.total_change, signed, dash, None if card.previous else t("card_no_previous"))
         ws.write_string(row, 2, t("card_previous_rank"), label)
         ws.write_string(row, 3, card.previous_rank_text or "—", cell)
         ws.write_string(row, 4, t("card_warning"), label)
@@ -145,11 +149,10 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
             else:
                 ws.write_number(row, 1, value, num)
             points = r.points.get(k.key)
-            ws.write(row, 2, points if points is not None else "—", num)
-            ws.write_number(row, 3, card.max_points.get(k.key, k.points), num)
             before = card.previous.points.get(k.key) if card.previous else None
-            ws.write(row, 4, before if before is not None else "—", num)
-            ws.write_string(row, 5, _signed(card.point_change(k.key)), cell)
+            for col, x in ((2, points), (3, card.max_points.get(k.key, k.points)), (4, before)):
+                ws.write_number(row, col, x, num) if x is not None else ws.write_string(row, col, "—", dash)
+            _write_change(ws, row, 5, card.point_change(k.key), signed, dash)
         if r.missing:
             row += 1
             ws.merge_range(row, 0, row, 5, t("card_missing", kpis=r.missing), note)

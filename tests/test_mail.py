@@ -495,3 +495,23 @@ def test_scorecard_prints_on_one_a4_page(team, expected, tmp_path):
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
     box = [float(x) for x in re.search(rb"/MediaBox\s*\[([^\]]*)\]", pdf).group(1).split()]
     assert (round(box[2]), round(box[3])) == (595, 842)  # A4 portrait, in points
+
+
+def test_implicit_tls_and_a_plain_local_relay(certificate, team, tmp_path):
+    """--smtp-security ssl (port 465 style) and none (a relay on the local network, no login)."""
+    context, cafile = certificate
+    for security, kw in (("ssl", {"ssl_context": context, "authenticator": lambda *a: AuthResult(success=True),
+                                 "auth_require_tls": False}),  # aiosmtpd counts only STARTTLS as TLS
+                         ("none", {})):
+        inbox, port = Inbox(), _free_port()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, **kw)
+        controller.start()
+        try:
+            user = USER if security == "ssl" else None
+            smtp = SmtpSettings("127.0.0.1", port, user, USER, security, cafile)
+            report = mailer.MailReport([mailer.deliver(mailer.rollup_message(team["rollup"], ["gm@example.com"], USER), smtp,
+                                                       PASSWORD if user else None)])
+        finally:
+            controller.stop()
+        assert report.ok, report.deliveries
+        assert [e.rcpt_tos for e, _ in inbox.messages] == [["gm@example.com"]]

@@ -41,16 +41,16 @@ def _labels_sheet(name: str, labels: tuple[str, ...], required: tuple[str, ...])
     return Sheet(name, name, tuple(Column(label, label, required=label in required) for label in labels))
 
 
-def read_table(book, path, name: str, labels: tuple[str, ...], required: tuple[str, ...]) -> list[dict]:
+def read_table(book, path, name: str, labels: tuple[str, ...], required: tuple[str, ...], lang: str = "zh") -> list[dict]:
     """The rows of a roll-up sheet as {label: raw value} for the labels asked for (absent ones → None)."""
     if name not in book.sheet_names:
-        raise NotARollup(path, name)
+        raise NotARollup(path, name, lang)
     rows, _ = sheet_rows(book, name)
     spec = _labels_sheet(name, labels, required)
     header = find_header(rows, spec)
     if header is None or not {c.key for c in spec.required} <= set(header[1].values()):
         found = set(header[1].values()) if header else set()
-        raise NotARollup(path, f"{name} / " + "、".join(label for label in required if label not in found))
+        raise NotARollup(path, f"{name} / " + "、".join(label for label in required if label not in found), lang)
     index, mapping = header
     records = []
     for row in rows[index + 1:]:
@@ -192,19 +192,19 @@ def _result(record: dict) -> RepResult:
                      _number(record["本期拜访"]), rate * 100 if rate is not None else None, _number(record["出差天数"]))
 
 
-def read_rollup(path: str | Path) -> RollupDigest:
+def read_rollup(path: str | Path, lang: str = "zh") -> RollupDigest:
     """The roll-up's period, key figures, ranking, overdue customers, problems and sources."""
     path = Path(path)
     book = open_workbook(path)
     try:
         if OVERVIEW_SHEET not in book.sheet_names:
-            raise NotARollup(path, OVERVIEW_SHEET)
+            raise NotARollup(path, OVERVIEW_SHEET, lang)
         overview, _ = sheet_rows(book, OVERVIEW_SHEET)
         figures = {label: _number(labelled_value(overview, label)) for label in OVERVIEW_FIGURES}
-        scores = read_table(book, path, SCORES_SHEET, _SCORE_LABELS, (REP_LABEL, "总分"))
-        customers = read_table(book, path, CUSTOMER_SHEET, _CUSTOMER_LABELS, (REP_LABEL, "客户编号", "逾期"))
-        problems = read_table(book, path, PROBLEMS_SHEET, _PROBLEM_LABELS, ("文件", "问题"))
-        sources = read_table(book, path, SOURCES_SHEET, _SOURCE_LABELS, ("文件", "状态"))
+        scores = read_table(book, path, SCORES_SHEET, _SCORE_LABELS, (REP_LABEL, "总分"), lang)
+        customers = read_table(book, path, CUSTOMER_SHEET, _CUSTOMER_LABELS, (REP_LABEL, "客户编号", "逾期"), lang)
+        problems = read_table(book, path, PROBLEMS_SHEET, _PROBLEM_LABELS, ("文件", "问题"), lang)
+        sources = read_table(book, path, SOURCES_SHEET, _SOURCE_LABELS, ("文件", "状态"), lang)
     finally:
         book.close()
     overdue = [OverdueCustomer(_text(c[REP_LABEL]), _text(c["客户编号"]), _text(c["客户名称"]), _text(c["客户等级"]),
