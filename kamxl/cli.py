@@ -326,9 +326,14 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
             click.echo(render("mail_written", lang, path=d.eml))
         elif d.ok:
             click.echo(render("mail_sent", lang, who=f"{d.rep}（{'、'.join(d.to)}）" if d.rep else who))
+        elif not d.to:  # never built: no address, not in the roll-up
+            click.echo(f"Error: {d.error}", err=True)
         else:
             click.echo("Error: " + render("mail_failed", lang, who=who, reason=d.error), err=True)
     not_sent = report.reps_not_sent
+    if per_rep:
+        click.echo(render("mail_rep_summary_eml" if eml else "mail_rep_summary", lang, sent=len(report.reps_sent),
+                          not_sent=len(not_sent)))
     if not_sent and eml is None:
         command = f"kamxl mail {rollup} --per-rep --kpi {kpi} " + " ".join(f"--only {r}" for r in not_sent)
         click.echo(render("mail_rerun", lang, command=command), err=True)

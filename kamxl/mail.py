@@ -13,6 +13,7 @@ import smtplib
 import ssl
 import tempfile
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -180,13 +181,14 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
-def _who(results) -> str:
-    return "、".join(f"{r.rep} {r.total:.1f}（{r.rating}）" for r in results)
+def _who(results, lang: str) -> str:
+    return ("、" if lang != "en" else ", ").join(f"{r.rep} {r.total:.1f}" + (f"（{r.rating}）" if lang != "en" else f" ({r.rating})")
+                                                for r in results)
 
 
 def rollup_figures(digest: RollupDigest, lang: str = "zh") -> list[tuple[str, str]]:
     """The month's key figures as (label, text) lines, for both bodies."""
-    t = lambda code, **kw: render(code, lang, **kw)
+    t = partial(render, lang=lang)
     ranked = digest.ranked
     best = [r for r in ranked if r.total == max(x.total for x in ranked)] if ranked else []
     weakest = [r for r in ranked if r.total == min(x.total for x in ranked)] if ranked else []
@@ -196,13 +198,19 @@ def rollup_figures(digest: RollupDigest, lang: str = "zh") -> list[tuple[str, st
     return [
         (t("mail_sales"), _pct(digest.figures.get("销售计划完成率"))),
         (t("mail_collection"), _pct(digest.figures.get("合同回款率"))),
-        (t("mail_best"), _who(best) or "—"),
-        (t("mail_weakest"), _who(weakest) or "—"),
-        (t("mail_warned"), _who(warned) or t("mail_none")),
+        (t("mail_best"), _who(best, lang) or "—"),
+        (t("mail_weakest"), _who(weakest, lang) or "—"),
+        (t("mail_warned"), _who(warned, lang) or t("mail_none")),
         (t("mail_overdue"), str(len(digest.overdue))),
         (t("mail_problems"), str(len(digest.problems))),
         (t("mail_missing"), "、".join(missing) or t("mail_none")),
     ]
+
+
+def _plain(paragraphs_before: list[str], lines: list[tuple[str, str]], paragraphs_after: list[str], lang: str) -> str:
+    colon = ": " if lang == "en" else "："
+    return "\n".join([paragraphs_before[0], "", *paragraphs_before[1:], *(f"- {k}{colon}{v}" for k, v in lines), "",
+                      *paragraphs_after]) + "\n"
 
 
 def _html(title: str, paragraphs_before: list[str], lines: list[tuple[str, str]], paragraphs_after: list[str]) -> str:
@@ -248,22 +256,20 @@ def rollup_message(rollup: str | Path, to: Sequence[str], sender: str | None = N
                    digest: RollupDigest | None = None) -> EmailMessage:
     """The assessors' message: key figures in both bodies, the roll-up attached."""
     digest = digest or read_rollup(rollup, lang)
-    t = lambda code, **kw: render(code, lang, **kw)
+    t = partial(render, lang=lang)
     period = digest.period.label if digest.period else ""
     subject = subject or t("mail_subject", period=period).strip()
     lines = rollup_figures(digest, lang)
     before = [t("mail_greeting"), t("mail_intro", period=period)]
     after = [t("mail_personal_included") if include_personal else t("mail_personal_left_out"), t("mail_signature")]
-    text = "\n".join([before[0], "", before[1], *(f"- {k}：{v}" if lang != "en" else f"- {k}: {v}" for k, v in lines),
-                      "", *after]) + "\n"
     filename = t("mail_attachment", period=period or Path(rollup).stem)
-    return _message(subject, sender, to, cc, text, _html(subject, before, lines, after),
+    return _message(subject, sender, to, cc, _plain(before, lines, after, lang), _html(subject, before, lines, after),
                     rollup_attachment(rollup, include_personal), filename)
 
 
 def rep_message(card: RepCard, to: Sequence[str], sender: str | None = None, lang: str = "zh") -> EmailMessage:
     """A rep's message: their own total, rank and rating, their scorecard attached. No colleague appears."""
-    t = lambda code, **kw: render(code, lang, **kw)
+    t = partial(render, lang=lang)
     subject = t("mail_rep_subject", rep=card.rep, period=card.period)
     r = card.result
     lines: list[tuple[str, str]] = []
@@ -279,9 +285,7 @@ def rep_message(card: RepCard, to: Sequence[str], sender: str | None = None, lan
         before.append(t("mail_rep_warning"))
     after = [t("mail_rep_overdue", count=len(card.overdue)), t("mail_rep_problems", count=len(card.problems)),
              t("mail_signature")]
-    text = "\n".join([before[0], "", *before[1:], *(f"- {k}：{v}" if lang != "en" else f"- {k}: {v}" for k, v in lines),
-                      "", *after]) + "\n"
-    return _message(subject, sender, to, (), text, _html(subject, before, lines, after),
+    return _message(subject, sender, to, (), _plain(before, lines, after, lang), _html(subject, before, lines, after),
                     scorecard_workbook(card, lang), t("mail_rep_attachment", rep=card.rep, period=card.period))
 
 

@@ -103,6 +103,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail_sent": ("已发送：{who}", "sent: {who}"),
     "mail_written": ("已写入：{path}", "written: {path}"),
     "mail_failed": ("未发送：{who}（{reason}）", "not sent: {who} ({reason})"),
+    "mail_rep_summary": ("成绩单：{sent} 位代表已发送，{not_sent} 位未发送", "scorecards: {sent} reps sent, {not_sent} not sent"),
+    "mail_rep_summary_eml": ("成绩单：{sent} 位代表的邮件已写入，{not_sent} 位未写入", "scorecards: {sent} reps' messages written, {not_sent} not"),
     "mail_rerun": ("重新发送未发出的：{command}", "to send the rest again: {command}"),
     "mail_need_kpi": ("--per-rep 需要 --kpi（考核工作簿的团队表提供邮箱）", "--per-rep needs --kpi (the KPI workbook's 团队 sheet holds the addresses)"),
     "card_sheet": ("成绩单", "Scorecard"),

@@ -5,6 +5,7 @@ ranking; data-problem texts are scrubbed of any other rep's name (a contact may 
 """
 
 import io
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -97,7 +98,7 @@ def _write_change(ws, row: int, col: int, change: float | None, signed, dash, te
 
 def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = None) -> bytes:
     """The scorecard as .xlsx bytes: one sheet, portrait A4, fitted to one page."""
-    t = lambda code, **kw: render(code, lang, **kw)
+    t = partial(render, lang=lang)
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False})

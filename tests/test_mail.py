@@ -214,6 +214,23 @@ def test_rollup_is_mailed_over_starttls_with_auth_both_bodies_and_the_workbook(r
     assert wb.sheetnames == openpyxl.load_workbook(team["rollup"], read_only=True).sheetnames
 
 
+def test_body_names_the_reps_under_the_warning_line_and_the_missing_workbooks(team, tmp_path):
+    folder = tmp_path / "team"
+    shutil.copytree(team["dir"] / "team", folder)
+    gone = next(p for p in sorted(folder.glob("*.xlsx")) if p.name != "kpi.xlsx" and not p.name.startswith("~$")
+                and "_" not in p.stem)  # a file named after its rep
+    gone.unlink()
+    rollup = write_rollup(consolidate([folder], "2026-10"), tmp_path / "rollup.xlsx")
+    scores = _table(rollup, "考核排名")
+    assert gone.stem in {s["代表"] for s in scores}  # still on the KPI sheet
+    lines = dict(line[2:].split("：", 1) for line in mailer.rollup_message(rollup, ["gm@example.com"])
+                 .get_body(("plain",)).get_content().splitlines() if line.startswith("- "))
+    assert lines["工作簿缺失或无法读取"] == gone.stem
+    warned = [s["代表"] for s in scores if s["口头警告"] == "是"]
+    assert warned and all(rep in lines["低于警告线（口头警告）"] for rep in warned)
+    assert not any(s["代表"] in lines["低于警告线（口头警告）"] for s in scores if s["代表"] not in warned)
+
+
 def _zip_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
