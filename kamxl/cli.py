@@ -299,9 +299,8 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
             smtp.check(lang)
         except mailer.SmtpSettingsError as exc:
             raise click.UsageError(str(exc)) from exc
-    roster = settings = None
     if per_rep:
-        roster, settings = mailer.read_roster(kpi)
+        roster, _ = mailer.read_roster(kpi)
         unknown = [r for r in only if r not in {a.rep for a in roster}]
         if unknown:
             raise click.BadParameter(render("mail_unknown_rep", lang, rep=unknown[0]), param_hint="--only")
@@ -314,12 +313,8 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         report.deliveries.append(mailer.deliver(message, smtp, password, lang,
                                                 eml=eml / f"{Path(rollup).stem}.eml" if eml and per_rep else eml))
     if per_rep:
-        for rep, message, why_not in mailer.scorecard_messages(rollup, roster, smtp.from_address, previous=previous,
-                                                               settings=settings, only=only, lang=lang):
-            if message is None:
-                report.deliveries.append(mailer.Delivery((), rep, error=why_not))
-            else:
-                report.deliveries.append(mailer.deliver(message, smtp, password, lang, rep, eml=eml / f"{_file_name(rep)}.eml" if eml else None))
+        report.deliveries += mailer.send_scorecards(rollup, kpi, smtp, previous=previous, only=only, lang=lang,
+                                                    eml_dir=eml, password=password).deliveries
     for d in report.deliveries:
         who = d.rep or "、".join(d.to)
         if d.eml:
@@ -335,14 +330,12 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         click.echo(render("mail_rep_summary_eml" if eml else "mail_rep_summary", lang, sent=len(report.reps_sent),
                           not_sent=len(not_sent)))
     if not_sent and eml is None:
-        command = f"kamxl mail {rollup} --per-rep --kpi {kpi} " + " ".join(f"--only {r}" for r in not_sent)
+        import re
+
+        # double quotes only where needed: they work in cmd.exe, PowerShell and POSIX shells alike
+        quote = lambda x: f'"{x}"' if re.search(r"[\s\"'&|<>;()$`]", str(x)) else str(x)
+        command = f"kamxl mail {quote(rollup)} --per-rep --kpi {quote(kpi)} " + " ".join(f"--only {quote(r)}" for r in not_sent)
         click.echo(render("mail_rerun", lang, command=command), err=True)
     sys.exit(0 if report.ok else 1)
 
 
-
-def _file_name(text: str) -> str:
-    """A name safe as a file name on Windows and elsewhere (a rep's name, say)."""
-    import re
-
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(". ") or "_"

@@ -445,12 +445,13 @@ def resolve_password(smtp: SmtpSettings, lang: str = "zh") -> str | None:
 
 def send_rollup(rollup: Path, to: Sequence[str], smtp: SmtpSettings, *, cc: Sequence[str] = (),
                 subject: str | None = None, include_personal: bool = False, lang: str = "zh") -> MailReport:
-    """Mail the roll-up to the assessors. The report says whether it went; settings errors raise MailError."""
+    """Mail the roll-up to the assessors; any failure raises a MailError subclass (its message is for the user)."""
     smtp.check(lang)
     to, cc = check_addresses(to, lang), check_addresses(cc, lang)
     message = rollup_message(rollup, to, smtp.from_address, cc=cc, subject=subject, include_personal=include_personal,
                              lang=lang)
-    return MailReport([deliver(message, smtp, resolve_password(smtp, lang), lang)])
+    send_message(message, smtp, resolve_password(smtp, lang), lang)
+    return MailReport([Delivery(recipients(message), sent=True)])
 
 
 @dataclass(frozen=True)
@@ -491,10 +492,13 @@ def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], sender:
 
 
 def send_scorecards(rollup: str | Path, kpi: str | Path, smtp: SmtpSettings, *, previous: str | Path | None = None,
-                    only: Sequence[str] = (), lang: str = "zh") -> MailReport:
-    """Mail each rep on the KPI workbook's roster their own scorecard; the report names who was not sent to."""
-    smtp.check(lang)
-    password = resolve_password(smtp, lang)
+                    only: Sequence[str] = (), lang: str = "zh", eml_dir: str | Path | None = None,
+                    password: str | None = None) -> MailReport:
+    """Mail each rep on the KPI workbook's roster their own scorecard (or write `eml_dir`/REP.eml);
+    the report names who was and was not sent to. Settings and password problems raise MailError."""
+    if eml_dir is None:
+        smtp.check(lang)
+        password = password or resolve_password(smtp, lang)
     roster, settings = read_roster(kpi)
     report = MailReport()
     for rep, message, why_not in scorecard_messages(rollup, roster, smtp.from_address, previous=previous,
@@ -502,5 +506,11 @@ def send_scorecards(rollup: str | Path, kpi: str | Path, smtp: SmtpSettings, *, 
         if message is None:
             report.deliveries.append(Delivery((), rep, error=why_not))
         else:
-            report.deliveries.append(deliver(message, smtp, password, lang, rep))
+            eml = Path(eml_dir) / f"{file_name(rep)}.eml" if eml_dir is not None else None
+            report.deliveries.append(deliver(message, smtp, password, lang, rep, eml=eml))
     return report
+
+
+def file_name(text: str) -> str:
+    """A name safe as a file name on Windows and elsewhere (a rep's name, say)."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(". ") or "_"

@@ -342,6 +342,19 @@ def test_a_rep_without_address_is_reported_and_a_rerun_reaches_only_them(run, se
     assert [e.rcpt_tos for e, _ in server.messages] == [[other["邮箱"]]]
 
 
+def test_send_scorecards_for_the_send_button(server, password, team, expected):
+    """The function the director's workbook calls: the report says who was sent to."""
+    report = mailer.send_scorecards(team["rollup"], team["kpi"], settings(server), only=[expected["roster"][0]["代表姓名"]])
+    assert report.ok and report.reps_sent == [expected["roster"][0]["代表姓名"]]
+    assert [e.rcpt_tos for e, _ in server.messages] == [[expected["roster"][0]["邮箱"]]]
+
+
+def test_only_a_rep_not_on_the_roster_is_wrong_usage(run, team):
+    result = run(team["rollup"], "--per-rep", "--kpi", team["kpi"], "--only", "查无此人", "--eml", team["dir"] / "o")
+    assert result.exit_code == 2
+    assert "团队表中没有代表「查无此人」" in result.output
+
+
 def test_per_rep_eml_writes_one_file_per_rep(run, team, tmp_path, expected):
     result = run(team["rollup"], "--per-rep", "--kpi", team["kpi"], "--eml", tmp_path / "out")
     assert result.exit_code == 0, result.output
@@ -374,9 +387,10 @@ def test_refused_recipient_is_named_and_exits_1(run, server, password, team):
 
 
 def test_one_refused_recipient_among_several_is_reported_while_the_others_receive_it(server, password, team):
-    report = mailer.send_rollup(team["rollup"], ["gm@example.com", "nobody@example.com"], settings(server))
-    assert not report.ok
-    assert report.deliveries[0].refused == ("nobody@example.com",)
+    with pytest.raises(mailer.RecipientsRefused) as refused:
+        mailer.send_rollup(team["rollup"], ["gm@example.com", "nobody@example.com"], settings(server))
+    assert refused.value.refused == ("nobody@example.com",)
+    assert "拒收收件人：nobody@example.com" in str(refused.value)
     assert [e.rcpt_tos for e, _ in server.messages] == [["gm@example.com"]]
 
 
