@@ -20,11 +20,14 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from .. import parsing
 from ..schema import CONTACTS, Column, Sheet
 from .excel_file import open_workbook, sheet_rows
+from .previous import REP_LABEL
 from .reader import find_header
 from .rollup_reader import PROBLEMS_SHEET
 
 PERSONAL_KEYS = ("mobile", "email", "birthday", "hobbies")  # 手机, 邮箱, 生日, 爱好: the person, not the company
 PERSONAL_LABELS = tuple(CONTACTS.column(k).label for k in PERSONAL_KEYS)
+# what 联系人 keeps; any other column (a rep's own 微信 or 住址, kept by the roll-up as an extra) is blanked too
+KEPT_LABELS = frozenset({REP_LABEL, "来源文件", "源行号", *(c.label for c in CONTACTS.columns if c.key not in PERSONAL_KEYS)})
 RAW_ROW_SEPARATOR = "｜"  # 数据问题's 被拒收行的全部原始内容 joins label=value with it (io/rollup_writer.py)
 RAW_ROW_LABEL = "被拒收行的全部原始内容"
 
@@ -100,9 +103,9 @@ def _contacts_edit(book) -> CellEdit | None:
     header = find_header(rows, CONTACTS)
     if header is None:
         return None
-    index, mapping = header
+    index, _ = header
     header_row = first - 1 + index  # 0-based, as the cell references decode
-    columns = {i for i, key in mapping.items() if key in PERSONAL_KEYS}
+    columns = {i for i, label in enumerate(rows[index]) if parsing.clean_text(label) not in KEPT_LABELS}
     return lambda row, col: "" if row > header_row and col in columns else None
 
 
@@ -122,12 +125,12 @@ def _problems_edit(book) -> CellEdit | None:
         cell = lambda label: row[col[label]] if label in col and col[label] < len(row) else None
         if parsing.clean_text(cell("工作表")) != CONTACTS.name:
             continue
-        if "原始值" in col and parsing.clean_text(cell("列")) in PERSONAL_LABELS and not parsing.is_blank(cell("原始值")):
+        column = parsing.clean_text(cell("列"))
+        if "原始值" in col and column and column not in KEPT_LABELS and not parsing.is_blank(cell("原始值")):
             edits[(offset, col["原始值"])] = ""
         raw = cell(RAW_ROW_LABEL)
         if RAW_ROW_LABEL in col and isinstance(raw, str) and raw:
-            kept = [part for part in raw.split(RAW_ROW_SEPARATOR)
-                    if part.split("=", 1)[0] not in PERSONAL_LABELS and "=" in part]
+            kept = [part for part in raw.split(RAW_ROW_SEPARATOR) if part.split("=", 1)[0] in KEPT_LABELS and "=" in part]
             if RAW_ROW_SEPARATOR.join(kept) != raw:
                 edits[(offset, col[RAW_ROW_LABEL])] = RAW_ROW_SEPARATOR.join(kept)
     return lambda row, column: edits.get((row, column))
