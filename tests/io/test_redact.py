@@ -1,8 +1,9 @@
-"""The roll-up copy without personal fields, on a workbook whose strings are shared (as Excel and openpyxl write them)."""
+"""The roll-up copy without personal fields, on a workbook whose strings are shared (as Excel and xlsxwriter write them)."""
 
 import zipfile
 
 import openpyxl
+import xlsxwriter
 
 from kamxl.io.redact import write_without_personal
 
@@ -16,20 +17,27 @@ def _text(path) -> str:
 
 
 def test_personal_cells_and_the_shared_strings_only_they_used_are_gone(tmp_path):
-    wb = openpyxl.Workbook()
-    wb.active.title = "总览"
-    contacts = wb.create_sheet("联系人")
-    contacts.append(CONTACT_HEADER)
-    contacts.append(["张伟", "KA-1", "王五", "总经理", "决策者", "13900001111", "wang@corp.cn", "1980-05-06", "围棋", "wx_wang5", "a.xlsx", 2])
-    contacts.append(["张伟", "KA-1", "赵六", "围棋", "使用者", "13900002222", None, None, None, None, "a.xlsx", 3])
-    problems = wb.create_sheet("数据问题")
-    problems.append(PROBLEM_HEADER)
-    problems.append(["a.xlsx", "联系人", 4, "手机", "1390000", "手机号无效", "警告", None])
-    problems.append(["a.xlsx", "联系人", 5, "客户编号", "KA-9", "客户编号不在本文件的客户档案中", "拒收",
-                     "客户编号=KA-9｜姓名=孙七｜手机=13900003333｜爱好=钓鱼"])
-    problems.append(["a.xlsx", "客户档案", 6, "电话", "010-1", "电话号码无效", "警告", None])
+    sheets = {"总览": [["大客户部月度汇总 2026-10"]], "联系人": [
+        CONTACT_HEADER,
+        ["张伟", "KA-1", "王五", "总经理", "决策者", "13900001111", "wang@corp.cn", "1980-05-06", "围棋", "wx_wang5", "a.xlsx", 2],
+        ["张伟", "KA-1", "赵六", "围棋", "使用者", "13900002222", None, None, None, None, "a.xlsx", 3],
+    ], "数据问题": [
+        PROBLEM_HEADER,
+        ["a.xlsx", "联系人", 4, "手机", "1390000", "手机号无效", "警告", None],
+        ["a.xlsx", "联系人", 5, "客户编号", "KA-9", "客户编号不在本文件的客户档案中", "拒收", "客户编号=KA-9｜姓名=孙七｜手机=13900003333｜爱好=钓鱼"],
+        ["a.xlsx", "客户档案", 6, "电话", "010-1", "电话号码无效", "警告", None],
+    ]}
     source = tmp_path / "rollup.xlsx"
-    wb.save(source)
+    wb = xlsxwriter.Workbook(source)  # shared strings, like Excel
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+    wb.close()
+    with zipfile.ZipFile(source) as zf:
+        assert "13900001111" in zf.read("xl/sharedStrings.xml").decode()
     before = source.read_bytes()
 
     copy = write_without_personal(source, tmp_path / "copy.xlsx")
