@@ -12,10 +12,12 @@ import tempfile
 import zipfile
 from html import unescape
 from pathlib import Path
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 from xml.sax.saxutils import escape
 
-from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.utility import xl_col_to_name
 
 from .. import parsing
 from ..schema import CONTACTS, Column, Sheet
@@ -31,16 +33,28 @@ KEPT_LABELS = frozenset({REP_LABEL, "来源文件", "源行号", *(c.label for c
 RAW_ROW_SEPARATOR = "｜"  # 数据问题's 被拒收行的全部原始内容 joins label=value with it (io/rollup_writer.py)
 RAW_ROW_LABEL = "被拒收行的全部原始内容"
 
-_CELL = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
-_SHARED_REF = re.compile(r'<c r="[A-Z]+\d+"[^>]*?\bt="s"[^>]*>\s*<v>(\d+)</v>', re.S)
-_SHARED_REF_ANYWHERE = re.compile(r'<c r="[A-Z]+\d+"[^>]*?\bt="s"[^>]*>\s*<v>(\d+)</v>')
+_SHARED_REF = re.compile(r'<c r="[A-Z]+\d+"[^>]*?\bt="s"[^>]*>\s*<v>(\d+)</v>')
 _SI = re.compile(r"<si>.*?</si>|<si/>", re.S)
 SHARED_STRINGS = "xl/sharedStrings.xml"
 _STYLE = re.compile(r'\ss="\d+"')
 _ROW_END = "</row>"
 
-# (row, column) of a cell, both 0-based → None to keep it, "" to blank it, other text to replace it
-CellEdit = Callable[[int, int], str | None]
+
+@dataclass(frozen=True)
+class SheetEdit:
+    """The cells of some columns to change: `cell(row, column)`, both 0-based, gives None to keep a cell,
+    "" to blank it, other text to put instead. Only cells of `columns` are looked at (a big sheet is fast)."""
+    columns: frozenset[int]
+    cell: Callable[[int, int], str | None]
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        letters = "|".join(xl_col_to_name(c) for c in sorted(self.columns)) or "(?!)"
+        return re.compile(rf'<c r="({letters})(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {xl_col_to_name(c): c for c in self.columns}
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -59,24 +73,24 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _edit_cells(text: str, edit: CellEdit, blanked_shared: set[int]) -> str:
+def _edit_cells(text: str, edit: SheetEdit, blanked_shared: set[int]) -> str:
     def replace(m: re.Match) -> str:
-        row, col = xl_cell_to_rowcol(m.group(1))
-        new = edit(row, col)
+        new = edit.cell(int(m.group(2)) - 1, edit.index[m.group(1)])
         if new is None:
             return m.group(0)
         shared = _SHARED_REF.match(m.group(0))
         if shared:
             blanked_shared.add(int(shared.group(1)))
-        style = _STYLE.search(m.group(2))
+        style = _STYLE.search(m.group(3))
+        ref = m.group(1) + m.group(2)
         style = style.group(0) if style else ""
         if new == "":
-            return f'<c r="{m.group(1)}"{style}/>'
-        return f'<c r="{m.group(1)}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(new)}</t></is></c>'
-    return _CELL.sub(replace, text)
+            return f'<c r="{ref}"{style}/>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(new)}</t></is></c>'
+    return edit.pattern.sub(replace, text)
 
 
-def _stream_edit(src: zipfile.ZipFile, part: str, edit: CellEdit, out, blanked_shared: set[int],
+def _stream_edit(src: zipfile.ZipFile, part: str, edit: SheetEdit, out, blanked_shared: set[int],
                  kept_shared: set[int]):
     """Rewrite a sheet part row by row (memory bounded by the chunk), writing to `out` when given."""
     pending = ""
@@ -88,14 +102,14 @@ def _stream_edit(src: zipfile.ZipFile, part: str, edit: CellEdit, out, blanked_s
             if cut < len(_ROW_END) and chunk:
                 continue
             done, pending = _edit_cells(pending[:cut], edit, blanked_shared), pending[cut:]
-            kept_shared.update(int(i) for i in _SHARED_REF_ANYWHERE.findall(done))
+            kept_shared.update(int(i) for i in _SHARED_REF.findall(done))
             if out is not None:
                 out.write(done.encode("utf-8"))
             if not chunk:
                 return
 
 
-def _contacts_edit(book) -> CellEdit | None:
+def _contacts_edit(book) -> SheetEdit | None:
     """Blank the personal columns of 联系人 below its header."""
     if CONTACTS.name not in book.sheet_names:
         return None
@@ -106,10 +120,10 @@ def _contacts_edit(book) -> CellEdit | None:
     index, _ = header
     header_row = first - 1 + index  # 0-based, as the cell references decode
     columns = {i for i, label in enumerate(rows[index]) if parsing.clean_text(label) not in KEPT_LABELS}
-    return lambda row, col: "" if row > header_row and col in columns else None
+    return SheetEdit(frozenset(columns), lambda row, col: "" if row > header_row else None)
 
 
-def _problems_edit(book) -> CellEdit | None:
+def _problems_edit(book) -> SheetEdit | None:
     """In 数据问题, the raw values of contacts' personal cells, and their label=value in a rejected row's contents."""
     if PROBLEMS_SHEET not in book.sheet_names:
         return None
@@ -133,7 +147,7 @@ def _problems_edit(book) -> CellEdit | None:
             kept = [part for part in raw.split(RAW_ROW_SEPARATOR) if part.split("=", 1)[0] in KEPT_LABELS and "=" in part]
             if RAW_ROW_SEPARATOR.join(kept) != raw:
                 edits[(offset, col[RAW_ROW_LABEL])] = RAW_ROW_SEPARATOR.join(kept)
-    return lambda row, column: edits.get((row, column))
+    return SheetEdit(frozenset(c for _, c in edits), lambda row, column: edits.get((row, column)))
 
 
 def _blank_shared_strings(xml: str, orphaned: set[int]) -> str:
@@ -161,20 +175,19 @@ def write_without_personal(rollup: str | Path, dest: str | Path) -> Path:
             if blanked:
                 for part in set(parts.values()) - set(edited):
                     with io.TextIOWrapper(src.open(part), encoding="utf-8") as fh:
-                        kept.update(int(i) for i in _SHARED_REF_ANYWHERE.findall(fh.read()))
+                        kept.update(int(i) for i in _SHARED_REF.findall(fh.read()))
             orphaned = blanked - kept
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            # level 1, as the roll-up writer streams its big sheets: a large roll-up is recompressed in seconds
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
                 for info in src.infolist():
                     if info.filename in edited:
-                        part = zipfile.ZipInfo(info.filename, info.date_time)
-                        part.compress_type = zipfile.ZIP_DEFLATED
-                        with dst.open(part, "w", force_zip64=True) as out:
+                        with dst.open(info.filename, "w", force_zip64=True) as out:
                             _stream_edit(src, info.filename, edited[info.filename], out, set(), set())
                     elif info.filename == SHARED_STRINGS and orphaned:
                         xml = _blank_shared_strings(src.read(info.filename).decode("utf-8"), orphaned)
-                        dst.writestr(info, xml.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+                        dst.writestr(info.filename, xml.encode("utf-8"))
                     else:
-                        dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                        dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; the copy is an ordinary file
