@@ -293,6 +293,11 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         to, cc = mailer.check_addresses(to, lang), mailer.check_addresses(cc, lang)
     except mailer.SmtpSettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--to/--cc") from exc
+    if eml is not None:
+        if eml.resolve() in {Path(p).resolve() for p in (rollup, kpi, previous) if p}:
+            raise click.BadParameter(render("mail_eml_target", lang), param_hint="--eml")
+        if per_rep and eml.is_file():
+            raise click.BadParameter(render("mail_eml_folder", lang, path=eml), param_hint="--eml")
     smtp = mailer.SmtpSettings(smtp_host or "", smtp_port, smtp_user, smtp_from, smtp_security, smtp_ca_file)
     if eml is None:
         try:
@@ -311,7 +316,7 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         message = mailer.rollup_message(rollup, to, smtp.from_address, cc=cc, subject=subject,
                                         include_personal=include_personal, lang=lang)
         report.deliveries.append(mailer.deliver(message, smtp, password, lang,
-                                                eml=eml / f"{Path(rollup).stem}.eml" if eml and per_rep else eml))
+                                                eml=eml / f"{Path(rollup).stem}.eml" if eml and (per_rep or eml.is_dir()) else eml))
     if per_rep:
         report.deliveries += mailer.send_scorecards(rollup, kpi, smtp, previous=previous, only=only, lang=lang,
                                                     eml_dir=eml, password=password).deliveries

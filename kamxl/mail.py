@@ -258,7 +258,7 @@ def rollup_message(rollup: str | Path, to: Sequence[str], sender: str | None = N
     digest = digest or read_rollup(rollup, lang)
     t = partial(render, lang=lang)
     period = digest.period.label if digest.period else ""
-    subject = subject or t("mail_subject", period=period).strip()
+    subject = " ".join((subject or t("mail_subject", period=period)).split())  # one line: a header cannot hold a break
     lines = rollup_figures(digest, lang)
     before = [t("mail_greeting"), t("mail_intro", period=period)]
     after = [t("mail_personal_included") if include_personal else t("mail_personal_left_out"), t("mail_signature")]
@@ -283,6 +283,8 @@ def rep_message(card: RepCard, to: Sequence[str], sender: str | None = None, lan
         before.append(t("mail_rep_no_result"))
     elif r.warning:
         before.append(t("mail_rep_warning"))
+    if not card.has_workbook:
+        before.append(t("mail_rep_no_workbook"))
     after = [t("mail_rep_overdue", count=len(card.overdue)), t("mail_rep_problems", count=len(card.problems)),
              t("mail_signature")]
     return _message(subject, sender, to, (), _plain(before, lines, after, lang), _html(subject, before, lines, after),

@@ -97,6 +97,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail_rep_overdue": ("逾期未拜访客户：{count} 个", "Customers overdue for a visit: {count}"),
     "mail_rep_problems": ("你的工作簿中的数据问题：{count} 个", "Data problems in your workbook: {count}"),
     "mail_rep_no_result": ("本期没有你的考核结果（考核指标表中无本期数据）。", "There is no assessment for you this period (no row on the KPI sheet)."),
+    "mail_rep_no_workbook": ("本期未汇总到你的工作簿（未提交或无法读取），请尽快提交，逾期客户与数据问题因此未列出。",
+                             "Your workbook was not in this period's roll-up (not submitted, or unreadable): please submit it; overdue customers and data problems are therefore not listed."),
     "mail_no_address": ("团队表中没有 {rep} 的邮箱，未发送", "no address for {rep} on the roster: not sent"),
     "mail_not_in_rollup": ("{rep} 不在汇总中，未发送", "{rep} is not in the roll-up: not sent"),
     "mail_unknown_rep": ("团队表中没有代表「{rep}」", "no rep '{rep}' on the roster"),
@@ -138,6 +140,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "card_row": ("行", "Row"),
     "card_column": ("列", "Column"),
     "card_raw": ("原始值", "Value"),
+    "mail_eml_target": ("--eml 不能指向汇总、考核工作簿或上期汇总本身", "--eml must not name the roll-up, the KPI workbook or the previous roll-up"),
+    "mail_eml_folder": ("--per-rep 时 --eml 应为文件夹：「{path}」是文件", "with --per-rep, --eml is a folder: '{path}' is a file"),
     "mail_need_recipient": ("请给出 --to 收件人，或用 --per-rep 发给每位代表", "give recipients with --to, or --per-rep to send each rep their scorecard"),
 }
 

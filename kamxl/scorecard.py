@@ -35,6 +35,7 @@ class RepCard:
     previous_ranked: int = 0
     overdue: list[tuple[OverdueCustomer, int | None]] = field(default_factory=list)
     problems: list[ProblemRow] = field(default_factory=list)
+    has_workbook: bool = True  # False: missing or unreadable, so no customer or problem of theirs is known
 
     @property
     def rank_text(self) -> str | None:
@@ -58,21 +59,23 @@ class RepCard:
         return round(now - before, 1) if now is not None and before is not None else None
 
 
-def _scrub(text: str | None, others: list[str]) -> str | None:
+def _scrub(text: str | None, rep: str, others: list[str]) -> str | None:
+    """The text with every other rep's name replaced; the rep's own name (which may contain another's) kept."""
     if not text:
         return text
+    text = text.replace(rep, "\0")
     for name in others:
         text = text.replace(name, SCRUBBED)
-    return text
+    return text.replace("\0", rep)
 
 
 def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = None, settings=DEFAULTS) -> RepCard:
     """The scorecard of one rep of a roll-up (and of the previous roll-up, for the change)."""
     names = {r.rep for r in digest.results} | {s.rep for s in digest.sources if s.rep}
-    others = sorted((n for n in names if n not in rep), key=len, reverse=True)  # longest first; never a part of the own name  # a name inside the rep's own is not another's
+    others = sorted(names - {rep}, key=len, reverse=True)  # longest first: 张伟华 before 张伟
     files = digest.files_of(rep)
-    problems = [ProblemRow(p.file, p.sheet, p.row, _scrub(p.column, others), _scrub(p.value, others),
-                           _scrub(p.message, others), p.severity)
+    problems = [ProblemRow(p.file, p.sheet, p.row, _scrub(p.column, rep, others), _scrub(p.value, rep, others),
+                           _scrub(p.message, rep, others), p.severity)
                 for p in digest.problems if p.file in files]
     overdue = sorted(((c, digest.days_overdue(c)) for c in digest.overdue if c.rep == rep),
                      key=lambda x: -(x[1] or 0))
@@ -80,7 +83,7 @@ def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = Non
     return RepCard(rep, digest.period.label if digest.period else "", digest.result_of(rep), len(digest.ranked),
                    {k: rule.points for k, rule in rules.items()},
                    previous.result_of(rep) if previous else None, len(previous.ranked) if previous else 0,
-                   overdue, problems)
+                   overdue, problems, has_workbook=rep not in digest.reps_without_workbook())
 
 
 def _lines(text: str | None, width: int) -> int:
@@ -166,6 +169,9 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
                 row += 1
         row += 1
 
+    if not card.has_workbook:
+        ws.merge_range(row, 0, row, 5, t("mail_rep_no_workbook"), red)
+        row += 2
     ws.write_string(row, 0, t("mail_rep_overdue", count=len(card.overdue)), section)
     row += 1
     if card.overdue:

@@ -226,6 +226,8 @@ def test_body_names_the_reps_under_the_warning_line_and_the_missing_workbooks(te
     lines = dict(line[2:].split("：", 1) for line in mailer.rollup_message(rollup, ["gm@example.com"])
                  .get_body(("plain",)).get_content().splitlines() if line.startswith("- "))
     assert lines["工作簿缺失或无法读取"] == gone.stem
+    [(_, card_message, _)] = mailer.scorecard_messages(rollup, [mailer.RepAddress(gone.stem, "x@example.com")])
+    assert "本期未汇总到你的工作簿" in card_message.get_body(("plain",)).get_content()
     warned = [s["代表"] for s in scores if s["口头警告"] == "是"]
     assert warned and all(rep in lines["低于警告线（口头警告）"] for rep in warned)
     assert not any(s["代表"] in lines["低于警告线（口头警告）"] for s in scores if s["代表"] not in warned)
@@ -353,6 +355,27 @@ def test_only_a_rep_not_on_the_roster_is_wrong_usage(run, team):
     result = run(team["rollup"], "--per-rep", "--kpi", team["kpi"], "--only", "查无此人", "--eml", team["dir"] / "o")
     assert result.exit_code == 2
     assert "团队表中没有代表「查无此人」" in result.output
+
+
+def test_another_reps_name_in_a_problem_is_scrubbed_even_inside_the_own_name():
+    from kamxl.io.rollup_reader import ProblemRow, RepResult, RollupDigest, SourceRow
+    from kamxl.scorecard import SCRUBBED, rep_card
+
+    result = lambda rep, rank, total: RepResult(rep, rank, total, "合格", False, None, {}, {})
+    digest = RollupDigest("r.xlsx", None, {}, [result("张伟", 1, 80.0), result("张伟华", 2, 70.0)], 0, [],
+                          [ProblemRow("b.xlsx", "拜访日报", 3, "联系人", "张伟", "张伟华 的联系人「张伟」不在联系人表", "警告"),
+                           ProblemRow("a.xlsx", "客户档案", 2, "行业", "汽车", "不在可选值内", "警告")],
+                          [SourceRow("a.xlsx", "张伟", "已汇总", None), SourceRow("b.xlsx", "张伟华", "已汇总", None)])
+    [problem] = rep_card(digest, "张伟华").problems
+    assert problem.value == SCRUBBED and problem.message == f"张伟华 的联系人「{SCRUBBED}」不在联系人表"
+    assert rep_card(digest, "张伟").problems[0].message == "不在可选值内"  # only their own file's problems
+
+
+def test_eml_never_overwrites_the_roll_up(run, team):
+    before = team["rollup"].read_bytes()
+    result = run(team["rollup"], "--to", "gm@example.com", "--eml", team["rollup"])
+    assert result.exit_code == 2
+    assert team["rollup"].read_bytes() == before
 
 
 def test_per_rep_eml_writes_one_file_per_rep(run, team, tmp_path, expected):
