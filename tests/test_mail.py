@@ -226,7 +226,8 @@ def test_body_names_the_reps_under_the_warning_line_and_the_missing_workbooks(te
     lines = dict(line[2:].split("：", 1) for line in mailer.rollup_message(rollup, ["gm@example.com"])
                  .get_body(("plain",)).get_content().splitlines() if line.startswith("- "))
     assert lines["工作簿缺失或无法读取"] == gone.stem
-    [(_, card_message, _)] = mailer.scorecard_messages(rollup, [mailer.RepAddress(gone.stem, "x@example.com")])
+    [(_, card_message, _)] = mailer.scorecard_messages(rollup, [mailer.RepAddress(gone.stem, "x@example.com")],
+                                                       only=[gone.stem])
     assert "本期未汇总到你的工作簿" in card_message.get_body(("plain",)).get_content()
     warned = [s["代表"] for s in scores if s["口头警告"] == "是"]
     assert warned and all(rep in lines["低于警告线（口头警告）"] for rep in warned)
