@@ -322,11 +322,6 @@ def _scrub(text: str, password: str | None) -> str:
     return text
 
 
-def _reply(exc: smtplib.SMTPResponseException) -> str:
-    error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-    return f"{exc.smtp_code} {error}".strip()
-
-
 def _connect(smtp: SmtpSettings, lang: str) -> smtplib.SMTP:
     context = ssl.create_default_context(cafile=smtp.cafile) if smtp.security != "none" else None
     if smtp.security == "ssl":
@@ -362,11 +357,17 @@ def _login(client: smtplib.SMTP, user: str, password: str):
         raise smtplib.SMTPAuthenticationError(code, reply)
 
 
-def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None = None, lang: str = "zh") -> tuple[str, ...]:
-    """Send one message; the refused recipients when some (not all) were refused. MailError otherwise."""
+def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None = None, lang: str = "zh") -> None:
+    """Send one message, trying again on a dropped connection or a 4xx reply; a MailError subclass when it
+    could not go (RecipientsRefused, with `.refused`, when a recipient was refused: the others did get it)."""
     smtp.check(lang)
     password = password or resolve_password(smtp, lang)
     server = smtp.server
+
+    def refused_error(refused: dict) -> RecipientsRefused:
+        addresses = "、".join(f"{a}（{_scrub(_reply(*reply), password)}）" for a, reply in refused.items())
+        return RecipientsRefused(render("mail_refused", lang, server=server, addresses=addresses), tuple(refused))
+
     for attempt in range(1, max(1, smtp.attempts) + 1):
         try:
             with _connect(smtp, lang) as client:
@@ -374,30 +375,27 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
                     _login(client, smtp.user, password)
                 refused = client.send_message(message, from_addr=smtp.from_address)
             if refused:
-                raise RecipientsRefused(render("mail_refused", lang, server=server, addresses="、".join(
-                    f"{a}（{_scrub(_reply_of(r), password)}）" for a, r in refused.items())), tuple(refused))
-            return ()
-        except smtplib.SMTPAuthenticationError as exc:
+                raise refused_error(refused)
+            return
+        except smtplib.SMTPAuthenticationError:
             raise AuthenticationFailed(render("mail_auth", lang, server=server, user=smtp.user)) from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise RecipientsRefused(render("mail_refused", lang, server=server, addresses="、".join(
-                f"{a}（{_scrub(_reply_of(r), password)}）" for a, r in exc.recipients.items())), tuple(exc.recipients)) from None
+            raise refused_error(exc.recipients) from None
         except smtplib.SMTPSenderRefused as exc:
             raise MessageRejected(render("mail_sender_refused", lang, server=server, sender=smtp.from_address,
-                                         reply=_scrub(_reply(exc), password))) from None
-        except smtplib.SMTPServerDisconnected:
-            failure = ConnectionDropped(render("mail_dropped", lang, server=server, attempts=attempt))
+                                         reply=_scrub(_reply(exc.smtp_code, exc.smtp_error), password))) from None
         except smtplib.SMTPResponseException as exc:
+            failure = MessageRejected(render("mail_rejected", lang, server=server,
+                                             reply=_scrub(_reply(exc.smtp_code, exc.smtp_error), password)))
             if not 400 <= exc.smtp_code < 500:  # 5xx is final; 4xx is "try again later"
-                raise MessageRejected(render("mail_rejected", lang, server=server, reply=_scrub(_reply(exc), password))) from None
-            failure = MessageRejected(render("mail_rejected", lang, server=server, reply=_scrub(_reply(exc), password)))
+                raise failure from None
         except smtplib.SMTPNotSupportedError:  # login asked of a server offering none
             raise AuthenticationFailed(render("mail_no_auth", lang, server=server)) from None
         except ssl.SSLError as exc:
-            raise TlsFailed(render("mail_tls", lang, server=server, reason=_scrub(getattr(exc, "reason", None) or str(exc),
-                                                                                 password))) from None
-        except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
-            failure = ConnectionDropped(render("mail_dropped", lang, server=server, attempts=attempt))
+            reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
+            raise TlsFailed(render("mail_tls", lang, server=server, reason=_scrub(reason, password))) from None
+        except (smtplib.SMTPServerDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+            failure = ConnectionDropped(render("mail_dropped", lang, server=server, attempts=smtp.attempts))
         except TimeoutError as exc:
             failure = ServerUnreachable(render("mail_unreachable", lang, server=server,
                                                reason=_scrub(str(exc) or "timeout", password)))
@@ -406,14 +404,12 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
                                            reason=_scrub(exc.strerror or str(exc), password))) from None
         if attempt < smtp.attempts:
             time.sleep(smtp.backoff * 2 ** (attempt - 1))
-    if isinstance(failure, ConnectionDropped):
-        failure = ConnectionDropped(render("mail_dropped", lang, server=server, attempts=smtp.attempts))
     raise failure
 
 
-def _reply_of(reply) -> str:
-    code, text = reply
-    return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+def _reply(code: int, text) -> str:
+    """A server reply as text."""
+    return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}".strip()
 
 
 def recipients(message: EmailMessage) -> tuple[str, ...]:

@@ -110,7 +110,7 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
     title, note = f(bold=True, font_size=16), f(font_color="#595959", italic=True)
     head = wb.add_format({**HEADER_FORMAT, "font_size": 10, "border": 1})
     label, cell = f(bold=True, bg_color="#DDEBF7", border=1), f(border=1)
-    big = f(bold=True, font_size=14, border=1, align="center")
+    big = f(bold=True, font_size=14, border=1, align="center", num_format="0.0")
     pct, num, day = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0"), f(border=1, num_format="yyyy-mm-dd")
     signed, dash = f(border=1, num_format="+0.0;-0.0;±0.0"), f(border=1, align="center", font_color="#7F7F7F")
     wrap, section, red = f(border=1, text_wrap=True), f(bold=True, font_size=12, font_color="#1F4E78"), f(border=1, font_color="#C00000", bold=True)

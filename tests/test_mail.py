@@ -570,3 +570,17 @@ def test_implicit_tls_and_a_plain_local_relay(certificate, team, tmp_path):
             controller.stop()
         assert report.ok, report.deliveries
         assert [e.rcpt_tos for e, _ in inbox.messages] == [["gm@example.com"]]
+
+
+def test_a_transient_4xx_reply_is_tried_again_and_the_message_goes(server, password, team, monkeypatch):
+    waits = []
+    monkeypatch.setattr(mailer.time, "sleep", waits.append)
+    original, calls = server.handle_DATA, []
+
+    async def busy_once(*args):
+        calls.append(1)
+        return "451 4.3.0 try again later" if len(calls) == 1 else await original(*args)
+    server.handle_DATA = busy_once
+    mailer.send_rollup(team["rollup"], ["gm@example.com"], settings(server, backoff=2.0))
+    assert len(calls) == 2 and len(server.messages) == 1
+    assert waits == [2.0]  # back-off before the second attempt
