@@ -127,6 +127,34 @@ _HELP_ZH = {
     """,
     "templates --out": "模板写入的文件夹。",
     "templates --lang": "表头用中文标签（zh）或英文字段名（en）；也决定提示语言。",
+    "mail": """把汇总表发给考核人（总经理、人力资源部），和/或给每位代表发送本人的一页记分卡。
+
+    发出的汇总表默认去掉联系人的个人信息（手机、邮箱、生日、爱好），除非加 --include-personal。
+    密码只从环境变量 KAMXL_SMTP_PASSWORD 或系统凭据库（`keyring set kamxl-smtp 用户名`）读取。
+    退出码：0 全部已发送（或已写出），1 有邮件未发出或有代表被漏掉，2 用法错误。
+
+    示例 (Example):
+
+    \b
+        kamxl mail rollup-2026-10.xlsx --to gm@example.com --to hr@example.com \\
+            --smtp-host smtp.example.com --smtp-user director@example.com
+        kamxl mail rollup-2026-10.xlsx --per-rep --kpi team/kpi.xlsx --eml review/
+    """,
+    "mail --to": "汇总表的收件人（可重复，或用逗号分隔）：考核人。",
+    "mail --cc": "抄送（可重复，或用逗号分隔）。",
+    "mail --subject": "邮件主题（默认：大客户部月度汇总 期间）。",
+    "mail --eml": "不发送，把邮件写成此 .eml 文件（配合 --per-rep：写入此文件夹，每位代表一个 .eml）。",
+    "mail --per-rep": "给名单上每位代表发送本人的一页记分卡。",
+    "mail --kpi": "考核工作簿：其「团队」表的「邮箱」列为代表的邮箱（--per-rep 需要）。",
+    "mail --previous": "上期汇总表，用于显示每位代表与上期相比的变化。",
+    "mail --only": "配合 --per-rep：只发给这些代表（可重复），例如上次未发出的。",
+    "mail --include-personal": "发出的汇总表保留联系人的手机、邮箱、生日和爱好。",
+    "mail --smtp-host": "邮件服务器（或 KAMXL_SMTP_HOST）。",
+    "mail --smtp-port": "端口（或 KAMXL_SMTP_PORT；默认 587，ssl 为 465，none 为 25）。",
+    "mail --smtp-user": "登录用户名（或 KAMXL_SMTP_USER）；不填则不登录。",
+    "mail --smtp-from": "发件人地址（或 KAMXL_SMTP_FROM；默认为登录用户名）。",
+    "mail --smtp-security": "加密方式（或 KAMXL_SMTP_SECURITY）：starttls、ssl，或局域网中继用 none。",
+    "mail --smtp-ca-file": "除系统证书外另行信任的公司 CA 证书（或 KAMXL_SMTP_CA_FILE）。",
 }
 
 
@@ -450,6 +478,109 @@ def templates(out_dir, lang):
 
     for path in build_templates(out_dir, lang or _lang()):
         click.echo(str(path))
+
+
+# ---------------------------------------------------------------- kamxl mail (issue 9)
+
+@main.command()
+@click.argument("rollup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", multiple=True, help="Recipient of the roll-up (repeat, or separate with commas): the assessors.")
+@click.option("--cc", multiple=True, help="Copy recipient (repeat, or separate with commas).")
+@click.option("--subject", help="Subject (default: 大客户部月度汇总 PERIOD).")
+@click.option("--eml", "eml", type=click.Path(path_type=Path),
+              help="Write the message to this .eml file instead of sending (with --per-rep: a folder, one .eml per rep).")
+@click.option("--per-rep", is_flag=True, help="Send each rep on the roster their own one-page scorecard.")
+@click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The KPI workbook: its 团队 sheet's 邮箱 column holds the reps' addresses (needed by --per-rep).")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Last period's roll-up, for each rep's change from last period.")
+@click.option("--only", "only", multiple=True, help="With --per-rep: only these reps (repeat), e.g. those not yet sent.")
+@click.option("--include-personal", is_flag=True, help="Keep the contacts' mobile, e-mail, birthday and hobbies in the mailed roll-up.")
+@click.option("--smtp-host", envvar="KAMXL_SMTP_HOST", help="Mail server (or KAMXL_SMTP_HOST).")
+@click.option("--smtp-port", envvar="KAMXL_SMTP_PORT", type=int, help="Port (or KAMXL_SMTP_PORT; default 587, 465 for ssl, 25 for none).")
+@click.option("--smtp-user", envvar="KAMXL_SMTP_USER", help="Login user (or KAMXL_SMTP_USER); none: no login.")
+@click.option("--smtp-from", envvar="KAMXL_SMTP_FROM", help="Sender address (or KAMXL_SMTP_FROM; default the user).")
+@click.option("--smtp-security", envvar="KAMXL_SMTP_SECURITY", type=click.Choice(["starttls", "ssl", "none"]),
+              default="starttls", show_default=True, help="Encryption (or KAMXL_SMTP_SECURITY); none for a relay on the local network.")
+@click.option("--smtp-ca-file", envvar="KAMXL_SMTP_CA_FILE", type=click.Path(exists=True, dir_okay=False),
+              help="A company CA certificate to trust besides the system's (or KAMXL_SMTP_CA_FILE).")
+def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_personal, smtp_host, smtp_port, smtp_user,
+         smtp_from, smtp_security, smtp_ca_file):
+    """E-mail the roll-up to the assessors, and/or each rep their own one-page scorecard.
+
+    The mailed roll-up leaves out the contacts' personal fields unless --include-personal.
+    The password comes only from KAMXL_SMTP_PASSWORD or the system credential store
+    (`keyring set kamxl-smtp USER`). Exit code 0 when everything was sent (or written),
+    1 when a message could not be sent or a rep was left out, 2 on wrong usage.
+
+    Example:
+
+    \b
+        kamxl mail rollup-2026-10.xlsx --to gm@example.com --to hr@example.com \\
+            --smtp-host smtp.example.com --smtp-user director@example.com
+        kamxl mail rollup-2026-10.xlsx --per-rep --kpi team/kpi.xlsx --eml review/
+    """
+    from . import mail as mailer
+
+    lang = _lang()
+    if not to and not per_rep:
+        raise click.UsageError(render("mail_need_recipient", lang))
+    if per_rep and not kpi:
+        raise click.UsageError(render("mail_need_kpi", lang))
+    try:
+        to, cc = mailer.check_addresses(to, lang), mailer.check_addresses(cc, lang)
+    except mailer.SmtpSettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to/--cc") from exc
+    if eml is not None:
+        if eml.resolve() in {Path(p).resolve() for p in (rollup, kpi, previous) if p}:
+            raise click.BadParameter(render("mail_eml_target", lang), param_hint="--eml")
+        if per_rep and eml.is_file():
+            raise click.BadParameter(render("mail_eml_folder", lang, path=eml), param_hint="--eml")
+    smtp = mailer.SmtpSettings(smtp_host or "", smtp_port, smtp_user, smtp_from, smtp_security, smtp_ca_file)
+    if eml is None:
+        try:
+            smtp.check(lang)
+        except mailer.SmtpSettingsError as exc:
+            raise click.UsageError(str(exc)) from exc
+    if per_rep:
+        roster, _ = mailer.read_roster(kpi)
+        unknown = [r for r in only if r not in {a.rep for a in roster}]
+        if unknown:
+            raise click.BadParameter(render("mail_unknown_rep", lang, rep=unknown[0]), param_hint="--only")
+    password = mailer.resolve_password(smtp, lang) if eml is None else None
+
+    report = mailer.MailReport()
+    if to:
+        message = mailer.rollup_message(rollup, to, smtp.from_address, cc=cc, subject=subject,
+                                        include_personal=include_personal, lang=lang)
+        report.deliveries.append(mailer.deliver(message, smtp, password, lang,
+                                                eml=eml / f"{Path(rollup).stem}.eml" if eml and (per_rep or eml.is_dir()) else eml))
+    if per_rep:
+        report.deliveries += mailer.send_scorecards(rollup, kpi, smtp, previous=previous, only=only, lang=lang,
+                                                    eml_dir=eml, password=password).deliveries
+    for d in report.deliveries:
+        who = d.rep or "、".join(d.to)
+        if d.eml:
+            click.echo(render("mail_written", lang, path=d.eml))
+        elif d.ok:
+            click.echo(render("mail_sent", lang, who=f"{d.rep}（{'、'.join(d.to)}）" if d.rep else who))
+        elif not d.to:  # never built: no address, not in the roll-up
+            click.echo(f"Error: {d.error}", err=True)
+        else:
+            click.echo("Error: " + render("mail_failed", lang, who=who, reason=d.error), err=True)
+    not_sent = report.reps_not_sent
+    if per_rep:
+        click.echo(render("mail_rep_summary_eml" if eml else "mail_rep_summary", lang, sent=len(report.reps_sent),
+                          not_sent=len(not_sent)))
+    if not_sent and eml is None:
+        import re
+
+        # double quotes only where needed: they work in cmd.exe, PowerShell and POSIX shells alike
+        quote = lambda x: f'"{x}"' if re.search(r"[\s\"'&|<>;()$`]", str(x)) else str(x)
+        command = f"kamxl mail {quote(rollup)} --per-rep --kpi {quote(kpi)} " + " ".join(f"--only {quote(r)}" for r in not_sent)
+        click.echo(render("mail_rerun", lang, command=command), err=True)
+    sys.exit(0 if report.ok else 1)
+
 
 
 def run():
