@@ -42,7 +42,16 @@ INSTRUCTIONS = [
     ("档案完整率", "客户档案各项（客户编号除外）已填写的比例。"),
     ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。需要 kamxl 加载项（Python）；在 WPS、LibreOffice 或未安装加载项的电脑上显示「未校验」，其他计算列照常工作。"),
     ("按钮与公式", ""),
-    ("刷新 / 校验", "安装 kamxl 加载项后，公式 KAM_CHECK 等由 Python 计算，与总监汇总时使用的规则完全相同；汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
+]
+# the 按钮与公式 section differs: the .xlsm has buttons, the macro-free .xlsx points to it
+BUTTON_HELP = [
+    ("校验（按钮）", "按 kamxl 的规则检查整个工作簿（与总监汇总时相同）：问题列入「校验结果」表，每条可点击跳到单元格；有问题的单元格标为橙色，上次的标记先清除；最后弹窗显示拒收与警告的条数。"),
+    ("新建拜访计划（按钮）", "在「拜访计划」末尾追加下个月的建议拜访：A/B/C 类客户中，按拜访周期在下个月到期（或已逾期）的，均匀排在下个月的工作日；下个月已有计划的客户跳过。可再自行修改。"),
+    ("需要什么", "按钮和「校验」列需要这台电脑装有 Python 与 kamxl（pip install kamxl pywin32，再运行 kamxl excel setup），不需要另装 xlwings 加载项。未安装时按钮会弹窗说明，「校验」列显示「未校验」，其他计算列照常工作。"),
+    ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
+]
+NO_BUTTON_HELP = [
+    ("按钮", "本文件为无宏版本（.xlsx，适用于不能运行宏的电脑和 WPS），没有按钮；「校验」列显示「未校验」。需要 校验 / 新建拜访计划 按钮时，请使用 rep_workbook.xlsm。汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
     ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
 ]
 
@@ -235,7 +244,7 @@ def _customer_conditional_formats(book: _Book, ws):
         "type": "formula", "criteria": f'=LEN(${k}2)>0', "format": book.wb.add_format({"bg_color": "#FFEB9C"})})
 
 
-def _instructions(book: _Book, rep: str | None):
+def _instructions(book: _Book, rep: str | None, buttons: tuple = ()):
     ws = book.wb.add_worksheet(INSTRUCTIONS_SHEET)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 90, book.wrap)
@@ -246,7 +255,15 @@ def _instructions(book: _Book, rep: str | None):
     ws.write(3, 0, TEMPLATE_VERSION_LABEL, book.bold)
     ws.write(3, 1, TEMPLATE_VERSION)
     row = 5
-    for head, text in INSTRUCTIONS:
+    if buttons:
+        ws.write(row, 0, "按钮", book.bold)
+        ws.set_row(row, 30)
+        for i, button in enumerate(buttons):
+            caption = button.caption if book.lang == "zh" else f"{button.caption} {button.caption_en}"
+            ws.insert_button(row, 1, {"macro": button.macro, "caption": caption, "width": 130, "height": 30,
+                                      "x_offset": 4 + i * 140})
+        row += 2
+    for head, text in INSTRUCTIONS + (BUTTON_HELP if buttons else NO_BUTTON_HELP):
         ws.write(row, 0, head, book.bold)
         if text:
             ws.write(row, 1, text, book.wrap)
@@ -281,12 +298,19 @@ def _customer_card(book: _Book):
 
 def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[str, list[Mapping]] | None = None,
                        lang: str = "zh", settings=DEFAULTS) -> Path:
-    """Write a rep workbook: 说明 and the four data sheets, filled with `data` (sheet key → rows) if given."""
+    """Write a rep workbook: 说明 and the four data sheets, filled with `data` (sheet key → rows) if given.
+
+    A `.xlsm` path gets the buttons 校验 and 新建拜访计划, xlwings' runtime and the KAM_ wrappers (see excel/vba.py).
+    """
+    from .excel import vba
+
     path = Path(path)
-    book = _Book(path, lang)
+    macros = path.suffix.lower() == ".xlsm"
+    written = path.with_name(f".{path.stem}.building.xlsm") if macros else path
+    book = _Book(written, lang)
     for name, value in _settings_names(settings).items():
         book.wb.define_name(name, f'="{value}"' if isinstance(value, str) else f"={value}")
-    _instructions(book, rep)
+    _instructions(book, rep, vba.REP_BUTTONS if macros else ())
     blank = 0 if data else TEMPLATE_BLANK_ROWS
     for spec in REP_SHEETS:
         formulas = customer_formulas(lang) if spec is CUSTOMERS else {}
@@ -297,8 +321,11 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     check = book.wb.add_worksheet(CHECK_SHEET)
     check.write_dynamic_array_formula(0, 0, 0, 0, check_formula(lang))
     check.hide()
+    if macros:
+        vba.write_config_sheet(book.wb)
+        vba.define_no_python_text(book.wb)
     book.close()
-    return path
+    return vba.finish_xlsm(written, path) if macros else path
 
 
 def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
@@ -325,9 +352,10 @@ def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows:
 
 
 def build_templates(out_dir: str | Path, lang: str = "zh") -> list[Path]:
-    """The empty templates users copy: rep_workbook.xlsx and kpi_sheet.xlsx."""
+    """The empty templates users copy: rep_workbook.xlsx, rep_workbook.xlsm (with buttons) and kpi_sheet.xlsx."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if lang == "zh" else f"_{lang}"
     return [build_rep_workbook(out / f"rep_workbook{suffix}.xlsx", lang=lang),
+            build_rep_workbook(out / f"rep_workbook{suffix}.xlsm", lang=lang),
             build_kpi_workbook(out / f"kpi_sheet{suffix}.xlsx", lang=lang)]
