@@ -35,8 +35,8 @@ def content(path: Path) -> dict:
     return out
 
 
-@pytest.mark.parametrize("lang, names", [("zh", ["rep_workbook.xlsx", "kpi_sheet.xlsx"]),
-                                         ("en", ["rep_workbook_en.xlsx", "kpi_sheet_en.xlsx"])])
+@pytest.mark.parametrize("lang, names", [("zh", ["rep_workbook.xlsx", "rep_workbook.xlsm", "kpi_sheet.xlsx"]),
+                                         ("en", ["rep_workbook_en.xlsx", "rep_workbook_en.xlsm", "kpi_sheet_en.xlsx"])])
 def test_committed_templates_match_a_rebuild(tmp_path, lang, names):
     built = build_templates(tmp_path, lang)
     assert [p.name for p in built] == names
