@@ -286,3 +286,24 @@ def test_an_unknown_action_and_an_unexpected_error_are_messages(tmp_path, monkey
     monkeypatch.setattr(macros, "_log", lambda text: None)
     macros.run("validate", book)
     assert book.messages == ["未知的按钮操作「format_disk」", "kamxl 出错：ZeroDivisionError: division by zero。请把此消息发给维护人员。"]
+
+
+def test_a_filled_xlsm_rep_workbook_consolidates_like_an_xlsx(tmp_path):
+    from kamxl.consolidate import consolidate, summary
+
+    data = {"customers": [customer("K1", "A", phone="1380013800"), customer("K2", "B"), customer("K3", "C"),
+                          customer("K2", "D")],
+            "daily_report": [visit("K1", date(2026, 10, 3)), visit("K3", date(2026, 9, 20)), visit("K9", date(2026, 10, 4))],
+            "visit_plan": [{"planned_on": date(2026, 11, 3), "customer_id": "K2", "status": "计划"}]}
+    results = {}
+    for suffix in (".xlsx", ".xlsm"):
+        folder = tmp_path / suffix[1:]
+        folder.mkdir()
+        build_rep_workbook(folder / f"张伟{suffix}", rep="张伟", data=data)
+        report = summary(consolidate([folder], "2026-10", today=date(2026, 11, 5)), "rollup.xlsx")
+        for f in report["files"]:
+            f["path"] = Path(f["path"]).stem
+        results[suffix] = report
+    assert results[".xlsm"]["files"][0]["status"] == "ok"
+    assert results[".xlsm"]["files"][0]["sheets"]["customers"] == {"read": 4, "accepted": 3, "rejected": 1, "warnings": 1}
+    assert results[".xlsm"] == results[".xlsx"]
