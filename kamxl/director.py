@@ -184,7 +184,7 @@ def read_director_settings(rows: list[list], base: Path, today: date | None = No
 # ---- what the buttons do, as plain functions ------------------------------------------------------------
 
 FILE_HEADER = ["文件", "代表", "状态", "原因", "读取行", "采用行", "拒收行", "警告"]
-PROBLEM_HEADER = ["文件", "工作表", "行", "列", "值", "问题", "级别"]
+PROBLEM_HEADER = ["文件", "工作表", "行", "问题", "列", "值", "级别"]  # the long texts (原因, 问题) share column D
 
 
 def file_rows(reports) -> list[list]:
@@ -200,11 +200,11 @@ def file_rows(reports) -> list[list]:
 
 
 def problem_rows(reports, lang: str | None = None) -> list[list]:
-    """One row per problem: file, sheet, row, column, value, message, severity."""
+    """One row per problem: file, sheet, row, message, column, value, severity."""
     from .problems import Severity
 
     return [[str(Path(r.path).parent / p.file) if p.file == Path(r.path).name else p.file, p.sheet or "", p.row or "",
-             p.column or "", p.value or "", p.message(lang), Severity(p.severity).label(lang)]
+             p.message(lang), p.column or "", p.value or "", Severity(p.severity).label(lang)]
             for r in reports for p in r.problems]
 
 
@@ -296,15 +296,16 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     wb = xlsxwriter.Workbook(str(written), {"strings_to_formulas": False, "strings_to_numbers": False,
                                             "strings_to_urls": False})
     wb.set_properties({"title": "kamxl 总监工作簿", "author": "kamxl", "created": FIXED_TIMESTAMP})
-    title, bold = wb.add_format({"bold": True, "font_size": 14}), wb.add_format({"bold": True})
+    title, bold = wb.add_format({"bold": True, "font_size": 14}), wb.add_format({"bold": True, "valign": "top"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     header = wb.add_format(HEADER_FORMAT)
     ws = wb.add_worksheet(ACTIONS_SHEET)
     ws.set_column(0, 0, 40)
     ws.set_column(1, 1, 14)
-    ws.set_column(2, 2, 12)
-    ws.set_column(3, 3, 40)
-    ws.set_column(4, 7, 10)
+    ws.set_column(2, 2, 10)
+    ws.set_column(3, 3, 60)
+    ws.set_column(4, 5, 16)
+    ws.set_column(6, 7, 9)
     ws.write(0, 0, "大客户部 总监工作簿（kamxl）", title)
     ws.set_row(2, 32)
     for i, button in enumerate(vba.DIRECTOR_BUTTONS):

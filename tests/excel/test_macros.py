@@ -219,8 +219,8 @@ def test_validate_all_lists_every_file_and_problem_with_links(director, tmp_path
     assert [f[0] for f in files] == [r.path for r in reports]
     problems = [v for v in values[problem_header + 1:] if any(x is not None for x in v)]
     assert len(problems) == sum(len(r.problems) for r in reports)
-    assert {(Path(p[0]).name, p[1], p[2] or None, p[3] or None) for p in problems} == \
-        {(p.file, p.sheet or "", p.row, p.column) for r in reports for p in r.problems}
+    assert {(Path(p[0]).name, p[1], p[2] or None, p[3], p[4] or None) for p in problems} == \
+        {(p.file, p.sheet or "", p.row, p.message("zh"), p.column) for r in reports for p in r.problems}
     assert all(rows[file_header + 1 + i][0].hyperlink.target == f[0] for i, f in enumerate(files))
     assert book.messages[0].startswith(f"已校验 {len(reports)} 个文件")
 
