@@ -65,3 +65,21 @@ def test_instructions_fit_one_page(tmp_path):
     [pdf] = convert([REP_TEMPLATES[0]], "pdf", tmp_path / "out", tmp_path / "profile", recalculate=False)
     first = page_texts(pdf)[0]
     assert "新建拜访计划（按钮）" in first and "客户卡片" in first  # the whole 说明, buttons included, on page 1
+
+
+def test_libreoffice_binds_every_button_to_its_macro_in_the_workbooks_vba(tmp_path):
+    import re
+    import zipfile
+
+    from kamxl.excel import vba
+
+    expected = {"kamxl": vba.DIRECTOR_BUTTONS, "rep_workbook": vba.REP_BUTTONS}
+    sources = [ROOT / "workbook" / "kamxl.xlsm", ROOT / "templates" / "rep_workbook.xlsm"]
+    for ods in convert(sources, "ods", tmp_path / "out", tmp_path / "profile", recalculate=False):
+        with zipfile.ZipFile(ods) as z:
+            content = z.read("content.xml").decode("utf-8")
+            modules = {Path(n).stem for n in z.namelist() if n.startswith("Basic/VBAProject/")}
+        buttons = re.findall(r'<form:button [^>]*form:label="([^"]+)".*?'
+                             r'xlink:href="vnd\.sun\.star\.script:VBAProject\.KamButtons\.(\w+)\?language=Basic', content, re.S)
+        assert sorted(buttons) == sorted((b.caption, b.macro) for b in expected[ods.stem])
+        assert {"KamButtons", "KamPython", "xlwings", "xlwings_udfs", "Dictionary"} <= modules
