@@ -145,11 +145,14 @@ def proposed_visits(path: Path, month, today: date | None = None):
     return propose_visits(candidates, planned, month), skipped
 
 
-def _first_free_row(rows: list[list], header_index: int) -> int:
-    """1-based row under the last row holding any value below the header."""
+def _first_free_row(rows: list[list], header_index: int, columns: list[int]) -> int:
+    """1-based row under the last row holding a value in one of `columns` (0-based) below the header.
+
+    Only typed columns count: a template's ready rows carry formulas (the looked-up 客户名称) but no data.
+    """
     last = header_index
     for i, row in enumerate(rows[header_index + 1:], start=header_index + 1):
-        if any(v not in (None, "") for v in row):
+        if any(c < len(row) and row[c] not in (None, "") for c in columns):
             last = i
     return last + 2
 
@@ -168,7 +171,7 @@ def new_visit_plan(book: Workbook, today: date | None = None) -> None:
     rows = book.values(VISIT_PLAN.name)
     header_index, columns = find_header(rows, VISIT_PLAN)
     col = {key: index + 1 for index, key in columns.items()}
-    first = _first_free_row(rows, header_index)
+    first = _first_free_row(rows, header_index, list(columns))
     for i, visit in enumerate(proposal):
         values = {"planned_on": datetime(visit.planned_on.year, visit.planned_on.month, visit.planned_on.day),
                   "customer_id": visit.customer_id, "mode": "上门拜访", "status": "计划"}

@@ -146,6 +146,30 @@ def test_new_visit_plan_proposes_exactly_the_customers_due_next_month(tmp_path):
     assert int(table.ref.split(":")[1][1:]) >= len(rows) + 1  # the table covers the new rows
 
 
+def test_new_visit_plan_fills_the_templates_ready_rows_from_the_top(tmp_path):
+    path = tmp_path / "rep.xlsm"
+    shutil.copy(Path(__file__).resolve().parents[2] / "templates" / "rep_workbook.xlsm", path)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb["客户档案"]
+    header = [c.value for c in ws[1]]
+    from kamxl.schema import CUSTOMERS
+
+    # typed into the template's ready rows: K1 (A, created 09-01, never visited → due 10-01, overdue: proposed),
+    # K2 (C, created 10-01 → due 12-30: not next month)
+    for row, values in ((2, customer("K1", "A", created=date(2026, 9, 1))), (3, customer("K2", "C", created=date(2026, 10, 1)))):
+        for key, value in values.items():
+            ws.cell(row, header.index(CUSTOMERS.column(key).label) + 1).value = value
+    wb.save(path)
+    book = FileBook(path)
+    macros.new_visit_plan(book, today=date(2026, 10, 20))
+    assert book.messages == ["已在「拜访计划」末尾添加 1 条 2026-11 的建议拜访（0 个客户该月已有计划，已跳过）。"]
+    plan = openpyxl.load_workbook(path)["拜访计划"]
+    assert [plan.cell(2, c).value for c in (1, 2)] == [datetime(2026, 11, 2), "K1"]  # the first ready row
+    assert plan.cell(3, 2).value is None
+    [table] = plan.tables.values()
+    assert table.ref.endswith("51")  # the template's 50 ready rows, not grown
+
+
 def test_new_visit_plan_when_nobody_is_due_adds_nothing(tmp_path):
     path = rep_xlsm(tmp_path, [customer("K4", "C")], visits=[visit("K4", date(2026, 10, 1))])
     before = path.read_bytes()
