@@ -5,6 +5,7 @@ the sheets, calls these functions and writes their results back. A bad setting i
 naming the cell and what to write, which the shell shows in a message box.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -191,11 +192,9 @@ def file_rows(reports) -> list[list]:
     """One row per file of a validation (or consolidation) report: status and counts over the four sheets."""
     rows = []
     for r in reports:
-        sheets = r.sheets.values()
-        count = lambda key: sum(s.get(key, 0) for s in sheets)  # noqa: E731
         status = {"ok": "正常", "skipped": "已跳过", "failed": "无法读取"}.get(r.status, r.status)
-        rows.append([r.path, r.rep or "", status, r.reason or "", count("read"), count("accepted"), count("rejected"),
-                     count("warnings")])
+        counts = [sum(s.get(key, 0) for s in r.sheets.values()) for key in ("read", "accepted", "rejected", "warnings")]
+        rows.append([r.path, r.rep or "", status, r.reason or "", *counts])
     return rows
 
 
@@ -253,6 +252,14 @@ def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
     return path, list(dict.fromkeys(reps))
 
 
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
+
+
+def _file_name(rep: str) -> str:
+    """The rep's name as a file name Windows accepts."""
+    return _NOT_IN_FILE_NAMES.sub("_", rep).strip(" .") or "rep"
+
+
 def make_rep_workbooks(settings: DirectorSettings) -> tuple[list[Path], list[Path]]:
     """A macro-enabled rep workbook per rep on the roster, name filled in; existing files are left alone."""
     from .templates import build_rep_workbook
@@ -262,7 +269,7 @@ def make_rep_workbooks(settings: DirectorSettings) -> tuple[list[Path], list[Pat
     folder.mkdir(parents=True, exist_ok=True)
     made, kept = [], []
     for rep in reps:
-        path = folder / f"{rep}.xlsm"
+        path = folder / f"{_file_name(rep)}.xlsm"
         if path.exists():
             kept.append(path)
         else:

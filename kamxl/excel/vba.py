@@ -8,7 +8,6 @@ button macros. The VBA project is written with pyOpenVBA (ms-ovba's compressor c
 
 import importlib.util
 import re
-import shutil
 import sys
 import types
 import zipfile
@@ -170,7 +169,11 @@ def write_udf_wrappers() -> Path:
 
 
 def finish_xlsm(built: Path, target: Path) -> Path:
-    """Embed the VBA into `built` (an xlsxwriter file) and move it to `target` (.xlsm), atomically."""
-    embed_vba(built)
-    shutil.move(str(built), str(target))
+    """Embed the VBA into `built` (an xlsxwriter file beside `target`) and rename it to `target`; no leftover on failure."""
+    try:
+        embed_vba(built)
+        built.replace(target)
+    finally:
+        built.unlink(missing_ok=True)
+        built.with_name(f".{built.name}.ct.tmp").unlink(missing_ok=True)
     return target
