@@ -331,3 +331,13 @@ def test_a_filled_xlsm_rep_workbook_consolidates_like_an_xlsx(tmp_path):
     assert results[".xlsm"]["files"][0]["status"] == "ok"
     assert results[".xlsm"]["files"][0]["sheets"]["customers"] == {"read": 4, "accepted": 3, "rejected": 1, "warnings": 1}
     assert results[".xlsm"] == results[".xlsx"]
+
+
+def test_the_excel_and_the_file_workbooks_offer_the_same_interface():
+    from kamxl.excel.book import Workbook
+
+    def public(cls):
+        return {name for name in vars(cls) if not name.startswith("_")}
+
+    wanted = public(Workbook)
+    assert wanted <= public(FileBook) and wanted <= public(macros.XlwingsBook)
