@@ -296,7 +296,7 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
 
     from .excel import vba
     from .io.xlsx_stream import HEADER_FORMAT
-    from .templates import FIXED_TIMESTAMP
+    from .templates import FIXED_TIMESTAMP, _wrapped_lines
 
     path = Path(path)
     written = path.with_name(f".{path.stem}.building.xlsm")
@@ -334,10 +334,11 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     settings_ws = wb.add_worksheet(SETTINGS_SHEET_NAME)
     settings_ws.write_row(0, 0, ["设置", "值", "说明"], header)
     settings_ws.set_column(0, 0, 16, bold)
-    value_format = wb.add_format({"bg_color": "#FFF2CC", "locked": False, "num_format": "@"})
+    value_format = wb.add_format({"bg_color": "#FFF2CC", "locked": False, "num_format": "@", "valign": "top"})
     settings_ws.set_column(1, 1, 48, value_format)
     settings_ws.set_column(2, 2, 70, wrap)
     for r, spec in enumerate(SETTING_CELLS, start=1):
+        settings_ws.set_row(r, 16 * _wrapped_lines(spec.help, 70) + 2)
         settings_ws.write_string(r, 0, spec.label, bold)
         if spec.default != "":
             settings_ws.write_string(r, 1, str(spec.default), value_format)
@@ -346,6 +347,9 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
             settings_ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(SMTP_SECURITY),
                                                      "error_title": spec.label, "error_message": spec.help})
     settings_ws.freeze_panes(1, 0)
+    settings_ws.set_landscape()
+    settings_ws.set_paper(9)
+    settings_ws.fit_to_pages(1, 0)
     vba.write_config_sheet(wb)
     vba.define_no_python_text(wb)
     wb.close()
