@@ -207,23 +207,27 @@ def problem_rows(reports, lang: str | None = None) -> list[list]:
             for r in reports for p in r.problems]
 
 
-def validate_team(settings: DirectorSettings, today: date | None = None):
-    """`kamxl validate` over the team folder (and the named KPI workbook): one report per file."""
+def validate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
+    """`kamxl validate` over the team folder (and the named KPI workbook): one report per file.
+
+    `exclude`: files not to check — the director's own workbook, when it lives in the team folder.
+    """
     from .io.inputs import collect_inputs
     from .validation import validate_files
 
     inputs = [settings.team_folder] + ([settings.kpi] if settings.kpi else [])
-    return validate_files(collect_inputs(inputs), today)
+    skipped = {Path(p).resolve() for p in exclude}
+    return validate_files([p for p in collect_inputs(inputs) if p.resolve() not in skipped], today)
 
 
-def consolidate_team(settings: DirectorSettings, today: date | None = None):
+def consolidate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
     """`kamxl consolidate TEAM --period P --out ROLLUP [--kpi] [--previous]`: the roll-up written, and its summary."""
     from .consolidate import consolidate, summary
     from .io.rollup_writer import write_rollup
 
     out = settings.rollup_path
     rollup = consolidate([settings.team_folder], settings.period, kpi=settings.kpi, previous=settings.previous,
-                         today=today, exclude=[out])
+                         today=today, exclude=[out, *exclude])
     if not any(s.status == "ok" for s in rollup.sources):
         return rollup, None, None
     write_rollup(rollup, out)

@@ -212,7 +212,7 @@ def _write_result(book: Workbook, line: str, files: list[list], problems: list[l
 def validate_all(book: Workbook, today: date | None = None) -> None:
     """校验全部: `kamxl validate` over the team folder, listed on 操作."""
     lang = language()
-    reports = validate_team(_settings(book, today=today), today)
+    reports = validate_team(_settings(book, today=today), today, exclude=[book.path])  # when kept in the team folder
     failed = sum(1 for r in reports if r.status == "failed")
     count = {s: sum(1 for r in reports for p in r.problems if p.severity == s) for s in (Severity.REJECTED, Severity.WARNING)}
     line = render("validated_all", lang, files=len(reports), failed=failed, rejected=count[Severity.REJECTED],
@@ -225,7 +225,7 @@ def consolidate(book: Workbook, today: date | None = None) -> None:
     """汇总: the roll-up of the team folder for the 设置 period, written, opened, summarised on 操作."""
     lang = language()
     settings = _settings(book, today=today)
-    rollup, out, _ = consolidate_team(settings, today)
+    rollup, out, _ = consolidate_team(settings, today, exclude=[book.path])
     if out is None:
         book.message(render("rollup_nothing", lang))
         return

@@ -341,3 +341,15 @@ def test_the_excel_and_the_file_workbooks_offer_the_same_interface():
 
     wanted = public(Workbook)
     assert wanted <= public(FileBook) and wanted <= public(macros.XlwingsBook)
+
+
+def test_the_directors_workbook_kept_in_the_team_folder_is_not_checked_as_a_rep_workbook(tmp_path):
+    write_demo_team(tmp_path / "team", DemoOptions(reps=1, customers=10, visits=20, mistakes=False))
+    path = build_director_workbook(tmp_path / "team" / "kamxl.xlsm")
+    book = FileBook(path)
+    book.set_values("设置", 2, 2, [["."], ["2026-10"]])
+    macros.run("validate_all", book)
+    macros.run("consolidate", book)
+    files = [Path(r[0]).name for r in result_rows(path)[2:]]
+    assert "kamxl.xlsm" not in files and "kpi.xlsx" in files
+    assert book.messages[0] == "已校验 2 个文件：0 个无法读取，0 行被拒收，0 个警告。结果见「操作」表。"
