@@ -81,6 +81,8 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
     profile = [c for c in CUSTOMERS.columns if c.profile]
     profile_range = f"{t}[@[{profile[0].header(lang)}]:[{profile[-1].header(lang)}]]"
     cid = col["customer_id"]
+    from .excel.functions import CHECK_HEADER
+
     return {
         "value_score": f'=IF(OR(COUNT({factor_range})<{len(factors)},MIN({factor_range})<1,MAX({factor_range})>5),"",'
                        f'ROUND(({weighted})/(5*({weights}))*100,2))',
@@ -90,9 +92,11 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
         "next_visit_due": f'=IF(OR({cid}="",{grade}="{UNGRADED}",{cadence}=0,AND({last_visit}="",{col["created_on"]}="")),"",'
                           f'IF({last_visit}="",{col["created_on"]},{last_visit})+{cadence})',
         "completeness": f'=IF({cid}="","",COUNTA({profile_range})/{len(profile)})',
-        # without Python (WPS, LibreOffice, no add-in) the UDF cell is an error: say so instead of looking clean
-        "check": f'=IF({cid}="","",IF(ISERROR({CHECK_SHEET}!$A$1),{UNCHECKED},'
-                 f'IFERROR(INDEX({CHECK_SHEET}!$A:$A,ROW())&"","")))',
+        # KAM_CHECK answers 校验 for the header row. Anything else in that cell says the check did not run:
+        # an error (WPS, LibreOffice, a macro-free copy), the cached 0 or "", or the text the VBA wrapper
+        # returns when Python cannot start (e.g. "Could not activate Python COM server") — shown, never clean
+        "check": f'=IF({cid}="","",IFERROR(IF({CHECK_SHEET}!$A$1="{CHECK_HEADER}",INDEX({CHECK_SHEET}!$A:$A,ROW())&"",'
+                 f'IF(LEN({CHECK_SHEET}!$A$1&"")>1,"未校验："&{CHECK_SHEET}!$A$1,{UNCHECKED})),{UNCHECKED}))',
     }
 
 
