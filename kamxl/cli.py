@@ -154,6 +154,33 @@ _HELP_ZH = {
     "mail --smtp-user": "登录用户名（或 KAMXL_SMTP_USER）；不填则不登录。",
     "mail --smtp-from": "发件人地址（或 KAMXL_SMTP_FROM；默认为登录用户名）。",
     "mail --smtp-security": "加密方式（或 KAMXL_SMTP_SECURITY）：starttls、ssl，或局域网中继用 none。",
+    "excel": """设置并生成启用宏的工作簿（总监工作簿 kamxl.xlsm、代表工作簿 rep_workbook.xlsm）。
+
+    示例 (Example):
+
+    \b
+        kamxl excel setup
+    """,
+    "setup": """检查 Python、xlwings 与 pywin32，并告诉工作簿的按钮启动哪个 Python。
+
+    把 INTERPRETER_WIN 写入 %USERPROFILE%\\.kamxl\\kamxl.conf（本机所有 kamxl 工作簿都读取），并写入所列每个工作簿的
+    隐藏 kamxl.conf 表。退出码：0 一切就绪，1 有检查未通过（会列出需要安装的部分），2 用法错误。
+
+    示例 (Example):
+
+    \b
+        kamxl excel setup D:\\大客户部\\kamxl.xlsm
+    """,
+    "setup --interpreter": "Excel 要启动的 Python（默认：本 Python 旁的 pythonw.exe）。",
+    "build": """由 VBA 文本源生成总监工作簿 kamxl.xlsm（代表模板用 `kamxl templates`）。
+
+    示例 (Example):
+
+    \b
+        kamxl excel build --out workbook
+    """,
+    "build --out": "总监工作簿 kamxl.xlsm 写入的文件夹。",
+    "build --wrappers": "同时由 kamxl/excel/udfs.py 重新生成 workbook/vba/xlwings_udfs.bas。",
     "mail --smtp-ca-file": "除系统证书外另行信任的公司 CA 证书（或 KAMXL_SMTP_CA_FILE）。",
 }
 
@@ -581,6 +608,74 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         click.echo(render("mail_rerun", lang, command=command), err=True)
     sys.exit(0 if report.ok else 1)
 
+
+
+# ---- Excel: the workbook buttons (issue 8) ---------------------------------------------------------------------
+
+@main.group(cls=_Group)
+def excel():
+    """Set up and build the macro-enabled workbooks (总监工作簿 kamxl.xlsm, rep_workbook.xlsm).
+
+    Example:
+
+    \b
+        kamxl excel setup
+    """
+
+
+@excel.command("setup")
+@click.argument("workbooks", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--interpreter", type=click.Path(dir_okay=False, path_type=Path),
+              help="The Python Excel should start (default: pythonw.exe beside this Python).")
+def excel_setup(workbooks, interpreter):
+    """Check Python, xlwings and pywin32, and tell the workbooks' buttons which Python to start.
+
+    Writes INTERPRETER_WIN into %USERPROFILE%\\.kamxl\\kamxl.conf (read by every kamxl workbook on
+    this PC) and into the hidden kamxl.conf sheet of each WORKBOOK named. Exit code 0 when
+    everything is ready, 1 when a check failed (what to install is printed), 2 on wrong usage.
+
+    Example:
+
+    \b
+        kamxl excel setup D:\\大客户部\\kamxl.xlsm
+    """
+    from .excel.setup import environment_checks, excel_interpreter, write_user_config, write_workbook_interpreter
+
+    en = _lang() == "en"
+    checks = environment_checks()
+    for check in checks:
+        click.echo(f"{'OK ' if check.ok else '缺少'} {check.name}: {check.detail}")
+    if not all(c.ok for c in checks):
+        click.echo("Error: 请先安装上面缺少的部分，再运行 kamxl excel setup (install what is missing, then run again)", err=True)
+        sys.exit(1)
+    chosen = interpreter or excel_interpreter()
+    config = write_user_config(chosen)
+    click.echo(f"{'wrote' if en else '已写入'} {config}: INTERPRETER_WIN = {chosen}")
+    for workbook in workbooks:
+        write_workbook_interpreter(workbook, chosen)
+        click.echo(f"{'wrote' if en else '已写入'} {workbook} (kamxl.conf): INTERPRETER_WIN = {chosen}")
+    click.echo("完成：打开 kamxl.xlsm 或 rep_workbook.xlsm，启用宏后即可使用按钮 (done: open a workbook, enable macros, press a button)")
+
+
+@excel.command("build")
+@click.option("--out", "out_dir", default="workbook", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the director's workbook kamxl.xlsm to.")
+@click.option("--wrappers", is_flag=True, help="Also regenerate workbook/vba/xlwings_udfs.bas from kamxl/excel/udfs.py.")
+def excel_build(out_dir, wrappers):
+    """Build the director's workbook kamxl.xlsm from the VBA text sources (rep templates: `kamxl templates`).
+
+    Example:
+
+    \b
+        kamxl excel build --out workbook
+    """
+    from .director import build_director_workbook
+    from .excel.vba import write_udf_wrappers
+
+    if wrappers:
+        click.echo(str(write_udf_wrappers()))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    click.echo(str(build_director_workbook(out_dir / "kamxl.xlsm")))
 
 
 def run():

@@ -26,6 +26,7 @@ VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
 CHECK_SHEET = "_kamxl"  # hidden: the KAM_CHECK array UDF spills here, one message per customer row
 CARD_SHEET = "客户卡片"
+UNCHECKED = '"未校验（需 Python 与 kamxl）"'  # what 校验 shows where KAM_CHECK cannot run (no Python, WPS, LibreOffice)
 TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
@@ -41,9 +42,18 @@ INSTRUCTIONS = [
     ("客户等级", "A ≥ 80，B ≥ 60，C ≥ 40，否则 D；因素未填全为「未评级」。"),
     ("最近拜访 / 下次拜访", "最近拜访取拜访日报中该客户的最新日期；下次拜访 = 最近拜访（从未拜访则为建档日期）+ 等级对应周期（A 30 天、B 60 天、C 90 天，D 不要求）。过期的日期显示为红色。"),
     ("档案完整率", "客户档案各项（客户编号除外）已填写的比例。"),
-    ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。需要 kamxl 加载项（Python）；在 WPS、LibreOffice 或未安装加载项的电脑上显示「未校验」，其他计算列照常工作。"),
+    ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。由 Python 计算（需要这台电脑装有 Python 与 kamxl）；在 WPS、LibreOffice 或未安装的电脑上显示「未校验」，其他计算列照常工作。"),
     ("按钮与公式", ""),
-    ("刷新 / 校验", "安装 kamxl 加载项后，公式 KAM_CHECK 等由 Python 计算，与总监汇总时使用的规则完全相同；汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
+]
+# the 按钮与公式 section differs: the .xlsm has buttons, the macro-free .xlsx points to it
+BUTTON_HELP = [
+    ("校验（按钮）", "按 kamxl 的规则检查整个工作簿（与总监汇总时相同）：问题列入「校验结果」表，每条可点击跳到单元格；有问题的单元格标为橙色，上次的标记先清除；最后弹窗显示拒收与警告的条数。"),
+    ("新建拜访计划（按钮）", "在「拜访计划」末尾追加下个月的建议拜访：A/B/C 类客户中，按拜访周期在下个月到期（或已逾期）的，均匀排在下个月的工作日；下个月已有计划的客户跳过。可再自行修改。"),
+    ("需要什么", "按钮和「校验」列需要这台电脑装有 Python 与 kamxl（pip install kamxl pywin32，再运行 kamxl excel setup），不需要另装 xlwings 加载项。未安装时按钮会弹窗说明，「校验」列显示「未校验」，其他计算列照常工作。"),
+    ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
+]
+NO_BUTTON_HELP = [
+    ("按钮", "本文件为无宏版本（.xlsx，适用于不能运行宏的电脑和 WPS），没有按钮；「校验」列显示「未校验」。需要 校验 / 新建拜访计划 按钮时，请使用 rep_workbook.xlsm。汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
     ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
 ]
 
@@ -72,18 +82,22 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
     profile = [c for c in CUSTOMERS.columns if c.profile]
     profile_range = f"{t}[@[{profile[0].header(lang)}]:[{profile[-1].header(lang)}]]"
     cid = col["customer_id"]
+    from .excel.functions import CHECK_HEADER
+
     return {
         "value_score": f'=IF(OR(COUNT({factor_range})<{len(factors)},MIN({factor_range})<1,MAX({factor_range})>5),"",'
                        f'ROUND(({weighted})/(5*({weights}))*100,2))',
-        "grade": f'=IF({score}="","{UNGRADED}",IF({score}>=kam_grade_a,"A",IF({score}>=kam_grade_b,"B",IF({score}>=kam_grade_c,"C","D"))))',
+        "grade": f'=IF({cid}="","",IF({score}="","{UNGRADED}",IF({score}>=kam_grade_a,"A",IF({score}>=kam_grade_b,"B",IF({score}>=kam_grade_c,"C","D")))))',
         "last_visit": f'=IF({cid}="","",IF(COUNTIF({r}[{visit_cid}],{cid})=0,"",'
                       f'_xlfn.MAXIFS({r}[{visit_date}],{r}[{visit_cid}],{cid})))',
         "next_visit_due": f'=IF(OR({cid}="",{grade}="{UNGRADED}",{cadence}=0,AND({last_visit}="",{col["created_on"]}="")),"",'
                           f'IF({last_visit}="",{col["created_on"]},{last_visit})+{cadence})',
         "completeness": f'=IF({cid}="","",COUNTA({profile_range})/{len(profile)})',
-        # without Python (WPS, LibreOffice, no add-in) the UDF cell is an error: say so instead of looking clean
-        "check": f'=IF({cid}="","",IF(ISERROR({CHECK_SHEET}!$A$1),"未校验（需 kamxl 加载项）",'
-                 f'IFERROR(INDEX({CHECK_SHEET}!$A:$A,ROW())&"","")))',
+        # KAM_CHECK answers 校验 for the header row. Anything else in that cell says the check did not run:
+        # an error (WPS, LibreOffice, a macro-free copy), the cached 0 or "", or the text the VBA wrapper
+        # returns when Python cannot start (e.g. "Could not activate Python COM server") — shown, never clean
+        "check": f'=IF({cid}="","",IFERROR(IF({CHECK_SHEET}!$A$1="{CHECK_HEADER}",INDEX({CHECK_SHEET}!$A:$A,ROW())&"",'
+                 f'IF(LEN({CHECK_SHEET}!$A$1&"")>1,"未校验："&{CHECK_SHEET}!$A$1,{UNCHECKED})),{UNCHECKED}))',
     }
 
 
@@ -174,7 +188,7 @@ def _write_value(ws, row: int, col: int, value, fmt):
         ws.write_string(row, col, str(value), fmt)
 
 
-def _validation(col: Column, sheet: Sheet) -> dict | None:
+def _validation(col: Column, sheet: Sheet, column_index: int = 0) -> dict | None:
     """The data-validation rule of a column, with its Chinese messages, or None."""
     help_text = {"input_title": col.label[:32], "input_message": col.guidance[:255]}
     if col.key == "customer_id" and sheet is not CUSTOMERS:
@@ -189,6 +203,14 @@ def _validation(col: Column, sheet: Sheet) -> dict | None:
     if col.type == ColType.DATE:
         return {"validate": "date", "criteria": "between", "minimum": date(1900, 1, 1), "maximum": date(2099, 12, 31),
                 "error_title": col.label, "error_message": "请填写日期，如 2026-10-03。", "error_type": "warning", **help_text}
+    if col.type == ColType.AMOUNT and sheet in REP_SHEETS:  # the rep's help offers 12.5万: the check accepts it
+        cell = f"{xl_col_to_name(column_index)}2"
+        number = cell
+        for unit in ("万", "元", ",", "￥", "¥", " "):
+            number = f'SUBSTITUTE({number},"{unit}","")'
+        return {"validate": "custom", "value": f"=OR(AND(ISNUMBER({cell}),{cell}>=0),ISNUMBER(-{number}))",
+                "error_title": col.label[:32], "error_message": f"请填写金额（单位：{col.unit}），如 12.5、12.5万、1,250,000元。",
+                "error_type": "warning", **help_text}
     if col.type in (ColType.AMOUNT, ColType.INTEGER):
         return {"validate": "decimal" if col.type == ColType.AMOUNT else "integer", "criteria": ">=", "value": 0,
                 "error_title": col.label[:32], "error_message": f"请填写不小于 0 的数字（单位：{col.unit or '个'}）。",
@@ -196,9 +218,31 @@ def _validation(col: Column, sheet: Sheet) -> dict | None:
     return {"validate": "any", **help_text}
 
 
+# beside each customer-id picker of 联系人 / 拜访计划 / 拜访日报: the customer's name, looked up (not read back)
+CUSTOMER_NAME_LOOKUP = Column("customer_name", "客户名称", computed=True, help="按客户编号从「客户档案」查出", width=20)
+
+
+def customer_name_formula(sheet: Sheet, lang: str = "zh") -> str:
+    """The looked-up 客户名称 beside a sheet's 客户编号: blank until an id is picked, a note when it is unknown."""
+    cid = _ref(TABLE_NAMES[sheet.key], sheet.column("customer_id").header(lang))
+    t = TABLE_NAMES["customers"]
+    name, ids = CUSTOMERS.column("name").header(lang), CUSTOMERS.column("customer_id").header(lang)
+    return f'=IF({cid}="","",IFERROR(INDEX({t}[{name}],MATCH({cid},{t}[{ids}],0)),"（不在客户档案中）"))'
+
+
+def _columns(sheet: Sheet) -> list[Column]:
+    columns = list(sheet.columns)
+    if sheet is not CUSTOMERS and any(c.key == "customer_id" for c in columns):
+        at = next(i for i, c in enumerate(columns) if c.key == "customer_id") + 1
+        columns.insert(at, CUSTOMER_NAME_LOOKUP)
+    return columns
+
+
 def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas: dict[str, str], blank_rows: int):
     ws = book.wb.add_worksheet(sheet.name)
-    columns = sheet.columns
+    columns = _columns(sheet)
+    if CUSTOMER_NAME_LOOKUP in columns:
+        formulas = {**formulas, CUSTOMER_NAME_LOOKUP.key: customer_name_formula(sheet, book.lang)}
     body = rows if rows else [{}] * max(blank_rows, 1)  # a table needs one body row
     last_row = len(body)
     table_columns = []
@@ -213,10 +257,15 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
         for i, c in enumerate(columns):
             if c.key not in formulas:
                 _write_value(ws, r, i, record.get(c.key), book.cell_format(c))
+            else:
+                # cached result "" (xlsxwriter's default is 0): a viewer that does not recalculate, and the
+                # reader, see a blank cell instead of 0, 0.0 or 1899-12-30
+                formula = formulas[c.key].replace("[@[", "[[#This Row],[")
+                ws.write_formula(r, i, formula, book.cell_format(c), "")
     for i, c in enumerate(columns):
         ws.set_column(i, i, c.width, book.cell_format(c))
         ws.write_comment(0, i, f"{c.label}：{c.guidance}", {"x_scale": 1.6, "y_scale": 0.8})
-        rule = None if c.computed else _validation(c, sheet)
+        rule = None if c.computed else _validation(c, sheet, i)
         if rule:
             ws.data_validation(1, i, VALIDATION_ROWS, i, rule)
     ws.freeze_panes(1, 2 if sheet is CUSTOMERS else 1)
@@ -243,10 +292,11 @@ def _customer_conditional_formats(book: _Book, ws):
         "type": "formula", "criteria": f'=LEN(${k}2)>0', "format": book.wb.add_format({"bg_color": "#FFEB9C"})})
 
 
-def _instructions(book: _Book, rep: str | None):
+def _instructions(book: _Book, rep: str | None, buttons: tuple = ()):
     ws = book.wb.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 90, book.wrap)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, INSTRUCTIONS_WIDTH, book.wrap)
+    head_format = book.wb.add_format({"bold": True, "valign": "top"})
     ws.write(0, 0, "大客户经理工作簿（kamxl）", book.title)
     ws.write(2, 0, REP_NAME_LABEL, book.bold)
     ws.write(2, 1, rep or "", book.wb.add_format({"bg_color": "#FFF2CC", "locked": False}))
@@ -254,12 +304,37 @@ def _instructions(book: _Book, rep: str | None):
     ws.write(3, 0, TEMPLATE_VERSION_LABEL, book.bold)
     ws.write(3, 1, TEMPLATE_VERSION)
     row = 5
-    for head, text in INSTRUCTIONS:
-        ws.write(row, 0, head, book.bold)
+    if buttons:
+        ws.write(row, 0, "按钮", book.bold)
+        ws.set_row(row, 30)
+        for i, button in enumerate(buttons):
+            caption = button.caption if book.lang == "zh" else f"{button.caption} {button.caption_en}"
+            ws.insert_button(row, 1, {"macro": button.macro, "caption": caption, "width": 130, "height": 30,
+                                      "x_offset": 4 + i * 140})
+        row += 2
+    for head, text in INSTRUCTIONS + (BUTTON_HELP if buttons else NO_BUTTON_HELP):
+        ws.write(row, 0, head, head_format)
         if text:
             ws.write(row, 1, text, book.wrap)
+            # spreadsheets do not grow a wrapped row on their own when printing: give it its lines' height
+            ws.set_row(row, 16 * _wrapped_lines(text, INSTRUCTIONS_WIDTH) + 2)
         row += 1
+    ws.print_area(0, 0, row, 1)
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
     ws.activate()
+
+
+INSTRUCTIONS_WIDTH = 76  # characters of column B on 说明: with column A it fits a portrait A4 page
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines a text takes in a column `width` characters wide (a CJK character counts two)."""
+    import math
+    import unicodedata
+
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return max(1, math.ceil(units / (width - 4)))
 
 
 def _customer_card(book: _Book):
@@ -280,7 +355,7 @@ def _customer_card(book: _Book):
         shown = {ColType.DATE: f'IF({cell}="","",TEXT({cell},"yyyy-mm-dd"))'}.get(c.type, f'{cell}&""')
         if c.key == "completeness":
             shown = f'IF({cell}="","",TEXT({cell},"0%"))'
-        ws.write_formula(2 + i, 1, f'=IF($B$3="","",IFERROR({shown},""))', book.wrap)
+        ws.write_formula(2 + i, 1, f'=IF($B$3="","",IFERROR({shown},""))', book.wrap, "")
     ws.print_area(0, 0, 2 + len(CUSTOMERS.columns), 1)
     ws.fit_to_pages(1, 1)
     ws.set_paper(9)
@@ -289,12 +364,19 @@ def _customer_card(book: _Book):
 
 def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[str, list[Mapping]] | None = None,
                        lang: str = "zh", settings=DEFAULTS) -> Path:
-    """Write a rep workbook: 说明 and the four data sheets, filled with `data` (sheet key → rows) if given."""
+    """Write a rep workbook: 说明 and the four data sheets, filled with `data` (sheet key → rows) if given.
+
+    A `.xlsm` path gets the buttons 校验 and 新建拜访计划, xlwings' runtime and the KAM_ wrappers (see excel/vba.py).
+    """
+    from .excel import vba
+
     path = Path(path)
-    book = _Book(path, lang)
+    macros = path.suffix.lower() == ".xlsm"
+    written = path.with_name(f".{path.stem}.building.xlsm") if macros else path
+    book = _Book(written, lang)
     for name, value in _settings_names(settings).items():
         book.wb.define_name(name, f'="{value}"' if isinstance(value, str) else f"={value}")
-    _instructions(book, rep)
+    _instructions(book, rep, vba.REP_BUTTONS if macros else ())
     blank = 0 if data else TEMPLATE_BLANK_ROWS
     for spec in REP_SHEETS:
         formulas = customer_formulas(lang) if spec is CUSTOMERS else {}
@@ -305,8 +387,11 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     check = book.wb.add_worksheet(CHECK_SHEET)
     check.write_dynamic_array_formula(0, 0, 0, 0, check_formula(lang))
     check.hide()
+    if macros:
+        vba.write_config_sheet(book.wb)
+        vba.define_no_python_text(book.wb)
     book.close()
-    return path
+    return vba.finish_xlsm(written, path) if macros else path
 
 
 def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
@@ -333,9 +418,10 @@ def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows:
 
 
 def build_templates(out_dir: str | Path, lang: str = "zh") -> list[Path]:
-    """The empty templates users copy: rep_workbook.xlsx and kpi_sheet.xlsx."""
+    """The empty templates users copy: rep_workbook.xlsx, rep_workbook.xlsm (with buttons) and kpi_sheet.xlsx."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if lang == "zh" else f"_{lang}"
     return [build_rep_workbook(out / f"rep_workbook{suffix}.xlsx", lang=lang),
+            build_rep_workbook(out / f"rep_workbook{suffix}.xlsm", lang=lang),
             build_kpi_workbook(out / f"kpi_sheet{suffix}.xlsx", lang=lang)]

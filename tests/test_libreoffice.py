@@ -93,7 +93,7 @@ def test_customer_formulas_calculate_to_the_rules(recalculated):
         due = next_visit_due(last.get(record["customer_id"]), record["created_on"], grade, DEFAULTS)
         assert _day(calc["下次拜访"] or None) == due
         assert calc["档案完整率"] == pytest.approx(record["completeness"])
-        assert calc["校验"] == "未校验（需 kamxl 加载项）"  # the UDF cell degrades readably without Python
+        assert calc["校验"] == "未校验（需 Python 与 kamxl）"  # the UDF cell degrades readably without Python
         checked += 1
     assert checked == 40
 

@@ -35,8 +35,8 @@ def content(path: Path) -> dict:
     return out
 
 
-@pytest.mark.parametrize("lang, names", [("zh", ["rep_workbook.xlsx", "kpi_sheet.xlsx"]),
-                                         ("en", ["rep_workbook_en.xlsx", "kpi_sheet_en.xlsx"])])
+@pytest.mark.parametrize("lang, names", [("zh", ["rep_workbook.xlsx", "rep_workbook.xlsm", "kpi_sheet.xlsx"]),
+                                         ("en", ["rep_workbook_en.xlsx", "rep_workbook_en.xlsm", "kpi_sheet_en.xlsx"])])
 def test_committed_templates_match_a_rebuild(tmp_path, lang, names):
     built = build_templates(tmp_path, lang)
     assert [p.name for p in built] == names
@@ -53,7 +53,10 @@ def test_rep_template_follows_the_contract():
     assert wb.sheetnames[:5] == ["说明", "客户档案", "联系人", "拜访计划", "拜访日报"]
     for spec in (CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT):
         ws = wb[spec.name]
-        assert headers(ws) == [c.label for c in spec.columns]
+        expected = [c.label for c in spec.columns]
+        if spec is not CUSTOMERS:  # the looked-up customer name stands beside the customer id
+            expected.insert(expected.index("客户编号") + 1, "客户名称")
+        assert headers(ws) == expected
         assert ws.freeze_panes in ("B2", "C2")
         [table] = ws.tables.values()
         assert table.ref.startswith("A1:")
@@ -96,7 +99,9 @@ def test_every_list_column_has_a_dropdown_and_dates_are_checked(spec):
 def test_every_header_carries_its_guidance():
     wb = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")
     for spec in (CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT):
-        for cell, col in zip(wb[spec.name][1], spec.columns):
+        by_label = {cell.value: cell for cell in wb[spec.name][1]}
+        for col in spec.columns:
+            cell = by_label[col.label]
             assert cell.comment is not None and cell.comment.text.startswith(f"{col.label}："), (spec.name, col.label)
     assert "必填" in wb["客户档案"]["A1"].comment.text
 
@@ -170,3 +175,20 @@ def test_empty_template_reads_back_empty():
     book = read_rep_workbook(COMMITTED / "rep_workbook.xlsx")
     assert all(s.read == 0 for s in book.sheets.values())
     assert [p.code for p in book.all_problems()] == ["no_rep_name"]
+
+
+@pytest.mark.parametrize("spec", [CONTACTS, VISIT_PLAN, DAILY_REPORT])
+def test_customer_pickers_show_the_customers_name_beside_the_id(spec):
+    ws = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")[spec.name]
+    cell = ws[f"{letter_of(ws, '客户名称')}2"]
+    assert letter_of(ws, "客户名称") == openpyxl.utils.get_column_letter(headers(ws).index("客户编号") + 2)
+    assert cell.value.startswith('=IF(') and "INDEX(tblCustomers[客户名称],MATCH(" in cell.value
+    assert cell.protection.locked and cell.fill.fgColor.rgb.endswith("EDEDED")
+
+
+def test_amount_cells_accept_what_their_prompt_offers():
+    ws = openpyxl.load_workbook(COMMITTED / "rep_workbook.xlsx")["客户档案"]
+    letter = letter_of(ws, "年采购额(万元)")
+    [rule] = [v for v in ws.data_validations.dataValidation if str(v.sqref).startswith(letter)]
+    assert "可写 12.5万" in rule.prompt
+    assert rule.type == "custom" and '"万"' in rule.formula1 and '"元"' in rule.formula1 and "12.5万" in rule.error

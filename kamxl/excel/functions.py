@@ -20,6 +20,7 @@ from ..schema import CUSTOMERS, FACTORS, KPIS
 from ..settings import DEFAULTS
 
 ERROR = "#KAMXL: "
+CHECK_HEADER = "校验"  # check_customers' answer for a good header row: the templates' 校验 formula tests for it
 _KPI_KEYS = {k.key: k.key for k in KPIS} | {k.label: k.key for k in KPIS}
 
 
@@ -136,7 +137,7 @@ def check_customers(table, today: date | None = None, lang: str | None = None):
         _CHECK_MEMO.clear()
     result = check_rows(CUSTOMERS, rows, 1, "", today=today, build_frame=False, parse_memo=_CHECK_MEMO)
     messages = messages_by_row(result.problems, lang)
-    header = next((p.message(lang) for p in result.problems if p.code in ("no_header", "missing_column")), "校验")
+    header = next((p.message(lang) for p in result.problems if p.code in ("no_header", "missing_column")), CHECK_HEADER)
     return [[header]] + [[messages.get(("", r), "")] for r in range(2, len(rows) + 1)]
 
 

@@ -1,0 +1,360 @@
+"""The director's workbook (总监工作簿, `workbook/kamxl.xlsm`): its 设置 sheet read and checked, and what its buttons do.
+
+Everything here is plain Python over files and cell values: the Excel shell (`excel/macros.py`) only reads
+the sheets, calls these functions and writes their results back. A bad setting is a `SettingCellError`
+naming the cell and what to write, which the shell shows in a message box.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from .errors import KamxlError, PeriodError
+from .messages import render
+from .rules.periods import Period, parse_period, period_containing
+
+SETTINGS_SHEET_NAME = "设置"
+ACTIONS_SHEET = "操作"
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class SettingCell:
+    key: str
+    label: str
+    help: str  # shown beside the cell, and in the message box when the cell is wrong
+    default: object = ""
+
+
+SETTING_CELLS = (
+    SettingCell("team_folder", "团队文件夹", "团队工作簿所在文件夹的完整路径，如 D:\\大客户部\\2026-10（可写相对本工作簿的路径）"),
+    SettingCell("period", "期间", "写 2026-10、2026-Q4 或 2026；留空为上个月"),
+    SettingCell("output_folder", "输出文件夹", "汇总与模板写到这里；留空为团队文件夹"),
+    SettingCell("kpi", "考核工作簿", "可选：考核工作簿的完整路径；留空则在团队文件夹中查找"),
+    SettingCell("previous", "上期汇总", "可选：上期汇总文件的完整路径，用于流失率与新开发率"),
+    SettingCell("recipients", "收件人", "邮箱地址，多个用分号隔开，如 gm@example.com; hr@example.com"),
+    SettingCell("cc", "抄送", "可选：邮箱地址，多个用分号隔开"),
+    SettingCell("smtp_host", "SMTP 服务器", "发信服务器，如 smtp.exmail.qq.com"),
+    SettingCell("smtp_port", "SMTP 端口", "starttls 一般为 587，ssl 为 465", 587),
+    SettingCell("smtp_user", "SMTP 用户", "登录用户名，一般为邮箱地址；密码不写在这里（用环境变量 KAMXL_SMTP_PASSWORD 或 Windows 凭据管理器）"),
+    SettingCell("smtp_sender", "发件人", "发件邮箱地址；留空为 SMTP 用户"),
+    SettingCell("smtp_security", "加密方式", "starttls、ssl 或 none", "starttls"),
+)
+
+
+class SettingCellError(KamxlError):
+    "A cell of the 设置 sheet holds a value kamxl cannot use"
+
+    def __init__(self, code: str, cell: str, spec: SettingCell, value=None, lang: str | None = None, **params):
+        self.cell = cell
+        self.code = code
+        super().__init__(render(code, lang, cell=cell, label=spec.label, value="" if value is None else value,
+                                hint=spec.help, **params))
+
+
+@dataclass
+class DirectorSettings:
+    team_folder: Path
+    period: Period
+    output_folder: Path
+    kpi: Path | None = None
+    previous: Path | None = None
+    recipients: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_sender: str = ""
+    smtp_security: str = "starttls"
+    cells: dict[str, str] = field(default_factory=dict)  # key → the cell it came from, e.g. 设置!B2
+
+    @property
+    def rollup_path(self) -> Path:
+        return self.output_folder / f"汇总-{self.period.label}.xlsx"
+
+    @property
+    def templates_folder(self) -> Path:
+        return self.output_folder / "代表工作簿"
+
+
+def default_period(today: date) -> Period:
+    """The month before today: what the director consolidates at the start of a month."""
+    return period_containing(today.replace(day=1) - timedelta(days=1), "month")
+
+
+def settings_cells(rows: list[list]) -> dict[str, tuple[str, object]]:
+    """Key → (cell address, value) of the 设置 sheet's labelled cells: the label in column A, the value in B."""
+    from .parsing import clean_text
+
+    by_label = {c.label: c for c in SETTING_CELLS}
+    found = {}
+    for i, row in enumerate(rows, start=1):
+        label = clean_text(row[0]) if row else None
+        if label in by_label:
+            found[by_label[label].key] = (f"{SETTINGS_SHEET_NAME}!B{i}", row[1] if len(row) > 1 else None)
+    return found
+
+
+def read_director_settings(rows: list[list], base: Path, today: date | None = None, lang: str | None = None,
+                           for_mail: bool = False) -> DirectorSettings:
+    """The 设置 sheet's values, checked with the CLI's own parsers; relative paths are relative to `base`.
+
+    `for_mail` also requires what sending needs (recipients, SMTP server, sender).
+    """
+    from .parsing import clean_text, is_blank, parse_email
+
+    today = today or date.today()
+    cells = settings_cells(rows)
+    specs = {c.key: c for c in SETTING_CELLS}
+
+    def raw(key):
+        return cells.get(key, (f"{SETTINGS_SHEET_NAME}!B?", None))
+
+    def text(key) -> str:
+        value = raw(key)[1]
+        return "" if is_blank(value) else str(clean_text(value))
+
+    def fail(code, key, value=None, **params):
+        return SettingCellError(code, raw(key)[0], specs[key], value, lang, **params)
+
+    def path_of(key, must_be_dir: bool, optional: bool) -> Path | None:
+        value = text(key)
+        if not value:
+            if optional:
+                return None
+            raise fail("cell_blank", key)
+        path = Path(value.strip('"'))
+        path = path if path.is_absolute() else base / path
+        if must_be_dir and not path.is_dir():
+            raise fail("cell_no_folder", key, value)
+        if not must_be_dir and not path.is_file():
+            raise fail("cell_no_file", key, value)
+        return path
+
+    team = path_of("team_folder", True, False)
+    period_raw = raw("period")[1]
+    if is_blank(period_raw):
+        period = default_period(today)
+    else:
+        try:
+            period = parse_period(period_raw)
+        except PeriodError:
+            raise fail("cell_bad_period", "period", period_raw) from None
+    output = path_of("output_folder", True, True) or team
+    settings = DirectorSettings(team, period, output, path_of("kpi", False, True), path_of("previous", False, True),
+                                cells={k: v[0] for k, v in cells.items()})
+
+    def addresses(key) -> list[str]:
+        found = []
+        for part in text(key).replace("；", ";").replace(",", ";").replace("，", ";").split(";"):
+            if part.strip():
+                parsed = parse_email(part)
+                if not parsed.ok:
+                    raise fail("cell_bad_email", key, part.strip())
+                found.append(parsed.value)
+        return found
+
+    settings.recipients, settings.cc = addresses("recipients"), addresses("cc")
+    settings.smtp_host, settings.smtp_user = text("smtp_host"), text("smtp_user")
+    port = raw("smtp_port")[1]
+    if not is_blank(port):
+        try:
+            settings.smtp_port = int(float(str(port).strip()))
+            if not 0 < settings.smtp_port < 65536 or float(str(port).strip()) != settings.smtp_port:
+                raise ValueError
+        except ValueError:
+            raise fail("cell_bad_port", "smtp_port", port) from None
+    security = text("smtp_security").lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise fail("cell_bad_choice", "smtp_security", text("smtp_security"), choices="/".join(SMTP_SECURITY))
+    settings.smtp_security = security
+    sender = text("smtp_sender") or settings.smtp_user
+    if sender and not parse_email(sender).ok:
+        raise fail("cell_bad_email", "smtp_sender" if text("smtp_sender") else "smtp_user", sender)
+    settings.smtp_sender = sender
+    if for_mail:
+        for key in ("recipients", "smtp_host"):
+            if not text(key):
+                raise fail("cell_blank", key)
+        if not sender:
+            raise fail("cell_blank", "smtp_sender")
+    return settings
+
+
+# ---- what the buttons do, as plain functions ------------------------------------------------------------
+
+FILE_HEADER = ["文件", "代表", "状态", "原因", "读取行", "采用行", "拒收行", "警告"]
+PROBLEM_HEADER = ["文件", "工作表", "行", "问题", "列", "值", "级别"]  # the long texts (原因, 问题) share column D
+
+
+def file_rows(reports) -> list[list]:
+    """One row per file of a validation (or consolidation) report: status and counts over the four sheets."""
+    rows = []
+    for r in reports:
+        status = {"ok": "正常", "skipped": "已跳过", "failed": "无法读取"}.get(r.status, r.status)
+        counts = [sum(s.get(key, 0) for s in r.sheets.values()) for key in ("read", "accepted", "rejected", "warnings")]
+        rows.append([r.path, r.rep or "", status, r.reason or "", *counts])
+    return rows
+
+
+def problem_rows(reports, lang: str | None = None) -> list[list]:
+    """One row per problem: file, sheet, row, message, column, value, severity."""
+    from .problems import Severity
+
+    return [[str(Path(r.path).parent / p.file) if p.file == Path(r.path).name else p.file, p.sheet or "", p.row or "",
+             p.message(lang), p.column or "", p.value or "", Severity(p.severity).label(lang)]
+            for r in reports for p in r.problems]
+
+
+def validate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
+    """`kamxl validate` over the team folder (and the named KPI workbook): one report per file.
+
+    `exclude`: files not to check — the director's own workbook, when it lives in the team folder.
+    """
+    from .io.inputs import collect_inputs
+    from .validation import validate_files
+
+    inputs = [settings.team_folder] + ([settings.kpi] if settings.kpi else [])
+    skipped = {Path(p).resolve() for p in exclude}
+    return validate_files([p for p in collect_inputs(inputs) if p.resolve() not in skipped], today)
+
+
+def consolidate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
+    """`kamxl consolidate TEAM --period P --out ROLLUP [--kpi] [--previous]`: the roll-up written, and its summary."""
+    from .consolidate import consolidate, summary
+    from .io.rollup_writer import write_rollup
+
+    out = settings.rollup_path
+    rollup = consolidate([settings.team_folder], settings.period, kpi=settings.kpi, previous=settings.previous,
+                         today=today, exclude=[out, *exclude])
+    if not any(s.status == "ok" for s in rollup.sources):
+        return rollup, None, None
+    write_rollup(rollup, out)
+    return rollup, out, summary(rollup, str(out))
+
+
+def rollup_line(rollup, out: Path, lang: str | None = None) -> str:
+    """The CLI's one-line summary of a roll-up."""
+    o = rollup.overview
+    ok = sum(1 for s in rollup.sources if s.status == "ok")
+    return render("rollup_done", lang, out=out, ok=ok, files=len(rollup.sources), customers=o["customers"],
+                  overdue=o["overdue"], problems=rollup.problem_count)
+
+
+def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
+    """The KPI workbook (named, else found in the team folder) and the reps on its 团队 sheet."""
+    from .io.inputs import collect_inputs
+    from .io.reader import is_kpi_workbook, read_kpi_workbook
+
+    path = settings.kpi or next((p for p in collect_inputs([settings.team_folder]) if is_kpi_workbook(p)), None)
+    if path is None:
+        raise KamxlError(render("no_roster"))
+    reps = [r for r in read_kpi_workbook(path).team.frame["rep"] if r]
+    if not reps:
+        raise KamxlError(render("empty_roster", path=path))
+    return path, list(dict.fromkeys(reps))
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
+
+
+def _file_name(rep: str) -> str:
+    """The rep's name as a file name Windows accepts."""
+    return _NOT_IN_FILE_NAMES.sub("_", rep).strip(" .") or "rep"
+
+
+def make_rep_workbooks(settings: DirectorSettings) -> tuple[list[Path], list[Path]]:
+    """A macro-enabled rep workbook per rep on the roster, name filled in; existing files are left alone."""
+    from .templates import build_rep_workbook
+
+    _, reps = roster(settings)
+    folder = settings.templates_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    made, kept = [], []
+    for rep in reps:
+        path = folder / f"{_file_name(rep)}.xlsm"
+        if path.exists():
+            kept.append(path)
+        else:
+            made.append(build_rep_workbook(path, rep=rep))
+    return made, kept
+
+
+# ---- the workbook itself ----------------------------------------------------------------------------------
+
+DIRECTOR_HELP = [
+    ("每月怎么用", ""),
+    ("1. 设置", "在「设置」表填写团队文件夹、期间（留空为上个月）等；每个格子右侧有说明。密码不写在工作簿里。"),
+    ("2. 校验全部", "检查团队文件夹中的每个工作簿，结果列在下方：每个文件一行（状态与行数），每个问题一行（文件、工作表、行、列、值、问题），点击文件名即可打开。"),
+    ("3. 汇总", "按「设置」汇总团队文件夹，写出「汇总-期间.xlsx」并打开，下方列出一句话结果和每个文件的状态。与命令 kamxl consolidate 完全相同。"),
+    ("4. 发送", "把本期汇总发给「收件人」（个人联系方式默认不含）。"),
+    ("生成模板", "为考核工作簿「团队」表上的每位代表生成一个已填姓名的代表工作簿（.xlsm），放在输出文件夹的「代表工作簿」中；已存在的不覆盖。"),
+]
+RESULT_ROW = 12  # 1-based: where the last run's result starts on 操作
+
+
+def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
+    """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help)."""
+    import xlsxwriter
+
+    from .excel import vba
+    from .io.xlsx_stream import HEADER_FORMAT
+    from .templates import FIXED_TIMESTAMP, _wrapped_lines
+
+    path = Path(path)
+    written = path.with_name(f".{path.stem}.building.xlsm")
+    wb = xlsxwriter.Workbook(str(written), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                            "strings_to_urls": False})
+    wb.set_properties({"title": "kamxl 总监工作簿", "author": "kamxl", "created": FIXED_TIMESTAMP})
+    title, bold = wb.add_format({"bold": True, "font_size": 14}), wb.add_format({"bold": True, "valign": "top"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    header = wb.add_format(HEADER_FORMAT)
+    ws = wb.add_worksheet(ACTIONS_SHEET)
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2, 10)
+    ws.set_column(3, 3, 60)
+    ws.set_column(4, 5, 16)
+    ws.set_column(6, 7, 9)
+    ws.write(0, 0, "大客户部 总监工作簿（kamxl）", title)
+    ws.set_row(2, 32)
+    for i, button in enumerate(vba.DIRECTOR_BUTTONS):
+        caption = button.caption if lang == "zh" else f"{button.caption} {button.caption_en}"
+        ws.insert_button(2, 0, {"macro": button.macro, "caption": caption, "width": 110, "height": 32,
+                                "x_offset": 2 + i * 118})
+    for r, (head, text) in enumerate(DIRECTOR_HELP, start=4):
+        ws.write(r, 0, head, bold)
+        if text:
+            ws.merge_range(r, 1, r, 7, text, wrap)
+            ws.set_row(r, 30)
+    ws.write(RESULT_ROW - 1, 0, "上次运行结果", bold)
+    ws.freeze_panes(4, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.activate()
+
+    settings_ws = wb.add_worksheet(SETTINGS_SHEET_NAME)
+    settings_ws.write_row(0, 0, ["设置", "值", "说明"], header)
+    settings_ws.set_column(0, 0, 16, bold)
+    value_format = wb.add_format({"bg_color": "#FFF2CC", "locked": False, "num_format": "@", "valign": "top"})
+    settings_ws.set_column(1, 1, 48, value_format)
+    settings_ws.set_column(2, 2, 70, wrap)
+    for r, spec in enumerate(SETTING_CELLS, start=1):
+        settings_ws.set_row(r, 16 * _wrapped_lines(spec.help, 70) + 2)
+        settings_ws.write_string(r, 0, spec.label, bold)
+        if spec.default != "":
+            settings_ws.write_string(r, 1, str(spec.default), value_format)
+        settings_ws.write_string(r, 2, spec.help, wrap)
+        if spec.key == "smtp_security":
+            settings_ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(SMTP_SECURITY),
+                                                     "error_title": spec.label, "error_message": spec.help})
+    settings_ws.freeze_panes(1, 0)
+    settings_ws.set_landscape()
+    settings_ws.set_paper(9)
+    settings_ws.fit_to_pages(1, 0)
+    vba.write_config_sheet(wb)
+    vba.define_no_python_text(wb)
+    wb.close()
+    return vba.finish_xlsm(written, path)

@@ -1,0 +1,179 @@
+"""Macro-enabled workbooks from text sources: the VBA of `workbook/vba/` embedded into what xlsxwriter wrote.
+
+Each `.xlsm` carries xlwings' standalone VBA runtime (its `xlwings` module with PROJECT_NAME "kamxl",
+so it reads the sheet `kamxl.conf`, plus its `Dictionary` class), the wrappers of every KAM_ function
+(generated with xlwings' own generator: no "Import Functions", no Trust-access setting) and the
+button macros. The VBA project is written with pyOpenVBA (ms-ovba's compressor corrupts long modules).
+"""
+
+import importlib.util
+import re
+import sys
+import types
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+VBA_DIR = Path(__file__).resolve().parents[2] / "workbook" / "vba"
+XLWINGS_VERSION = "0.37.8"  # the runtime and the wrapper generator must match: pinned in pyproject.toml too
+PROJECT_NAME = "kamxl"
+UDF_MODULE = "kamxl.excel.udfs"
+CONFIG_SHEET = f"{PROJECT_NAME}.conf"  # xlwings' GetConfig reads <PROJECT_NAME>.conf, key in A, value in B
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+BUTTON_MACRO = "KamBtn_{action}"
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str  # what kamxl.excel.macros.dispatch receives
+    caption: str
+    caption_en: str
+
+    @property
+    def macro(self) -> str:
+        return BUTTON_MACRO.format(action=self.action)
+
+
+REP_BUTTONS = (Button("validate", "校验", "Validate"), Button("new_visit_plan", "新建拜访计划", "New visit plan"))
+DIRECTOR_BUTTONS = (Button("validate_all", "校验全部", "Validate all"), Button("consolidate", "汇总", "Consolidate"),
+                    Button("send", "发送", "Send"), Button("make_templates", "生成模板", "Make templates"))
+NO_PYTHON_NAME = "kam_msg_no_python"  # the defined name KamButtons shows when Python or kamxl is missing
+NO_PYTHON_TEXT = ("这台电脑还不能运行 kamxl 按钮：请安装 Python 3.11 或更高版本，然后在命令行运行 "
+                  "pip install kamxl pywin32，再运行 kamxl excel setup。详见工作簿「说明」或 README「在 Excel 中使用」。")
+
+# module name, source file, kind ("std" or "class"): the order they are added to every workbook
+MODULES = (("KamButtons", "KamButtons.bas", "std"), ("KamPython", "KamPython.bas", "std"),
+           ("xlwings", "xlwings.bas", "std"), ("xlwings_udfs", "xlwings_udfs.bas", "std"),
+           ("Dictionary", "Dictionary.cls", "class"))
+
+
+def source(file_name: str) -> str:
+    """A VBA source file's text with CRLF line ends (VBA's own)."""
+    text = (VBA_DIR / file_name).read_bytes().decode("ascii")
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def module_sources() -> dict[str, str]:
+    """Module name → the source text embedded in every built workbook."""
+    return {name: source(file_name) for name, file_name, _ in MODULES}
+
+
+def _standard_body(text: str) -> str:
+    # pyOpenVBA writes the VB_Name attribute itself
+    return re.sub(r'^Attribute VB_Name = ".*?"\r\n', "", text)
+
+
+def button_actions(text: str | None = None) -> dict[str, str]:
+    """Macro name → action of every `KamBtn_*` Sub in KamButtons (what a button may target)."""
+    text = text if text is not None else source("KamButtons.bas")
+    return dict(re.findall(r'Public Sub (KamBtn_\w+)\(\)\r?\n\s+KamRun "(\w+)"', text))
+
+
+def embed_vba(path: Path) -> None:
+    """Add kamxl's VBA project to an xlsxwriter-written workbook at `path` and mark it macro-enabled."""
+    from pyopenvba import ExcelFile, VBAModuleKind
+
+    with ExcelFile(path) as book:
+        project = book.add_vba_project()
+        for name, file_name, kind in MODULES:
+            text = source(file_name)
+            if kind == "std":
+                project.add_module(name, _standard_body(text), kind=VBAModuleKind.standard)
+            else:
+                project.add_module(name, text, kind=VBAModuleKind.other)
+        book.save()
+    _set_content_type(path, XLSM_CONTENT_TYPE)
+
+
+def _set_content_type(path: Path, content_type: str) -> None:
+    tmp = path.with_name(f".{path.name}.ct.tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(f'ContentType="{XLSX_CONTENT_TYPE}"'.encode(), f'ContentType="{content_type}"'.encode())
+            zout.writestr(item, data)
+    tmp.replace(path)
+
+
+def write_config_sheet(wb, interpreter: str = "") -> None:
+    """The hidden `kamxl.conf` sheet xlwings' runtime reads (an xlsxwriter workbook)."""
+    ws = wb.add_worksheet(CONFIG_SHEET)
+    for row, (key, value) in enumerate(config_rows(interpreter)):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.hide()
+
+
+def config_rows(interpreter: str = "") -> list[tuple[str, str]]:
+    # xlwings stops reading at the first blank key: every key is written, even with a blank value
+    return [("INTERPRETER_WIN", interpreter), ("UDF MODULES", UDF_MODULE), ("SHOW CONSOLE", "False")]
+
+
+def define_no_python_text(wb) -> None:
+    wb.define_name(NO_PYTHON_NAME, '="' + NO_PYTHON_TEXT.replace('"', '""') + '"')
+
+
+def udf_wrappers() -> str:
+    """xlwings_udfs.bas as xlwings' "Import Functions" would write it, generated here without Excel.
+
+    xlwings' generator lives in `xlwings.udfs`, which imports pywin32: empty stand-ins let it import
+    on Linux, and a private copy of our UDF module is loaded with the decorators that record metadata.
+    """
+    import io
+
+    import xlwings
+
+    if xlwings.__version__ != XLWINGS_VERSION:
+        raise RuntimeError(f"xlwings {XLWINGS_VERSION} is pinned for the VBA runtime, found {xlwings.__version__}")
+    stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
+    stubs["pythoncom"].CoInitialize = lambda: None
+    stubs["pywintypes"].com_error = type("com_error", (Exception,), {})
+    stubs["win32com.client"].Dispatch = None
+    stubs["win32com"].client = stubs["win32com.client"]
+    added = [name for name in stubs if name not in sys.modules]
+    had_udfs = "xlwings.udfs" in sys.modules
+    sys.modules.update({name: stubs[name] for name in added})
+    saved = {k: getattr(xlwings, k) for k in ("func", "arg", "ret")}
+    try:
+        import xlwings.udfs as generator
+
+        xlwings.func, xlwings.arg, xlwings.ret = generator.xlfunc, generator.xlarg, generator.xlret
+        spec = importlib.util.spec_from_file_location(UDF_MODULE, Path(__file__).with_name("udfs.py"))
+        module = importlib.util.module_from_spec(spec)
+        module.__package__ = "kamxl.excel"
+        spec.loader.exec_module(module)
+        out = io.StringIO()
+        out.write('Attribute VB_Name = "xlwings_udfs"\n')
+        out.write("'Autogenerated code by xlwings - changes will be lost with next import!\n")
+        out.write("""#Const App = "Microsoft Excel" 'Adjust when using outside of Excel\n""")
+        generator.generate_vba_wrapper(UDF_MODULE, module, out, types.SimpleNamespace(Name="kamxl.xlsm"))
+    finally:
+        for k, v in saved.items():
+            setattr(xlwings, k, v)
+        for name in added:
+            sys.modules.pop(name, None)
+        if not had_udfs:
+            sys.modules.pop("xlwings.udfs", None)
+            if hasattr(xlwings, "udfs"):
+                delattr(xlwings, "udfs")
+    return out.getvalue().replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def write_udf_wrappers() -> Path:
+    """Regenerate workbook/vba/xlwings_udfs.bas (after a change to kamxl/excel/udfs.py)."""
+    path = VBA_DIR / "xlwings_udfs.bas"
+    path.write_bytes(udf_wrappers().encode("ascii"))
+    return path
+
+
+def finish_xlsm(built: Path, target: Path) -> Path:
+    """Embed the VBA into `built` (an xlsxwriter file beside `target`) and rename it to `target`; no leftover on failure."""
+    try:
+        embed_vba(built)
+        built.replace(target)
+    finally:
+        built.unlink(missing_ok=True)
+        built.with_name(f".{built.name}.ct.tmp").unlink(missing_ok=True)
+    return target
