@@ -15,13 +15,16 @@ Bombs are built chunk-wise (a deflate block of 1 MiB repeated), so a 1 GiB-infla
 about 1 MB on disk and a second or two to write, and never more than a few MB of memory.
 """
 
+import multiprocessing
 import os
 import random
 import re
+import resource
 import shutil
 import struct
 import subprocess
 import tempfile
+import traceback
 import zlib
 from datetime import date
 from pathlib import Path
@@ -40,6 +43,45 @@ TARGET_ROW = 3  # the customer row the cell mutations hit (KA-002)
 
 class CaseUnavailable(Exception):
     "This machine cannot produce the case (say why)"
+
+
+MEMORY_LIMIT = 3 << 30  # address space of a child running a case: far above a sane run, far below the machine
+
+
+def run_isolated(fn, *args, seconds: float = 60):
+    """fn(*args) in a forked child with a bounded address space and time; its result, or AssertionError saying how it died."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+
+    def target():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        try:
+            result = ("ok", fn(*args))
+        except BaseException:  # noqa: BLE001 — anything escaping is what the test reports
+            result = ("error", traceback.format_exc())
+        sender.send(result)
+        sender.close()
+
+    child = ctx.Process(target=target)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            child.kill()
+            child.join()
+            raise AssertionError(f"no answer within {seconds} s (hang or runaway work)")
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            child.join()
+            raise AssertionError(f"the process died without an answer (exit code {child.exitcode}: "
+                                 f"{'signal ' + str(-child.exitcode) if (child.exitcode or 0) < 0 else 'exit'})") from None
+    finally:
+        receiver.close()
+    child.join()
+    if kind == "error":
+        raise AssertionError(f"an exception escaped:\n{value}")
+    return value
 
 
 # ---------------------------------------------------------------- the valid starting point

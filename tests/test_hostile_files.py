@@ -8,24 +8,21 @@ the lead removes the marks once the reader's hardening lands.
 
 import json
 import math
-import multiprocessing
-import os
 import re
-import resource
 import shutil
-import traceback
 from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import kamxl.consolidate  # noqa: F401 — imported once here, so each forked child does not import pandas again
+import kamxl.io.rollup_writer  # noqa: F401
+import kamxl.validation  # noqa: F401
 from kamxl.cli import main
-from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, KPI_CASES, KPI_REP, OK, PROBLEM, PROBLEM_AT, REP_CASES,
-                           CaseUnavailable)
+from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT, REP_CASES,
+                           CaseUnavailable, run_isolated)
 
-MEMORY_LIMIT = 3 << 30  # address space of the child running a case: far above a sane run, far below the machine
-CHILD_SECONDS = 60
 PERIOD = "2026-10"
 SHEET_KEYS = ("customers", "contacts", "visit_plan", "daily_report", "kpi", "team")
 
@@ -41,42 +38,6 @@ raw_control_bytes shared_string_out_of_range sheet_gbk sheet_utf16 xxe_sheet zip
 def _cases(names):
     return [pytest.param(n, marks=pytest.mark.xfail(strict=False, reason="hardening")) if n in FAILING_TODAY else n
             for n in names]
-
-
-def run_isolated(fn, *args, seconds: float = CHILD_SECONDS):
-    """fn(*args) in a forked child with a bounded address space and time; its result, or AssertionError saying how it died."""
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-
-    def target():
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        try:
-            result = ("ok", fn(*args))
-        except BaseException:  # noqa: BLE001 — anything escaping is what the test reports
-            result = ("error", traceback.format_exc())
-        sender.send(result)
-        sender.close()
-
-    child = ctx.Process(target=target)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(seconds):
-            child.kill()
-            child.join()
-            raise AssertionError(f"no answer within {seconds} s (hang or runaway work)")
-        try:
-            kind, value = receiver.recv()
-        except EOFError:
-            child.join()
-            raise AssertionError(f"the process died without an answer (exit code {child.exitcode}: "
-                                 f"{'signal ' + str(-child.exitcode) if (child.exitcode or 0) < 0 else 'exit'})") from None
-    finally:
-        receiver.close()
-    child.join()
-    if kind == "error":
-        raise AssertionError(f"an exception escaped:\n{value}")
-    return value
 
 
 def _invoke(args: list[str], lang: str = "zh") -> tuple[int, str]:
