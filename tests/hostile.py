@@ -15,6 +15,7 @@ Bombs are built chunk-wise (a deflate block of 1 MiB repeated), so a 1 GiB-infla
 about 1 MB on disk and a second or two to write, and never more than a few MB of memory.
 """
 
+import faulthandler
 import multiprocessing
 import os
 import random
@@ -54,6 +55,7 @@ def run_isolated(fn, *args, seconds: float = 60):
     receiver, sender = ctx.Pipe(duplex=False)
 
     def target():
+        faulthandler.disable()  # a native abort is reported below by its signal, not by a dump of every thread
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
         try:
             result = ("ok", fn(*args))
@@ -92,10 +94,20 @@ def rep_name(case: str) -> str:
     return f"测试{case}"
 
 
-def write_valid_rep_workbook(path: Path, rep: str, customer_names: Iterable[str] | None = None) -> Path:
-    """A small rep workbook that `validate` finds clean: three customers, a contact, a plan and a visit."""
+# the seven value-assessment factors at their best (cost, risks, difficulty count inversely): score 100, grade A
+BEST_RATINGS = {"份额": 5, "投入成本": 1, "成交风险": 1, "经营价值": 5, "付款风险": 1, "供应能力": 5, "技术难度": 1}
+
+
+def write_valid_rep_workbook(path: Path, rep: str, customer_names: Iterable[str] | None = None, graded: bool = False) -> Path:
+    """A small rep workbook that `validate` finds clean: three customers, a contact, a plan and two visits.
+
+    Its customers carry no value-assessment factors (so they are 未评级 and never overdue) unless
+    `graded`, when every one is rated for a score of 100 (grade A, a 30-day cadence): KA-001 and
+    KA-002 were visited in October 2026, KA-003 never.
+    """
     names = list(customer_names or (f"{rep}{i}号客户有限公司" for i in (1, 2, 3)))
-    customers = [customer(f"KA-00{i}", name=name, created=date(2026, 3, i), **{"年采购额(万元)": 12.5 * i})
+    customers = [customer(f"KA-00{i}", name=name, created=date(2026, 3, i), **{"年采购额(万元)": 12.5 * i},
+                          **(BEST_RATINGS if graded else {}))
                  for i, name in enumerate(names, 1)]
     sheets = {
         "客户档案": rows_of(customers),
@@ -661,9 +673,18 @@ def make_amount_400_digits(dir: Path) -> Path:
     return _cell_case(dir, "amount_400_digits", AMOUNT_REF, inline(AMOUNT_REF, "9" * 400))
 
 
+UNVISITED_ROW = 4  # KA-003: never visited, so its next visit counts from 建档日期
+
+
 def make_date_year_9999(dir: Path) -> Path:
-    """建档日期 9999-12-31 as a real date cell (the last day Excel knows; a cadence added to it overflows)."""
-    return _cell_case(dir, "date_year_9999", DATE_REF, number(DATE_REF, "2958465", style="1"))
+    """建档日期 9999-12-31 (the last day Excel knows) as a real date cell, on a grade-A customer never visited:
+    its next visit, 30 days later, lies past the last date Python knows."""
+    base = write_valid_rep_workbook(dir / ".base-date_year_9999.xlsx", rep_name("date_year_9999"), graded=True)
+    ref = f"E{UNVISITED_ROW}"
+    return mutate(base, dir / "date_year_9999.xlsx", {CUSTOMER_PART: lambda xml: set_cell(xml, ref, number(ref, "2958465", style="1"))})
+
+
+GRADED_CASES = {"date_year_9999"}  # whose customers are graded A (the others' are 未评级)
 
 
 def make_date_serial_1e12(dir: Path) -> Path:
@@ -785,7 +806,7 @@ PROBLEM_AT: dict[str, tuple[str, int | None, str | None]] = {
     "char_ref_nul": ("客户档案", TARGET_ROW, "客户名称"), "char_ref_controls": ("客户档案", TARGET_ROW, "客户名称"),
     "char_ref_ffff": ("客户档案", TARGET_ROW, "客户名称"), "raw_control_bytes": ("客户档案", TARGET_ROW, "客户名称"),
     **{name: ("客户档案", TARGET_ROW, "年采购额(万元)") for name in EXPECTED if name.startswith("amount_")},
-    "date_year_9999": ("客户档案", TARGET_ROW, "建档日期"), "date_serial_1e12": ("客户档案", TARGET_ROW, "建档日期"),
+    "date_year_9999": ("客户档案", UNVISITED_ROW, "建档日期"), "date_serial_1e12": ("客户档案", TARGET_ROW, "建档日期"),
     "kpi_plan_tiny": ("考核指标", 2, None), "kpi_actual_huge": ("考核指标", 2, None), "kpi_cadence_huge": ("参数", None, None),
 }
 assert {n for n, e in EXPECTED.items() if e == PROBLEM} == PROBLEM_AT.keys()

@@ -10,6 +10,8 @@ import json
 import math
 import re
 import shutil
+import zipfile
+from xml.etree import ElementTree
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +22,7 @@ import kamxl.consolidate  # noqa: F401 — imported once here, so each forked ch
 import kamxl.io.rollup_writer  # noqa: F401
 import kamxl.validation  # noqa: F401
 from kamxl.cli import main
-from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT, REP_CASES,
+from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, GRADED_CASES, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT, REP_CASES,
                            CaseUnavailable, run_isolated)
 
 PERIOD = "2026-10"
@@ -184,16 +186,24 @@ def test_consolidate_goes_on_past_every_hostile_file(hostile_folder, demo_only, 
         for sheet, counts in entry["sheets"].items():
             assert counts["read"] == counts["accepted"] + counts["rejected"], (entry["path"], sheet, counts)
 
-    # the demo team's figures are the demo-only run's; hostile customers are ungraded (no factors), never overdue
+    # the demo team's figures are the demo-only run's; hostile customers are ungraded (no factors) and never
+    # overdue, but for the graded file's: A, visited in October or created in year 9999 (see tests/hostile.py)
     demo_reps = {r["rep"]: r for r in demo["reps"]}
     assert {r["rep"]: r for r in data["reps"] if r["rep"] in demo_reps} == demo_reps
-    hostile_customers = sum(e["sheets"].get("customers", {}).get("accepted", 0) for e in by_case.values())
-    assert data["customers"]["total"] == demo["customers"]["total"] + hostile_customers
+    accepted = {case: e["sheets"].get("customers", {}).get("accepted", 0) for case, e in by_case.items()}
+    assert data["customers"]["total"] == demo["customers"]["total"] + sum(accepted.values())
     expected_grades = dict(demo["customers"]["by_grade"])
-    expected_grades["未评级"] += hostile_customers
+    expected_grades["未评级"] += sum(n for case, n in accepted.items() if case not in GRADED_CASES)
+    expected_grades["A"] += sum(n for case, n in accepted.items() if case in GRADED_CASES)
     assert data["customers"]["by_grade"] == expected_grades
     assert data["customers"]["overdue"] == demo["customers"]["overdue"]
     assert _customers_by_rep(out, demo_reps) == _customers_by_rep(demo_rollup, demo_reps)
+
+    # every XML part of the roll-up is well-formed (no character XML 1.0 forbids, such as U+FFFF, written raw)
+    with zipfile.ZipFile(out) as zf:
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(zf.read(name))
 
     # 来源 lists every hostile file with its status and reason, and every read file balances
     wb = openpyxl.load_workbook(out, read_only=True)
