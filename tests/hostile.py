@@ -414,6 +414,46 @@ def make_xlsb_zip(dir: Path) -> Path:
     return write_raw_zip(dir / "xlsb_zip.xlsb", members)
 
 
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out += bytes([low | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    """One BIFF12 record (.xlsb): type and size as 7-bit varints, then the data."""
+    return _varint(kind) + _varint(len(data)) + data
+
+
+def _wide_string(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def make_xlsb_panic(dir: Path) -> Path:
+    """A well-formed .xlsb whose 客户档案 holds one shared-string cell (BrtCellIsst) pointing at string 99,999
+    of a workbook without a shared-strings part: calamine panics (a PanicException, not an Exception)."""
+    book = (_record(0x83) + _record(0x8F) + _record(0x9C, struct.pack("<II", 0, 1) + _wide_string("rId1") + _wide_string("客户档案"))
+            + _record(0x90) + _record(0x84))
+    sheet = (_record(0x81) + _record(0x94, struct.pack("<IIII", 0, 0, 0, 0)) + _record(0x91)
+             + _record(0x00, struct.pack("<I", 0) + b"\x00" * 13) + _record(0x07, struct.pack("<III", 0, 0, 99_999))
+             + _record(0x92) + _record(0x82))
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" Target="{target}"/>'
+            '</Relationships>')
+    members = [
+        ("[Content_Types].xml", b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                                b'<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'),
+        ("_rels/.rels", rels.format(kind="officeDocument", target="xl/workbook.bin").encode()),
+        ("xl/workbook.bin", book),
+        ("xl/_rels/workbook.bin.rels", rels.format(kind="worksheet", target="worksheets/sheet1.bin").encode()),
+        ("xl/worksheets/sheet1.bin", sheet),
+    ]
+    return write_raw_zip(dir / "xlsb_panic.xlsb", members)
+
+
 def make_garbage_xlsb(dir: Path) -> Path:
     """Random bytes named .xlsb."""
     rng = random.Random(8)
@@ -637,6 +677,19 @@ def make_long_sheet(dir: Path) -> Path:
     return path
 
 
+def make_wide_and_long_sheet(dir: Path) -> Path:
+    """The 200,000-row visit report with one note at XFD1: a grid of 16,384 × 200,001 cells if read densely."""
+    path = make_long_sheet(dir)
+    members = []
+    for name, data in read_members(path):
+        if name == VISIT_PART:
+            data = data.replace(b"</row>", inline("XFD1", "备注").encode() + b"</row>", 1)
+            data = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:XFD{LONG_ROWS + 1}"/>'.encode(), data)
+        members.append((name, data))
+    path.unlink()
+    return write_raw_zip(dir / "wide_and_long_sheet.xlsx", members)
+
+
 # ---------------------------------------------------------------- numbers and dates
 
 AMOUNT_REF = f"F{TARGET_ROW}"
@@ -753,6 +806,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "bad_ref_ZZZZ1": make_bad_ref_ZZZZ1,
     "cell_at_xfd1048576": make_cell_at_xfd1048576,
     "xlsb_zip": make_xlsb_zip,
+    "xlsb_panic": make_xlsb_panic,
     "garbage_xlsb": make_garbage_xlsb,
     "ole_truncated": make_ole_truncated,
     "ole_bad_sector_size": make_ole_bad_sector_size,
@@ -769,6 +823,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "bomb_inline_cell": make_bomb_inline_cell,
     "wide_sheet": make_wide_sheet,
     "long_sheet": make_long_sheet,
+    "wide_and_long_sheet": make_wide_and_long_sheet,
     "amount_1e308": make_amount_1e308,
     "amount_negative_1e308": make_amount_negative_1e308,
     "amount_inf_text": make_amount_inf_text,
@@ -788,11 +843,11 @@ EXPECTED: dict[str, str] = {
     "char_ref_nul": PROBLEM, "char_ref_controls": PROBLEM, "char_ref_ffff": PROBLEM, "raw_control_bytes": PROBLEM,
     "sheet_gbk": FAILED, "sheet_utf16": FAILED, "missing_sheet_part": FAILED, "duplicate_members": FAILED,
     "shared_string_out_of_range": FAILED, "bad_ref_1A": FAILED, "bad_ref_A0": FAILED, "bad_ref_ZZZZ1": FAILED,
-    "cell_at_xfd1048576": OK, "xlsb_zip": FAILED, "garbage_xlsb": FAILED, "ole_truncated": FAILED,
+    "cell_at_xfd1048576": OK, "xlsb_zip": FAILED, "xlsb_panic": FAILED, "garbage_xlsb": FAILED, "ole_truncated": FAILED,
     "ole_bad_sector_size": FAILED, "zip_encrypted": FAILED, "unreadable": FAILED, "empty_file": FAILED,
     "truncated_zip": FAILED, "central_directory_lies": FAILED, "html_renamed": FAILED, "csv_renamed": FAILED,
     "non_utf8_name": OK, "formula_injection": OK, "bomb_shared_strings": FAILED, "bomb_inline_cell": FAILED,
-    "wide_sheet": OK, "long_sheet": OK,
+    "wide_sheet": OK, "long_sheet": OK, "wide_and_long_sheet": OK,
     "amount_1e308": PROBLEM, "amount_negative_1e308": PROBLEM, "amount_inf_text": PROBLEM, "amount_inf_number": PROBLEM,
     "amount_nan_number": PROBLEM, "amount_400_digits": PROBLEM, "date_year_9999": PROBLEM, "date_serial_1e12": PROBLEM,
     "kpi_plan_tiny": PROBLEM, "kpi_actual_huge": PROBLEM, "kpi_cadence_huge": PROBLEM,
