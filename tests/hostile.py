@@ -324,24 +324,24 @@ def make_raw_control_bytes(dir: Path) -> Path:
                       inline(f"B{TARGET_ROW}", "华信\x07精密\x1b有限\x00公司").encode())
 
 
-def make_sheet_gbk(dir: Path) -> Path:
-    """The customer sheet encoded in GBK while its declaration says UTF-8."""
-    def to_gbk(xml: bytes) -> bytes:
+def _misencoded(dir: Path, case: str, encoding: str) -> Path:
+    """The customer sheet encoded in `encoding` while its declaration still says UTF-8."""
+    def recode(xml: bytes) -> bytes:
         text = xml.decode("utf-8")
         if not text.startswith("<?xml"):
             text = '<?xml version="1.0" encoding="UTF-8"?>' + text
-        return text.encode("gbk")
-    return mutate(_base(dir, "sheet_gbk"), dir / "sheet_gbk.xlsx", {CUSTOMER_PART: to_gbk})
+        return text.encode(encoding)
+    return mutate(_base(dir, case), dir / f"{case}.xlsx", {CUSTOMER_PART: recode})
+
+
+def make_sheet_gbk(dir: Path) -> Path:
+    """The customer sheet encoded in GBK while its declaration says UTF-8."""
+    return _misencoded(dir, "sheet_gbk", "gbk")
 
 
 def make_sheet_utf16(dir: Path) -> Path:
     """The customer sheet encoded in UTF-16 (with a BOM, as Windows tools write it) while declaring UTF-8."""
-    def to_utf16(xml: bytes) -> bytes:
-        text = xml.decode("utf-8")
-        if not text.startswith("<?xml"):
-            text = '<?xml version="1.0" encoding="UTF-8"?>' + text
-        return text.encode("utf-16")
-    return mutate(_base(dir, "sheet_utf16"), dir / "sheet_utf16.xlsx", {CUSTOMER_PART: to_utf16})
+    return _misencoded(dir, "sheet_utf16", "utf-16")
 
 
 # ---------------------------------------------------------------- package structure
