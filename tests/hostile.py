@@ -22,6 +22,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -55,6 +56,7 @@ def run_isolated(fn, *args, seconds: float = 60):
     receiver, sender = ctx.Pipe(duplex=False)
 
     def target():
+        os.setpgid(0, 0)  # its own process group: on a timeout the reading workers it started go with it
         faulthandler.disable()  # a native abort is reported below by its signal, not by a dump of every thread
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
         try:
@@ -69,7 +71,10 @@ def run_isolated(fn, *args, seconds: float = 60):
     sender.close()
     try:
         if not receiver.poll(seconds):
-            child.kill()
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             child.join()
             raise AssertionError(f"no answer within {seconds} s (hang or runaway work)")
         try:
@@ -855,6 +860,10 @@ EXPECTED: dict[str, str] = {
 KPI_CASES = tuple(name for name in CASES if name.startswith("kpi_"))
 REP_CASES = tuple(name for name in CASES if name not in KPI_CASES)
 assert CASES.keys() == EXPECTED.keys()
+
+# the reason a "failed" case must give where the message catalogue already has the precise one
+REASON_CODES: dict[str, str] = {"zip_encrypted": "encrypted", "empty_file": "empty_file", "html_renamed": "text_file",
+                                "csv_renamed": "text_file"}
 
 # where a "problem" case's problem must be reported: (sheet, Excel row, column label); None = any
 PROBLEM_AT: dict[str, tuple[str, int | None, str | None]] = {

@@ -22,8 +22,8 @@ import kamxl.consolidate  # noqa: F401 — imported once here, so each forked ch
 import kamxl.io.rollup_writer  # noqa: F401
 import kamxl.validation  # noqa: F401
 from kamxl.cli import main
-from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, GRADED_CASES, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT, REP_CASES,
-                           CaseUnavailable, run_isolated)
+from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, GRADED_CASES, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT,
+                           REASON_CODES, REP_CASES, CaseUnavailable, run_isolated)
 
 PERIOD = "2026-10"
 SHEET_KEYS = ("customers", "contacts", "visit_plan", "daily_report", "kpi", "team")
@@ -85,6 +85,8 @@ def test_validate_reports_the_hostile_file(case, tmp_path):
     if expected == FAILED:
         assert (code, entry["status"]) == (1, "failed")
         assert entry["reason"] and CJK.search(entry["reason"]), entry
+        if case in REASON_CODES:
+            assert [p["code"] for p in entry["problems"]] == [REASON_CODES[case]], entry
     elif expected == PROBLEM:
         assert (code, entry["status"]) == (1, "ok"), entry
         sheet, row, column = PROBLEM_AT[case]
