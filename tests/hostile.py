@@ -750,6 +750,16 @@ def make_date_serial_1e12(dir: Path) -> Path:
     return _cell_case(dir, "date_serial_1e12", DATE_REF, number(DATE_REF, "1e12", style="1"))
 
 
+def make_date_cell_infinite(dir: Path) -> Path:
+    """建档日期 as a date-formatted number cell holding `-inf` (no tool writes it; calamine panics on converting it)."""
+    return _cell_case(dir, "date_cell_infinite", DATE_REF, number(DATE_REF, "-inf", style="1"))
+
+
+def make_number_literal_invalid(dir: Path) -> Path:
+    """A number cell whose value is not a number literal at all (`<v> </v>`)."""
+    return _cell_case(dir, "number_literal_invalid", AMOUNT_REF, number(AMOUNT_REF, " "))
+
+
 # ---------------------------------------------------------------- the KPI workbook
 
 KPI_HEADER = ["期间", "代表姓名", "销售计划(万元)", "实际销售(万元)", "开发计划(家)", "实际开发(家)", "结算计划(万元)", "实际结算(万元)",
@@ -837,6 +847,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "amount_400_digits": make_amount_400_digits,
     "date_year_9999": make_date_year_9999,
     "date_serial_1e12": make_date_serial_1e12,
+    "date_cell_infinite": make_date_cell_infinite,
+    "number_literal_invalid": make_number_literal_invalid,
     "kpi_plan_tiny": make_kpi_plan_tiny,
     "kpi_actual_huge": make_kpi_actual_huge,
     "kpi_cadence_huge": make_kpi_cadence_huge,
@@ -855,6 +867,7 @@ EXPECTED: dict[str, str] = {
     "wide_sheet": OK, "long_sheet": OK, "wide_and_long_sheet": OK,
     "amount_1e308": PROBLEM, "amount_negative_1e308": PROBLEM, "amount_inf_text": PROBLEM, "amount_inf_number": PROBLEM,
     "amount_nan_number": PROBLEM, "amount_400_digits": PROBLEM, "date_year_9999": PROBLEM, "date_serial_1e12": PROBLEM,
+    "date_cell_infinite": FAILED, "number_literal_invalid": FAILED,
     "kpi_plan_tiny": PROBLEM, "kpi_actual_huge": PROBLEM, "kpi_cadence_huge": PROBLEM,
 }
 KPI_CASES = tuple(name for name in CASES if name.startswith("kpi_"))

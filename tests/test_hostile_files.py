@@ -34,6 +34,7 @@ amount_1e308 amount_400_digits amount_inf_number amount_nan_number bad_ref_1A ba
 bomb_inline_cell bomb_shared_strings cell_at_xfd1048576 central_directory_lies char_ref_controls char_ref_ffff char_ref_nul
 duplicate_members entity_declaration kpi_actual_huge kpi_cadence_huge kpi_plan_tiny missing_sheet_part non_utf8_name
 raw_control_bytes shared_string_out_of_range sheet_gbk sheet_utf16 xxe_sheet zip_encrypted xlsb_panic wide_and_long_sheet
+date_cell_infinite number_literal_invalid
 """.split())
 
 
