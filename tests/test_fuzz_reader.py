@@ -21,20 +21,23 @@ from hypothesis import strategies as st
 
 from kamxl.messages import MESSAGES
 from kamxl.validation import validate_file  # imported here, once: each forked reader inherits it
-from tests.hostile import CUSTOMER_LABELS, inline, number, read_members, run_isolated, set_cell, write_valid_rep_workbook
+from tests.hostile import (CUSTOMER_LABELS, inline, number, read_members, run_isolated, set_cell, write_kpi_workbook,
+                           write_valid_rep_workbook)
 
 EXAMPLES = int(os.environ.get("KAMXL_FUZZ_EXAMPLES", "150"))
 SHRINK = os.environ.get("KAMXL_FUZZ_SHRINK", "") not in ("", "0")
 READ_SECONDS = 30
 
 
-def _valid_members() -> list[tuple[str, bytes]]:
+def _valid_members() -> dict[str, list[tuple[str, bytes]]]:
+    """The zip members of a valid rep workbook and of a valid KPI workbook (its 参数 sheet feeds the settings)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return read_members(write_valid_rep_workbook(Path(tmp) / "seed.xlsx", "模糊测试"))
+        return {"rep": read_members(write_valid_rep_workbook(Path(tmp) / "rep.xlsx", "模糊测试")),
+                "kpi": read_members(write_kpi_workbook(Path(tmp) / "kpi.xlsx"))}
 
 
-SEED = _valid_members()
-NAMES = [name for name, _ in SEED]
+SEEDS = _valid_members()
+SEED = SEEDS["rep"]
 CELL_REFS = [f"{col}{row}" for col in "ABCDEF"[: len(CUSTOMER_LABELS)] for row in (2, 3, 4)]
 
 
@@ -65,8 +68,9 @@ class Mutation:
 
 @st.composite
 def byte_edits(draw):
-    """Flip, insert or delete bytes inside one member's XML."""
-    members = list(SEED)
+    """Flip, insert or delete bytes inside one member's XML (of the rep or the KPI workbook)."""
+    seed = draw(st.sampled_from(sorted(SEEDS)))
+    members = list(SEEDS[seed])
     i = draw(st.sampled_from(range(len(members))))
     name, data = members[i]
     data = bytearray(data)
@@ -89,13 +93,15 @@ def byte_edits(draw):
             done.append(f"delete@{at}:{bytes(data[at:at + n])!r}")
             del data[at:at + n]
     members[i] = (name, bytes(data))
-    return Mutation("bytes", name, _zip(members), " ".join(done))
+    return Mutation("bytes", f"{seed}:{name}", _zip(members), " ".join(done))
 
 
 @st.composite
 def member_edits(draw):
     """Swap two members' contents, drop one, or duplicate one under the same name."""
-    members = list(SEED)
+    seed = draw(st.sampled_from(sorted(SEEDS)))
+    members = list(SEEDS[seed])
+    names = [name for name, _ in members]
     op = draw(st.sampled_from(["swap", "drop", "duplicate"]))
     i = draw(st.sampled_from(range(len(members))))
     j = draw(st.sampled_from(range(len(members))))
@@ -106,13 +112,13 @@ def member_edits(draw):
         del members[i]
     else:
         members.append((members[i][0], members[j][1]))
-    return Mutation(op, f"{NAMES[i]} / {NAMES[j]}", _zip(members))
+    return Mutation(op, f"{seed}:{names[i]} / {names[j]}", _zip(members))
 
 
 @st.composite
 def truncations(draw):
     """The valid zip cut at some byte."""
-    data = _zip(SEED)
+    data = _zip(SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
     cut = draw(st.integers(0, len(data) - 1))
     return Mutation("truncate", f"at {cut} of {len(data)}", data[:cut])
 

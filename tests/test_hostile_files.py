@@ -3,7 +3,8 @@
 Each run happens in a forked child with a bounded address space and a time limit, so a native
 abort, a memory blow-up or a hang in the code under test fails one test instead of the session
 (or the machine). Cases marked xfail(strict=False, reason="hardening") fail on the current code;
-the lead removes the marks once the reader's hardening lands.
+the lead removes the marks once the reader's hardening lands. The chmod-000 case is skipped when
+the tests run as root (root reads it anyway), and the non-UTF-8 file name where the file system refuses it.
 """
 
 import json
