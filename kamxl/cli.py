@@ -326,7 +326,8 @@ def validate(files, as_json):
 
 
 def _echo_report(report, lang: str):
-    name = Path(report.path).name
+    # a file name with bytes that are not UTF-8 is shown with U+FFFD in their place, never a UnicodeEncodeError
+    name = Path(report.path).name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if report.status != "ok":
         tag = ("skipped" if lang == "en" else "已跳过") if report.status == "skipped" else Severity.FAILED.label(lang)
         click.echo(f"{name}: [{tag}] {report.reason}")

@@ -211,7 +211,7 @@ def parse_yes_no(raw) -> Parsed:
         return BLANK
     if isinstance(raw, bool):
         return Parsed(raw)
-    text = clean_text(raw).lower()
+    text = (clean_text(raw) or "").lower()
     if text in _YES:
         return Parsed(True)
     if text in _NO:
@@ -262,7 +262,7 @@ def parse_credit_code(raw) -> Parsed:
     elif is_blank(raw):
         return BLANK
     else:
-        code = "".join(clean_text(raw).split()).replace("-", "").upper()
+        code = "".join((clean_text(raw) or "").split()).replace("-", "").upper()
     if len(code) != 18:
         return Parsed(code, "bad_credit_length", (("length", len(code)),))
     try:

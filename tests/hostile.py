@@ -15,13 +15,18 @@ Bombs are built chunk-wise (a deflate block of 1 MiB repeated), so a 1 GiB-infla
 about 1 MB on disk and a second or two to write, and never more than a few MB of memory.
 """
 
+import faulthandler
+import multiprocessing
 import os
 import random
 import re
+import resource
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
+import traceback
 import zlib
 from datetime import date
 from pathlib import Path
@@ -42,6 +47,50 @@ class CaseUnavailable(Exception):
     "This machine cannot produce the case (say why)"
 
 
+MEMORY_LIMIT = 1 << 30  # address space of a child running a case: the issue's ceiling for a whole run
+
+
+def run_isolated(fn, *args, seconds: float = 60):
+    """fn(*args) in a forked child with a bounded address space and time; its result, or AssertionError saying how it died."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+
+    def target():
+        os.setpgid(0, 0)  # its own process group: on a timeout the reading workers it started go with it
+        faulthandler.disable()  # a native abort is reported below by its signal, not by a dump of every thread
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        try:
+            result = ("ok", fn(*args))
+        except BaseException:  # noqa: BLE001 — anything escaping is what the test reports
+            result = ("error", traceback.format_exc())
+        sender.send(result)
+        sender.close()
+
+    child = ctx.Process(target=target)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            child.join()
+            raise AssertionError(f"no answer within {seconds} s (hang or runaway work)")
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            child.join()
+            raise AssertionError(f"the process died without an answer (exit code {child.exitcode}: "
+                                 f"{'signal ' + str(-child.exitcode) if (child.exitcode or 0) < 0 else 'exit'})") from None
+    finally:
+        receiver.close()
+    child.join()
+    if kind == "error":
+        raise AssertionError(f"an exception escaped:\n{value}")
+    return value
+
+
 # ---------------------------------------------------------------- the valid starting point
 
 
@@ -50,10 +99,20 @@ def rep_name(case: str) -> str:
     return f"测试{case}"
 
 
-def write_valid_rep_workbook(path: Path, rep: str, customer_names: Iterable[str] | None = None) -> Path:
-    """A small rep workbook that `validate` finds clean: three customers, a contact, a plan and a visit."""
+# the seven value-assessment factors at their best (cost, risks, difficulty count inversely): score 100, grade A
+BEST_RATINGS = {"份额": 5, "投入成本": 1, "成交风险": 1, "经营价值": 5, "付款风险": 1, "供应能力": 5, "技术难度": 1}
+
+
+def write_valid_rep_workbook(path: Path, rep: str, customer_names: Iterable[str] | None = None, graded: bool = False) -> Path:
+    """A small rep workbook that `validate` finds clean: three customers, a contact, a plan and two visits.
+
+    Its customers carry no value-assessment factors (so they are 未评级 and never overdue) unless
+    `graded`, when every one is rated for a score of 100 (grade A, a 30-day cadence): KA-001 and
+    KA-002 were visited in October 2026, KA-003 never.
+    """
     names = list(customer_names or (f"{rep}{i}号客户有限公司" for i in (1, 2, 3)))
-    customers = [customer(f"KA-00{i}", name=name, created=date(2026, 3, i), **{"年采购额(万元)": 12.5 * i})
+    customers = [customer(f"KA-00{i}", name=name, created=date(2026, 3, i), **{"年采购额(万元)": 12.5 * i},
+                          **(BEST_RATINGS if graded else {}))
                  for i, name in enumerate(names, 1)]
     sheets = {
         "客户档案": rows_of(customers),
@@ -270,24 +329,24 @@ def make_raw_control_bytes(dir: Path) -> Path:
                       inline(f"B{TARGET_ROW}", "华信\x07精密\x1b有限\x00公司").encode())
 
 
-def make_sheet_gbk(dir: Path) -> Path:
-    """The customer sheet encoded in GBK while its declaration says UTF-8."""
-    def to_gbk(xml: bytes) -> bytes:
+def _misencoded(dir: Path, case: str, encoding: str) -> Path:
+    """The customer sheet encoded in `encoding` while its declaration still says UTF-8."""
+    def recode(xml: bytes) -> bytes:
         text = xml.decode("utf-8")
         if not text.startswith("<?xml"):
             text = '<?xml version="1.0" encoding="UTF-8"?>' + text
-        return text.encode("gbk")
-    return mutate(_base(dir, "sheet_gbk"), dir / "sheet_gbk.xlsx", {CUSTOMER_PART: to_gbk})
+        return text.encode(encoding)
+    return mutate(_base(dir, case), dir / f"{case}.xlsx", {CUSTOMER_PART: recode})
+
+
+def make_sheet_gbk(dir: Path) -> Path:
+    """The customer sheet encoded in GBK while its declaration says UTF-8."""
+    return _misencoded(dir, "sheet_gbk", "gbk")
 
 
 def make_sheet_utf16(dir: Path) -> Path:
     """The customer sheet encoded in UTF-16 (with a BOM, as Windows tools write it) while declaring UTF-8."""
-    def to_utf16(xml: bytes) -> bytes:
-        text = xml.decode("utf-8")
-        if not text.startswith("<?xml"):
-            text = '<?xml version="1.0" encoding="UTF-8"?>' + text
-        return text.encode("utf-16")
-    return mutate(_base(dir, "sheet_utf16"), dir / "sheet_utf16.xlsx", {CUSTOMER_PART: to_utf16})
+    return _misencoded(dir, "sheet_utf16", "utf-16")
 
 
 # ---------------------------------------------------------------- package structure
@@ -358,6 +417,46 @@ def make_xlsb_zip(dir: Path) -> Path:
         ("xl/worksheets/sheet1.bin", noise),
     ]
     return write_raw_zip(dir / "xlsb_zip.xlsb", members)
+
+
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out += bytes([low | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    """One BIFF12 record (.xlsb): type and size as 7-bit varints, then the data."""
+    return _varint(kind) + _varint(len(data)) + data
+
+
+def _wide_string(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def make_xlsb_panic(dir: Path) -> Path:
+    """A well-formed .xlsb whose 客户档案 holds one shared-string cell (BrtCellIsst) pointing at string 99,999
+    of a workbook without a shared-strings part: calamine panics (a PanicException, not an Exception)."""
+    book = (_record(0x83) + _record(0x8F) + _record(0x9C, struct.pack("<II", 0, 1) + _wide_string("rId1") + _wide_string("客户档案"))
+            + _record(0x90) + _record(0x84))
+    sheet = (_record(0x81) + _record(0x94, struct.pack("<IIII", 0, 0, 0, 0)) + _record(0x91)
+             + _record(0x00, struct.pack("<I", 0) + b"\x00" * 13) + _record(0x07, struct.pack("<III", 0, 0, 99_999))
+             + _record(0x92) + _record(0x82))
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" Target="{target}"/>'
+            '</Relationships>')
+    members = [
+        ("[Content_Types].xml", b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                                b'<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'),
+        ("_rels/.rels", rels.format(kind="officeDocument", target="xl/workbook.bin").encode()),
+        ("xl/workbook.bin", book),
+        ("xl/_rels/workbook.bin.rels", rels.format(kind="worksheet", target="worksheets/sheet1.bin").encode()),
+        ("xl/worksheets/sheet1.bin", sheet),
+    ]
+    return write_raw_zip(dir / "xlsb_panic.xlsb", members)
 
 
 def make_garbage_xlsb(dir: Path) -> Path:
@@ -583,6 +682,19 @@ def make_long_sheet(dir: Path) -> Path:
     return path
 
 
+def make_wide_and_long_sheet(dir: Path) -> Path:
+    """The 200,000-row visit report with one note at XFD1: a grid of 16,384 × 200,001 cells if read densely."""
+    with tempfile.TemporaryDirectory(dir=dir) as tmp:  # not beside the long_sheet case's own file
+        path = make_long_sheet(Path(tmp))
+        members = []
+        for name, data in read_members(path):
+            if name == VISIT_PART:
+                data = data.replace(b"</row>", inline("XFD1", "备注").encode() + b"</row>", 1)
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:XFD{LONG_ROWS + 1}"/>'.encode(), data)
+            members.append((name, data))
+    return write_raw_zip(dir / "wide_and_long_sheet.xlsx", members)
+
+
 # ---------------------------------------------------------------- numbers and dates
 
 AMOUNT_REF = f"F{TARGET_ROW}"
@@ -619,14 +731,33 @@ def make_amount_400_digits(dir: Path) -> Path:
     return _cell_case(dir, "amount_400_digits", AMOUNT_REF, inline(AMOUNT_REF, "9" * 400))
 
 
+UNVISITED_ROW = 4  # KA-003: never visited, so its next visit counts from 建档日期
+
+
 def make_date_year_9999(dir: Path) -> Path:
-    """建档日期 9999-12-31 as a real date cell (the last day Excel knows; a cadence added to it overflows)."""
-    return _cell_case(dir, "date_year_9999", DATE_REF, number(DATE_REF, "2958465", style="1"))
+    """建档日期 9999-12-31 (the last day Excel knows) as a real date cell, on a grade-A customer never visited:
+    its next visit, 30 days later, lies past the last date Python knows."""
+    base = write_valid_rep_workbook(dir / ".base-date_year_9999.xlsx", rep_name("date_year_9999"), graded=True)
+    ref = f"E{UNVISITED_ROW}"
+    return mutate(base, dir / "date_year_9999.xlsx", {CUSTOMER_PART: lambda xml: set_cell(xml, ref, number(ref, "2958465", style="1"))})
+
+
+GRADED_CASES = {"date_year_9999"}  # whose customers are graded A (the others' are 未评级)
 
 
 def make_date_serial_1e12(dir: Path) -> Path:
     """建档日期 as a date-formatted cell holding the serial 1e12 (about 2.7 billion years)."""
     return _cell_case(dir, "date_serial_1e12", DATE_REF, number(DATE_REF, "1e12", style="1"))
+
+
+def make_date_cell_infinite(dir: Path) -> Path:
+    """建档日期 as a date-formatted number cell holding `-inf` (no tool writes it; calamine panics on converting it)."""
+    return _cell_case(dir, "date_cell_infinite", DATE_REF, number(DATE_REF, "-inf", style="1"))
+
+
+def make_number_literal_invalid(dir: Path) -> Path:
+    """A number cell whose value is not a number literal at all (`<v> </v>`)."""
+    return _cell_case(dir, "number_literal_invalid", AMOUNT_REF, number(AMOUNT_REF, " "))
 
 
 # ---------------------------------------------------------------- the KPI workbook
@@ -690,6 +821,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "bad_ref_ZZZZ1": make_bad_ref_ZZZZ1,
     "cell_at_xfd1048576": make_cell_at_xfd1048576,
     "xlsb_zip": make_xlsb_zip,
+    "xlsb_panic": make_xlsb_panic,
     "garbage_xlsb": make_garbage_xlsb,
     "ole_truncated": make_ole_truncated,
     "ole_bad_sector_size": make_ole_bad_sector_size,
@@ -706,6 +838,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "bomb_inline_cell": make_bomb_inline_cell,
     "wide_sheet": make_wide_sheet,
     "long_sheet": make_long_sheet,
+    "wide_and_long_sheet": make_wide_and_long_sheet,
     "amount_1e308": make_amount_1e308,
     "amount_negative_1e308": make_amount_negative_1e308,
     "amount_inf_text": make_amount_inf_text,
@@ -714,6 +847,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "amount_400_digits": make_amount_400_digits,
     "date_year_9999": make_date_year_9999,
     "date_serial_1e12": make_date_serial_1e12,
+    "date_cell_infinite": make_date_cell_infinite,
+    "number_literal_invalid": make_number_literal_invalid,
     "kpi_plan_tiny": make_kpi_plan_tiny,
     "kpi_actual_huge": make_kpi_actual_huge,
     "kpi_cadence_huge": make_kpi_cadence_huge,
@@ -725,18 +860,23 @@ EXPECTED: dict[str, str] = {
     "char_ref_nul": PROBLEM, "char_ref_controls": PROBLEM, "char_ref_ffff": PROBLEM, "raw_control_bytes": PROBLEM,
     "sheet_gbk": FAILED, "sheet_utf16": FAILED, "missing_sheet_part": FAILED, "duplicate_members": FAILED,
     "shared_string_out_of_range": FAILED, "bad_ref_1A": FAILED, "bad_ref_A0": FAILED, "bad_ref_ZZZZ1": OK,
-    "cell_at_xfd1048576": FAILED, "xlsb_zip": FAILED, "garbage_xlsb": FAILED, "ole_truncated": FAILED,
+    "cell_at_xfd1048576": FAILED, "xlsb_zip": FAILED, "xlsb_panic": FAILED, "garbage_xlsb": FAILED, "ole_truncated": FAILED,
     "ole_bad_sector_size": FAILED, "zip_encrypted": FAILED, "unreadable": FAILED, "empty_file": FAILED,
     "truncated_zip": FAILED, "central_directory_lies": FAILED, "html_renamed": FAILED, "csv_renamed": FAILED,
     "non_utf8_name": OK, "formula_injection": OK, "bomb_shared_strings": FAILED, "bomb_inline_cell": FAILED,
-    "wide_sheet": OK, "long_sheet": OK,
+    "wide_sheet": OK, "long_sheet": OK, "wide_and_long_sheet": FAILED,  # 200,000 × 16,384 cells: over the limit
     "amount_1e308": PROBLEM, "amount_negative_1e308": PROBLEM, "amount_inf_text": PROBLEM, "amount_inf_number": PROBLEM,
     "amount_nan_number": PROBLEM, "amount_400_digits": PROBLEM, "date_year_9999": PROBLEM, "date_serial_1e12": PROBLEM,
+    "date_cell_infinite": FAILED, "number_literal_invalid": FAILED,
     "kpi_plan_tiny": PROBLEM, "kpi_actual_huge": PROBLEM, "kpi_cadence_huge": PROBLEM,
 }
 KPI_CASES = tuple(name for name in CASES if name.startswith("kpi_"))
 REP_CASES = tuple(name for name in CASES if name not in KPI_CASES)
 assert CASES.keys() == EXPECTED.keys()
+
+# the reason a "failed" case must give where the message catalogue already has the precise one
+REASON_CODES: dict[str, str] = {"zip_encrypted": "encrypted", "empty_file": "empty_file", "html_renamed": "text_file",
+                                "csv_renamed": "text_file"}
 
 # where a "problem" case's problem must be reported: (sheet, Excel row, column label); None = any
 PROBLEM_AT: dict[str, tuple[str, int | None, str | None]] = {
@@ -744,7 +884,7 @@ PROBLEM_AT: dict[str, tuple[str, int | None, str | None]] = {
     "char_ref_nul": (None, None, None), "char_ref_controls": (None, None, None),
     "char_ref_ffff": ("客户档案", TARGET_ROW, "客户名称"), "raw_control_bytes": ("客户档案", TARGET_ROW, "客户名称"),
     **{name: ("客户档案", TARGET_ROW, "年采购额(万元)") for name in EXPECTED if name.startswith("amount_")},
-    "date_year_9999": ("客户档案", TARGET_ROW, "建档日期"), "date_serial_1e12": ("客户档案", TARGET_ROW, "建档日期"),
+    "date_year_9999": ("客户档案", UNVISITED_ROW, "建档日期"), "date_serial_1e12": ("客户档案", TARGET_ROW, "建档日期"),
     "kpi_plan_tiny": ("考核指标", 2, None), "kpi_actual_huge": ("考核指标", 2, None), "kpi_cadence_huge": ("参数", None, None),
 }
 assert {n for n, e in EXPECTED.items() if e == PROBLEM} == PROBLEM_AT.keys()

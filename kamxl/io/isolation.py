@@ -56,9 +56,21 @@ def _cap_memory(extra: int):
         pass
 
 
+def _silence_stderr():
+    """What a library prints on its way down (a Rust panic and its backtrace, 'memory allocation failed') is not
+    the director's to read: the file's failure says it. The worker's standard error goes nowhere."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
+
+
 def _worker(func: Callable, conn, memory: int):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     faulthandler.disable()  # a worker's abort is reported as that file's failure, not as a dump on the console
+    _silence_stderr()
     _cap_memory(memory)
     while True:
         try:
