@@ -403,7 +403,11 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     if not any(s.status == "ok" for s in rollup.sources):
         click.echo(f"Error: {render('nothing_usable')}", err=True)
         sys.exit(1)
-    write_rollup(rollup, out)
+    try:
+        write_rollup(rollup, out)
+    except OSError as exc:  # a full disk, a share gone read-only: said, not a traceback
+        click.echo(f"Error: {render('write_failed', path=str(out), detail=exc.strerror or type(exc).__name__)}", err=True)
+        sys.exit(1)
     report = summary(rollup, str(out))
     if json_path:
         # a file name that is not UTF-8 (undecodable bytes) is shown with '?'
@@ -411,7 +415,12 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
         if str(json_path) == "-":
             click.echo(text)
         else:
-            write_text_atomically(json_path, text)
+            try:
+                write_text_atomically(json_path, text)
+            except OSError as exc:
+                click.echo(f"Error: {render('write_failed', path=str(json_path), detail=exc.strerror or type(exc).__name__)}",
+                           err=True)
+                sys.exit(1)
     _echo_rollup_summary(rollup, out, err=bool(json_path and str(json_path) == "-"))
     sys.exit(1 if strict and rollup.problem_count else 0)
 

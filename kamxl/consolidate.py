@@ -353,7 +353,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
                                       {k: item.sheets[k].counts for k in SHEET_KEYS}))
             problems.extend(item.all_problems())
         else:
-            kind = "kpi" if item is kpi_failure else "rep"
+            kind = "kpi" if item is kpi_failure or item.kpi else "rep"
             # a failed workbook still names its rep (roster, else file name): they are listed, unscored
             rep = item.rep or roster.get(Path(item.path).name) or (None if item.skipped or kind == "kpi"
                                                                    else parsing.clean_text(Path(item.path).stem))

@@ -143,7 +143,8 @@ def test_two_workbooks_of_one_rep_are_not_summed_the_newer_is_used(team, rep_wor
     report = summary(rollup, "x")
     older = next(f for f in report["files"] if f["path"].endswith("/张伟.xlsx"))
     assert older["status"] == "skipped"
-    assert older["reason"] == "与「张伟(1).xlsx」同属代表「张伟」，采用修改时间较新的「张伟(1).xlsx」，此文件未计入"
+    assert older["reason"].startswith("与「张伟(1).xlsx」同属代表「张伟」：采用修改时间较新的「张伟(1).xlsx」（")
+    assert time.strftime("%Y-%m-%d %H:%M", time.localtime(old_time)) in older["reason"]  # the skipped file's own date
     assert sorted(rollup.customers.loc[rollup.customers["rep"] == "张伟", "customer_id"]) == ["KA-1"]
     assert newer.exists()
     out = team.parent / "r.xlsx"
@@ -256,3 +257,40 @@ def test_interrupted_runs_leave_the_old_output_or_the_new_one_and_no_temporary(t
         for book in templates.glob("*.xlsx"):
             openpyxl.load_workbook(book)  # whole
         assert not [p for p in templates.iterdir() if "kamxl-tmp" in p.name]
+
+
+def test_out_may_not_replace_the_previous_rollup_nor_go_where_nothing_can_be_written(team, tmp_path):  # noqa: F811
+    previous = tmp_path / "rollup-2026-09.xlsx"
+    assert _cli("consolidate", team, "--period", "2026-09", "--out", previous).exit_code == 0
+    before = _digest(previous)
+    result = _cli("--lang", "zh", "consolidate", team, "--period", "2026-10", "--out", previous, "--previous", previous)
+    assert result.exit_code == 2 and "输出不能覆盖任何输入" in result.output and _digest(previous) == before
+    # refused before reading where the folder says so; root may write anywhere by the permissions, and /proc still
+    # refuses: then the write fails with one sentence and exit 1
+    result = _cli("--lang", "zh", "consolidate", team, "--period", "2026-10", "--out", "/proc/r.xlsx")
+    assert (result.exit_code, "没有写入权限" in result.output) == (2, True) or \
+        (result.exit_code, "无法写入「/proc/r.xlsx」" in result.output) == (1, True), result.output
+
+
+def test_a_copy_named_by_a_chat_app_without_a_rep_name_is_still_the_same_rep(tmp_path, rep_workbook):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    rep_workbook([customer("KA-1"), customer("KA-2")], rep=None, name="team/余海燕_客户档案.xlsx")
+    rep_workbook([customer("KA-1"), customer("KA-2"), customer("KA-3")], rep=None, name="team/余海燕_客户档案(1).xlsx")
+    rollup = consolidate([folder], "2026-10", today=TODAY)
+    assert len(rollup.customers) in (2, 3)  # one of the two, never both summed
+    assert sorted(s.status for s in rollup.sources) == ["ok", "skipped"]
+
+
+def test_a_kpi_workbook_that_fails_is_not_taken_for_a_rep(team):  # noqa: F811
+    import zipfile
+
+    kpi = team / "kpi.xlsx"
+    data = {i.filename: z_read for i, z_read in ((i, zipfile.ZipFile(kpi).read(i)) for i in zipfile.ZipFile(kpi).infolist())}
+    with zipfile.ZipFile(kpi, "w") as out:  # a malformed cell reference: calamine refuses the sheet
+        for name, body in data.items():
+            out.writestr(name, body.replace(b'r="A2"', b'r="2A"', 1) if name.startswith("xl/worksheets/") else body)
+    rollup = consolidate([team], "2026-10", today=TODAY)
+    source = next(s for s in rollup.sources if Path(s.path).name == "kpi.xlsx")
+    assert source.status == "failed" and source.kind == "kpi" and source.rep is None
+    assert "kpi" not in rollup.reps

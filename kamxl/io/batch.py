@@ -6,14 +6,15 @@ once or skips is refused, counted once or skipped alike by the other.
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import SettingsError, UnreadableWorkbook
 from ..messages import render
 from ..problems import Problem, Severity
-from .excel_file import LIMITS, Limits
+from ..schema import KPI_INPUTS
+from .excel_file import LIMITS, Limits, load, workbook_sheet_names
 from .isolation import Crashed, run_isolated
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
 
@@ -28,6 +29,7 @@ class Failure:
     skipped: bool = False
     sha256: str = ""
     rep: str | None = None
+    kpi: bool = False  # a KPI workbook (by --kpi, or its 考核指标 sheet), not a rep's
 
     def reason(self, lang: str | None = None) -> str:
         return render(self.code, lang=lang, **dict(self.params))
@@ -44,9 +46,17 @@ def _read_job(job) -> Outcome:
     try:
         return read_workbook(path, kind, today, limits)
     except UnreadableWorkbook as exc:
-        return Failure(str(path), exc.code, exc.params, exc.skipped)
+        failure = Failure(str(path), exc.code, exc.params, exc.skipped)
     except SettingsError as exc:
-        return Failure(str(path), "settings_error", (("detail", str(exc)),))
+        failure = Failure(str(path), "settings_error", (("detail", str(exc)),))
+    # what can still be told of a file that cannot be used: its hash, and whether it is meant as the KPI workbook
+    try:
+        package = load(path, limits)
+        failure.sha256 = package.sha256
+        failure.kpi = kind == "kpi" or KPI_INPUTS.name in workbook_sheet_names(path)
+    except UnreadableWorkbook:
+        failure.kpi = kind == "kpi"
+    return failure
 
 
 def default_workers(jobs: int) -> int:
@@ -100,10 +110,15 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
             if i == kept:
                 continue
             book = out[i]
-            params = (("other", kept_name), ("rep", rep), ("kept", kept_name))
+            params = (("kept", kept_name), ("rep", rep), ("kept_time", _when(out[kept].modified)),
+                      ("own_time", _when(book.modified)))
             out[i] = Failure(book.path, "duplicate_rep", params, True, book.sha256, rep)
             problems.append(Problem(Path(book.path).name, None, None, None, None, "duplicate_rep", Severity.WARNING, params))
     return out, problems
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else "?"
 
 
 def roster_of(outcomes: list[Outcome]) -> dict[str, str]:

@@ -127,10 +127,15 @@ def detail_of(exc: BaseException) -> str:
 
 _XML_DANGER = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _SHEET_ENTRY = re.compile(r'<(?:\w+:)?sheet\b[^>]*>')
-_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
-_CELL_REF = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(?!</c>)')  # a cell with content
-_ROW_REF = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,7})"')
-_BARE_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
+_ATTR = re.compile(r'([\w:]+)\s*=\s*["\']([^"\']*)["\']')
+# tags as any writer may spell them: a namespace prefix, either quote, spaces around '=', leading zeros.
+# [^<>] keeps every match within one tag, so the scan stays linear whatever the bytes
+_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*["\']\s*([A-Za-z]{1,3})0*([0-9]{1,7})\s*["\']'
+                       rb'[^<>]*(?<!/)>(?!</)')  # a cell with content (not <c .../> nor <c ...></c>)
+_BARE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])(?![^<>]*\br\s*=)")  # a cell placed by count
+_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s>/])([^<>]*?)(/?)>(</)?')
+_R_ATTR = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})0*([0-9]{0,7})\s*["\']')
+MAX_TAG = 1 * MB  # a tag longer than this is not one a spreadsheet writes
 
 
 def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
@@ -155,61 +160,89 @@ def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
     total = 0
     repair = []
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels", ".vml")):
-            continue
-        # the sizes in the zip's headers may lie: the members are unpacked in chunks and counted
-        count, bad_refs = _scan_member(path, zf, info, limits, sheet=sheets.get(info.filename))
+        # every member is unpacked in chunks and counted (the sizes in the zip's headers may lie)
+        count, bad_refs = _scan_member(path, zf, info, limits, sheets.get(info.filename))
         total += count
         if total > limits.total_bytes:
-            raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
+            raise UnreadableWorkbook(path, "too_large_total", limit=limits.total_bytes // MB)
         if bad_refs:
             repair.append(info.filename)
     return tuple(repair)
 
 
-def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
-                 sheet: str | None) -> tuple[int, bool]:
-    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and for a sheet
-    the area its cells span."""
-    size = 0
-    bad_refs = False
-    first_row = max_row = max_col = row_tags = 0
-    bare = False
-    carry = b""
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limits):
+    """The member's bytes in chunks, each with the unfinished tag of the one before (so no tag is cut in two)."""
+    size, carry = 0, b""
     with zf.open(info) as member:
-        while True:
-            chunk = member.read(4 * MB)
-            if not chunk:
-                break
+        while chunk := member.read(4 * MB):
             size += len(chunk)
             if size > limits.part_bytes:
                 raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
             block = carry + chunk
-            if _XML_DANGER.search(block):
-                raise UnreadableWorkbook(path, "xml_doctype")
-            bad_refs = bad_refs or any(_forbidden(ref) for ref in _CHAR_REF.findall(block))
-            if sheet is not None:
-                cut = block.rfind(b"<")  # a tag cut in two is looked at with the next chunk
-                scan, carry = (block[:cut], block[cut:]) if cut > 0 else (block, b"")
-                for letters, digits in _CELL_REF.findall(scan):
-                    row, col = int(digits), _column_number(letters)
-                    first_row = row if not first_row or row < first_row else first_row
-                    max_row, max_col = max(max_row, row), max(max_col, col)
-                rows = [int(r) for r in _ROW_REF.findall(scan)]
-                if rows:
-                    row_tags = max(row_tags, *rows)
-                bare = bare or _BARE_CELL.search(scan) is not None
+            cut = block.rfind(b"<")
+            if cut >= 0 and b">" not in block[cut:]:
+                block, carry = block[:cut], block[cut:]
+                if len(carry) > MAX_TAG:
+                    raise UnreadableWorkbook(path, "corrupt_detail", detail="an XML tag longer than 1 MB")
             else:
-                carry = block[-16:]
-    if sheet is not None:
-        if bare:  # cells without a reference are placed by count: assume the widest row Excel allows
-            max_col, max_row = max(max_col, 16_384), max(max_row, row_tags)
-            first_row = first_row or 1
-        height = max_row - (first_row or max_row) + 1 if max_row else 0
+                carry = b""
+            yield size, block
+    if carry:
+        yield size, carry
+
+
+def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
+                 sheet: str | None) -> tuple[int, bool]:
+    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and for a
+    sheet (mapped from workbook.xml, or any part holding <sheetData>) the area its cells span."""
+    size, bad_refs, bare, is_sheet = 0, False, False, sheet is not None
+    first_row = max_row = max_col = 0
+    tail = b""
+    for size, block in _chunks(zf, info, path, limits):
+        if _XML_DANGER.search(tail + block[:64]) or _XML_DANGER.search(block):
+            raise UnreadableWorkbook(path, "xml_doctype")
+        tail = block[-16:]
+        bad_refs = bad_refs or (b"&#" in block and any(_forbidden(ref) for ref in _CHAR_REF.findall(block)))
+        is_sheet = is_sheet or b"sheetData" in block
+        if not is_sheet:
+            continue
+        refs = _CELL_REF.findall(block)
+        if refs:
+            letters, digits = zip(*refs)
+            rows = list(map(int, digits))
+            low = min(rows)
+            first_row = low if not first_row or low < first_row else first_row
+            max_row = max(max_row, max(rows))
+            max_col = max(max_col, max(_column_number(x.upper()) for x in set(letters)))
+        bare = bare or _BARE_CELL.search(block) is not None
+    if is_sheet:
+        if bare:  # cells placed by count, not by reference: follow them as a reader does (rare, slower)
+            first_row, max_row, max_col = _placed_area(zf, info, path, limits)
+        height = max_row - first_row + 1 if max_row else 0
         if height * max_col > limits.cells:
-            raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet, rows=height,
+            raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet or info.filename, rows=height,
                                      cols=max_col, limit=limits.cells)
     return size, bad_refs
+
+
+def _placed_area(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limits) -> tuple[int, int, int]:
+    """First row, last row and last column of the cells with content, placing those without a reference
+    after the one before (a row without one after the row before)."""
+    row = col = 0
+    first_row = max_row = max_col = 0
+    for _, block in _chunks(zf, info, path, limits):
+        for name, attrs, closed, empty in _TAG.findall(block):
+            ref = _R_ATTR.search(attrs)
+            if name == b"row":
+                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                col = 0
+                continue
+            col = _column_number(ref.group(1).upper()) if ref and ref.group(1) else col + 1
+            at_row = int(ref.group(2)) if ref and ref.group(2) else row
+            if not closed and not empty and at_row:
+                first_row = at_row if not first_row or at_row < first_row else first_row
+                max_row, max_col = max(max_row, at_row), max(max_col, col)
+    return first_row, max_row, max_col
 
 
 _CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]{1,8}|[0-9]{1,10});")

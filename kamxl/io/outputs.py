@@ -45,10 +45,23 @@ def check_outputs(inputs: Iterable, out: Path, json_path: Path | None, **named: 
 
     An existing `out` may only be replaced when it is itself a kamxl roll-up (last run's output).
     """
-    protected = [*collect_inputs(inputs), *(p for p in named.values() if p)]
+    inputs = collect_inputs(inputs)
+    named_files = [p for p in named.values() if p]  # --kpi, --previous, --settings: never replaced
     is_rollup = out.is_file() and ROLLUP_MARKERS <= set(workbook_sheet_names(out))
     # last run's roll-up, found among the inputs, is ours to replace (it is never read as an input)
-    check_output(out, "--out", [p for p in protected if not (is_rollup and p.resolve() == out.resolve())],
+    check_output(out, "--out", [*(p for p in inputs if not (is_rollup and p.resolve() == out.resolve())), *named_files],
                  must_be_rollup=True)
     if json_path is not None and str(json_path) != "-":
-        check_output(json_path, "--json", [*protected, out])
+        check_output(json_path, "--json", [*inputs, *named_files, out])
+    for target, option in ((out, "--out"), (json_path, "--json")):
+        if target is not None and str(target) != "-":
+            _check_writable(target, option)
+
+
+def _check_writable(path: Path, option: str):
+    """The folder an output goes to must exist or be creatable, and be writable: said before the long read."""
+    folder = path.parent if str(path.parent) else Path(".")
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UnsafeOutput(render("output_unusable", option=option, path=str(path), detail=render("folder_not_writable")))

@@ -5,6 +5,7 @@ thousands of rows but few distinct dates, modes or ratings), so each parser runs
 distinct value while every bad cell still gets its own problem.
 """
 
+import re
 from itertools import zip_longest
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,8 @@ from ..settings import DEFAULTS, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 
 HEADER_SCAN_ROWS = 10
+# what a chat app, a mail client or Explorer adds to a copy's name: 卢静(1), 卢静（2）, 卢静 - 副本, 卢静 - Copy (3)
+_COPY_SUFFIX = re.compile(r"(?:\s*[(（]\d+[)）]|\s*-\s*(?:副本|Copy)(?:\s*[(（]\d+[)）])?|_副本)+$", re.IGNORECASE)
 ROLLUP_MARKERS = {"总览", "来源"}  # sheets of a kamxl roll-up
 
 
@@ -320,7 +323,7 @@ class RepWorkbook:
         """Name a rep whose 说明 sheet does not (roster, else the file name), and say so."""
         if self.named:
             return
-        self.rep = parsing.clean_text(name) or parsing.clean_text(Path(self.path).stem) or "?"
+        self.rep = parsing.clean_text(name) or parsing.clean_text(_COPY_SUFFIX.sub("", Path(self.path).stem)) or "?"
         self.problems = [p for p in self.problems if p.code != "no_rep_name"]
         self.problems.insert(0, Problem(Path(self.path).name, INSTRUCTIONS_SHEET, None, REP_NAME_LABEL, None, "no_rep_name",
                                         Severity.WARNING, (("name", self.rep),)))
