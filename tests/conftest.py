@@ -56,3 +56,12 @@ def rep_workbook(tmp_path):
                   "拜访日报": rows_of(list(visits)) if visits else [["日期", "客户编号", "拜访结果"]]}
         return write_workbook(tmp_path / name, sheets, rep)
     return make
+
+
+FUZZ_INPUTS = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """How many inputs the reader's fuzz test ran (tests/test_fuzz_reader.py; KAMXL_FUZZ_EXAMPLES sets it)."""
+    if FUZZ_INPUTS in config.stash:
+        terminalreporter.write_line(f"fuzz of the reader: {config.stash[FUZZ_INPUTS]} inputs ran")

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kamxl.messages import MESSAGES
-from kamxl.validation import validate_file  # imported here, once: each forked reader inherits it
+from kamxl.validation import validate_file
+from tests.conftest import FUZZ_INPUTS  # imported here, once: each forked reader inherits it
 from tests.hostile import (CUSTOMER_LABELS, inline, number, read_members, run_isolated, set_cell, write_kpi_workbook,
                            write_valid_rep_workbook)
 
@@ -162,11 +163,7 @@ def _validate(path: str) -> dict:
 def tally(request):
     counts = {"inputs": 0}
     yield counts
-    line = f"fuzz of the reader: {counts['inputs']} inputs ran"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_sep("-", line)
-    print(line)
+    request.config.stash[FUZZ_INPUTS] = counts["inputs"]  # tests/conftest.py prints it in the summary
 
 
 @pytest.mark.timeout(max(120, EXAMPLES * 2))
