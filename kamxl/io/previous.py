@@ -8,6 +8,7 @@ their 总览 title; they give accounts for churn but no figures.
 """
 
 import json
+from functools import partial
 import os
 import re
 from dataclasses import dataclass, field
@@ -103,9 +104,17 @@ def _from_figures(path: Path, rows: list[list]) -> RollupFigures | None:
     return RollupFigures(path, period, department, reps, settings)
 
 
+def _errors_returned(func, path: Path):
+    """`func(path)`, its KamxlError returned rather than raised (to be raised again outside the worker)."""
+    try:
+        return func(path)
+    except KamxlError as exc:
+        return exc
+
+
 def _isolated(func, path):
     """`func(path)` in a worker process; a worker's death or overrun is an UnreadableWorkbook of that file."""
-    [result] = run_isolated(func, [path], workers=1, limits=ROLLUP_LIMITS)
+    [result] = run_isolated(partial(_errors_returned, func), [path], workers=1, limits=ROLLUP_LIMITS)
     if isinstance(result, Crashed):
         raise UnreadableWorkbook(path, result.code, **dict(result.params))
     if isinstance(result, BaseException):
@@ -115,14 +124,7 @@ def _isolated(func, path):
 
 def read_rollup_figures(path: str | Path) -> RollupFigures | None:
     """The period and figures of a kamxl roll-up; None when the file is not one (UnreadableWorkbook if unopenable)."""
-    return _isolated(_figures_job, Path(path))
-
-
-def _figures_job(path: Path):
-    try:
-        return _read_rollup_figures(path)
-    except KamxlError as exc:
-        return exc
+    return _isolated(_read_rollup_figures, Path(path))
 
 
 def _read_rollup_figures(path: Path) -> RollupFigures | None:
@@ -173,7 +175,7 @@ def find_rollups(places: Iterable, exclude: Iterable = ()) -> list[RollupFigures
     # cheap: only workbook.xml is read, no cell is loaded unless the file looks like a roll-up
     likely = [p for p in candidates if FIGURES_SHEET in (names := set(workbook_sheet_names(p)))
               or {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names]
-    results = run_isolated(_figures_job, likely, workers=min(2, len(likely)) or 1, limits=ROLLUP_LIMITS)
+    results = run_isolated(partial(_errors_returned, _read_rollup_figures), likely, workers=min(2, len(likely)) or 1, limits=ROLLUP_LIMITS)
     return [r for r in results if isinstance(r, RollupFigures)]  # unreadable ones are passed over
 
 
@@ -198,14 +200,7 @@ def history(rollups: Iterable[RollupFigures], period: Period, limit: int = HISTO
 
 def read_previous_accounts(path: str | Path) -> list[PreviousAccount]:
     """The accounts of a previous roll-up's 客户总表 (UnreadableWorkbook if it cannot be opened)."""
-    return _isolated(_accounts_job, Path(path))
-
-
-def _accounts_job(path: Path):
-    try:
-        return _read_previous_accounts(path)
-    except KamxlError as exc:
-        return exc
+    return _isolated(_read_previous_accounts, Path(path))
 
 
 def _read_previous_accounts(path: Path) -> list[PreviousAccount]:
