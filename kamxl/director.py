@@ -244,13 +244,17 @@ def rollup_line(rollup, out: Path, lang: str | None = None) -> str:
 
 def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
     """The KPI workbook (named, else found in the team folder) and the reps on its 团队 sheet."""
+    from .io.batch import Failure, read_files
     from .io.inputs import collect_inputs
-    from .io.reader import is_kpi_workbook, read_kpi_workbook
+    from .io.reader import is_kpi_workbook
 
     path = settings.kpi or next((p for p in collect_inputs([settings.team_folder]) if is_kpi_workbook(p)), None)
     if path is None:
         raise KamxlError(render("no_roster"))
-    reps = [r for r in read_kpi_workbook(path).team.frame["rep"] if r]
+    [book] = read_files([Path(path)], {Path(path): "kpi"}, workers=1)  # in isolation, as every input is read
+    if isinstance(book, Failure):
+        raise KamxlError(f"{Path(path).name}: {book.reason()}")
+    reps = [r for r in book.team.frame["rep"] if r]
     if not reps:
         raise KamxlError(render("empty_roster", path=path))
     return path, list(dict.fromkeys(reps))

@@ -30,11 +30,8 @@ def validate_files(paths: list[Path], today: date | None = None, workers: int | 
                    limits: Limits = LIMITS) -> list[FileReport]:
     """Reports for several files, each read in isolation; a KPI workbook among them lends its roster to name reps."""
     outcomes = read_files(paths, today=today, workers=workers, limits=limits)
-    outcomes, duplicate_problems = settle(outcomes, roster_of(outcomes))
-    by_file: dict[str, list[Problem]] = {}
-    for problem in duplicate_problems:
-        by_file.setdefault(problem.file, []).append(problem)
-    return [_report(item, by_file.get(Path(item.path).name, [])) for item in outcomes]
+    outcomes, _ = settle(outcomes, roster_of(outcomes))
+    return [_report(item) for item in outcomes]
 
 
 def validate_file(path: str | Path, today: date | None = None, rep_fallback: str | None = None) -> FileReport:
@@ -42,10 +39,10 @@ def validate_file(path: str | Path, today: date | None = None, rep_fallback: str
     (item,) = read_files([Path(path)], today=today, workers=1)
     if isinstance(item, RepWorkbook):
         item.fall_back_to(rep_fallback)
-    return _report(item, [])
+    return _report(item)
 
 
-def _report(item, extra: list[Problem]) -> FileReport:
+def _report(item) -> FileReport:
     if isinstance(item, KpiWorkbook):
         sheets = {"kpi": item.kpi.counts, "team": item.team.counts}
         return FileReport(item.path, "kpi", "ok", sheets=sheets, problems=item.all_problems(), roster=roster_files(item.team))
@@ -53,6 +50,7 @@ def _report(item, extra: list[Problem]) -> FileReport:
         sheets = {key: result.counts for key, result in item.sheets.items()}
         return FileReport(item.path, "rep", "ok", rep=item.rep, sheets=sheets, problems=item.all_problems())
     if item.skipped:  # an Excel lock file or a copy is not the rep's mistake: listed, not counted
-        return FileReport(item.path, "unreadable", "skipped", rep=item.rep, reason=item.reason(), problems=extra)
+        return FileReport(item.path, "unreadable", "skipped", rep=item.rep, reason=item.reason(),
+                          problems=[w for w in (item.warning(),) if w])
     kind = "kpi" if item.code == "settings_error" else "unreadable"
     return FileReport(item.path, kind, "failed", reason=item.reason(), problems=[item.problem()])

@@ -37,6 +37,12 @@ class Failure:
     def problem(self) -> Problem:
         return Problem(Path(self.path).name, None, None, None, None, self.code, Severity.FAILED, self.params)
 
+    def warning(self) -> Problem | None:
+        """A file passed over that the director should hear of (a rep's second workbook; `--strict` fails on it)."""
+        if self.code != "duplicate_rep":
+            return None
+        return Problem(Path(self.path).name, None, None, None, None, self.code, Severity.WARNING, self.params)
+
 
 Outcome = RepWorkbook | KpiWorkbook | Failure
 
@@ -113,7 +119,7 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
             params = (("kept", kept_name), ("rep", rep), ("kept_time", _when(out[kept].modified)),
                       ("own_time", _when(book.modified)))
             out[i] = Failure(book.path, "duplicate_rep", params, True, book.sha256, rep)
-            problems.append(Problem(Path(book.path).name, None, None, None, None, "duplicate_rep", Severity.WARNING, params))
+            problems.append(out[i].warning())
     return out, problems
 
 

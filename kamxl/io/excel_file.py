@@ -40,6 +40,10 @@ class Limits:
 
 
 LIMITS = Limits()
+# our own roll-ups may be far bigger than a rep's workbook (every visit of the department); where they are read
+# (last period's, the one mailed) it is in an isolated worker or from the director's own output
+ROLLUP_LIMITS = Limits(file_bytes=2 << 30, part_bytes=4 << 30, total_bytes=16 << 30, members=100_000, cells=100_000_000,
+                       seconds=600)
 
 
 @dataclass

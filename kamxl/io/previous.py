@@ -21,14 +21,10 @@ from ..messages import render
 from ..rules.periods import Period, parse_period
 from ..schema import Column, Sheet
 from .atomic import is_temporary
-from .excel_file import Limits, open_workbook, sheet_rows, workbook_sheet_names
+from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows, workbook_sheet_names
 from .isolation import Crashed, run_isolated
 from .reader import check_rows
 
-# our own roll-ups may be far bigger than a rep's workbook (every visit of the department); they are
-# read in an isolated worker all the same, so a file that only looks like one cannot take the run down
-ROLLUP_LIMITS = Limits(file_bytes=2 << 30, part_bytes=4 << 30, total_bytes=16 << 30, members=100_000, cells=100_000_000,
-                       seconds=600)
 
 CUSTOMER_SHEET = "客户总表"
 OVERVIEW_SHEET = "总览"
@@ -175,7 +171,8 @@ def find_rollups(places: Iterable, exclude: Iterable = ()) -> list[RollupFigures
     # cheap: only workbook.xml is read, no cell is loaded unless the file looks like a roll-up
     likely = [p for p in candidates if FIGURES_SHEET in (names := set(workbook_sheet_names(p)))
               or {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names]
-    results = run_isolated(partial(_errors_returned, _read_rollup_figures), likely, workers=min(2, len(likely)) or 1, limits=ROLLUP_LIMITS)
+    results = run_isolated(partial(_errors_returned, _read_rollup_figures), likely, workers=min(2, len(likely)) or 1,
+                           limits=ROLLUP_LIMITS)
     return [r for r in results if isinstance(r, RollupFigures)]  # unreadable ones are passed over
 
 

@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .. import parsing
 from ..schema import CONTACTS, Column, Sheet
-from .excel_file import open_workbook, sheet_rows
+from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
 from .previous import REP_LABEL
 from .reader import find_header
 from .rollup_reader import PROBLEMS_SHEET
@@ -158,7 +158,7 @@ def _blank_shared_strings(xml: str, orphaned: set[int]) -> str:
 def write_without_personal(rollup: str | Path, dest: str | Path) -> Path:
     """Copy the roll-up to `dest` with the contacts' mobile, e-mail, birthday and hobbies left out (atomically)."""
     rollup, dest = Path(rollup), Path(dest)
-    book = open_workbook(rollup)
+    book = open_workbook(rollup, ROLLUP_LIMITS)
     try:
         edits = {CONTACTS.name: _contacts_edit(book), PROBLEMS_SHEET: _problems_edit(book)}
     finally:

@@ -13,7 +13,7 @@ from .. import parsing
 from ..errors import KamxlError, PeriodError
 from ..rules.periods import Period, parse_period
 from ..schema import KPIS, Column, Sheet
-from .excel_file import open_workbook, sheet_rows
+from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
 from .previous import CUSTOMER_SHEET, REP_LABEL
 from .reader import find_header, labelled_value
 
@@ -195,7 +195,7 @@ def _result(record: dict) -> RepResult:
 def read_rollup(path: str | Path, lang: str = "zh") -> RollupDigest:
     """The roll-up's period, key figures, ranking, overdue customers, problems and sources."""
     path = Path(path)
-    book = open_workbook(path)
+    book = open_workbook(path, ROLLUP_LIMITS)
     try:
         if OVERVIEW_SHEET not in book.sheet_names:
             raise NotARollup(path, OVERVIEW_SHEET, lang)
