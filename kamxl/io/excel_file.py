@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 import zlib
+from itertools import repeat
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path, PurePosixPath
@@ -128,7 +129,7 @@ _SHEET_ENTRY = re.compile(r'<(?:\w+:)?sheet\b[^>]*>')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _CELL_REF = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(?!</c>)')  # a cell with content
 _ROW_REF = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,7})"')
-_BARE_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
+_BARE_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*?\br=)")  # lazy: r= is usually first, found at once
 
 
 def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
@@ -171,8 +172,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
     the area its cells span."""
     size = 0
     bad_refs = False
-    first_row = max_row = max_col = row_tags = 0
-    bare = False
+    area = _Area()
     carry = b""
     with zf.open(info) as member:
         while True:
@@ -189,25 +189,82 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             if sheet is not None:
                 cut = block.rfind(b"<")  # a tag cut in two is looked at with the next chunk
                 scan, carry = (block[:cut], block[cut:]) if cut > 0 else (block, b"")
-                for letters, digits in _CELL_REF.findall(scan):
-                    row, col = int(digits), _column_number(letters)
-                    first_row = row if not first_row or row < first_row else first_row
-                    max_row, max_col = max(max_row, row), max(max_col, col)
-                rows = [int(r) for r in _ROW_REF.findall(scan)]
-                if rows:
-                    row_tags = max(row_tags, *rows)
-                bare = bare or _BARE_CELL.search(scan) is not None
+                area.bound(scan)
             else:
                 carry = block[-16:]
-    if sheet is not None:
-        if bare:  # cells without a reference are placed by count: assume the widest row Excel allows
-            max_col, max_row = max(max_col, 16_384), max(max_row, row_tags)
-            first_row = first_row or 1
-        height = max_row - (first_row or max_row) + 1 if max_row else 0
-        if height * max_col > limits.cells:
-            raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet, rows=height,
-                                     cols=max_col, limit=limits.cells)
+    if sheet is not None and area.cells() > limits.cells:
+        # the bound counts every cell reference; only a sheet it puts over the limit is measured cell by cell
+        exact = _Area(bounding=False)
+        with zf.open(info) as member:
+            carry = b""
+            while chunk := member.read(4 * MB):
+                block = carry + chunk
+                cut = block.rfind(b"<")
+                scan, carry = (block[:cut], block[cut:]) if cut > 0 else (block, b"")
+                exact.measure(scan)
+        if exact.cells() > limits.cells:
+            raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet, rows=exact.height(),
+                                     cols=exact.width(), limit=limits.cells)
     return size, bad_refs
+
+
+_REF = re.compile(rb'r="([A-Z]{1,3}[0-9]{1,7})"')  # any cell reference, empty cells' too: more than _CELL_REF finds
+_UPPER, _DIGITS = bytes(range(65, 91)), b"0123456789"
+
+
+class _Area:
+    """The rows and columns a sheet's cells span, gathered chunk by chunk.
+
+    `bound` reads every cell reference with one cheap pattern, so its area is never smaller than the one
+    `measure` finds from the cells holding content (the area calamine allocates); `measure` is only run
+    when the bound is over the limit.
+    """
+
+    def __init__(self, bounding: bool = True):
+        self.first_row = self.max_row = self.max_col = self.row_tags = 0
+        self.bare = False
+        self.bounding = bounding
+
+    def _add(self, rows, columns):
+        low, high = min(rows), max(rows)
+        self.first_row = low if not self.first_row or low < self.first_row else self.first_row
+        self.max_row = max(self.max_row, high)
+        self.max_col = max(self.max_col, max(map(_column_number, columns)))
+
+    def _scan_rows_and_bare_cells(self, scan: bytes):
+        rows = _ROW_REF.findall(scan)
+        if rows:
+            self.row_tags = max(self.row_tags, max(map(int, rows)))
+        self.bare = self.bare or _BARE_CELL.search(scan) is not None
+
+    def bound(self, scan: bytes):
+        refs = _REF.findall(scan)
+        if refs:
+            self._add(list(map(int, map(bytes.lstrip, refs, repeat(_UPPER)))),
+                      set(map(bytes.rstrip, refs, repeat(_DIGITS))))
+        self._scan_rows_and_bare_cells(scan)
+
+    def measure(self, scan: bytes):
+        found = _CELL_REF.findall(scan)
+        if found:
+            letters, digits = zip(*found)
+            self._add(list(map(int, digits)), set(letters))
+        self._scan_rows_and_bare_cells(scan)
+
+    def width(self) -> int:
+        # cells without a reference are placed by count: assume the widest row Excel allows
+        return max(self.max_col, 16_384) if self.bare else self.max_col
+
+    def height(self) -> int:
+        max_row = max(self.max_row, self.row_tags) if self.bare else self.max_row
+        if self.bare:  # placed by count from row 1 when no cell says where (a bound assumes row 1 anyway)
+            first_row = 1 if self.bounding else (self.first_row or 1)
+        else:
+            first_row = self.first_row
+        return max_row - (first_row or max_row) + 1 if max_row else 0
+
+    def cells(self) -> int:
+        return self.height() * self.width()
 
 
 _CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]{1,8}|[0-9]{1,10});")
