@@ -43,6 +43,8 @@ def clean_text(raw) -> str | None:
     if raw.__class__ is str:  # the common case first
         if not raw.isprintable() and ILLEGAL_XML.search(raw):  # what XML forbids is never printable: skip the search
             raw = xml_safe(raw)
+        if raw.isascii():  # NFKC leaves ASCII as it is
+            return raw.strip() or None
         return unicodedata.normalize("NFKC", raw).strip() or None
     if raw is None:
         return None

@@ -112,10 +112,21 @@ class SheetResult:
 def _parse_column(raws: list, parse: Callable, memo: dict) -> tuple[list, dict[int, parsing.Parsed]]:
     """Each cell's clean value, and the results holding a problem by cell index (sparse).
 
+    `memo` is the column's own: (type, raw value) → parse result (for plain text, the clean value).
     Each distinct raw value is parsed once (`memo` keeps the results between calls); the per-cell work is
     lookups only, so a column of 5,000 visits with 40 distinct dates costs 40 parses.
     """
-    if bool not in set(map(type, raws)):
+    types = set(map(type, raws))
+    if parse is parsing.parse_text:
+        # plain text never has a problem: its memo keeps clean values, not results (most distinct values are text)
+        typed = bool in types
+        keys = list(zip(map(type, raws), raws)) if typed else raws
+        distinct = dict.fromkeys(keys)
+        for k in distinct:
+            key = k if typed else (k.__class__, k)
+            distinct[k] = memo[key] if key in memo else memo.setdefault(key, parsing.clean_text(key[1]))
+        return list(map(distinct.__getitem__, keys)), {}
+    if bool not in types:
         # without booleans a raw value is its own key (1 and 1.0 parse alike everywhere)
         distinct = dict.fromkeys(raws)
         for k in distinct:
