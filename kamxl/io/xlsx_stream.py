@@ -79,7 +79,9 @@ class Table:
 
 
 def _text_cell(value) -> str:
-    text = str(value)[:EXCEL_TEXT_LIMIT].translate(_XML_TABLE)
+    text = str(value)[:EXCEL_TEXT_LIMIT]
+    if not text.isprintable() or "&" in text or "<" in text or ">" in text:  # what XML forbids is never printable
+        text = text.translate(_XML_TABLE)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
@@ -122,17 +124,19 @@ class _ColumnEncoder:
         return self.head + s + _text_cell(v)
 
     def encode(self, values: Sequence) -> list[str]:
-        values = values if isinstance(values, list) else list(values)
-        if len(_NUMBERS.intersection(map(type, values))) > 1:
+        values = values.tolist() if hasattr(values, "tolist") else values if isinstance(values, list) else list(values)
+        distinct = dict.fromkeys(values)
+        if len(_NUMBERS.intersection(map(type, distinct))) > 1:
             # True, 1 and 1.0 are equal keys but different cells: key such a column by type too
             keys = list(zip(map(type, values), values))
+            distinct = dict.fromkeys(keys)
             cell = lambda key: self._cell(key[1])  # noqa: E731
         else:
             keys, cell = values, self._cell
         cache = self.cache
         if len(cache) > 8192:  # repeated values (stages, grades, dates) come back; the rest need not stay
             cache.clear()
-        for key in dict.fromkeys(keys):
+        for key in distinct:
             if key not in cache:
                 cache[key] = cell(key)
         return list(map(cache.__getitem__, keys))
