@@ -408,7 +408,7 @@ class KpiWorkbook:
 
 def roster_files(team: SheetResult) -> dict[str, str]:
     """File name → rep, from the roster's 文件 column (for workbooks whose 说明 lacks the name)."""
-    return {f: rep for f, rep in zip(team.frame["file"], team.frame["rep"]) if f and rep}
+    return {f: rep for f, rep in zip(team.frame["file"].tolist(), team.frame["rep"].tolist()) if f and rep}
 
 
 def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:
