@@ -87,11 +87,12 @@ def _text_cell(value) -> str:
 
 
 _ROW = "\x00"  # where a cell's row number goes: a character no cell can hold (the XML table drops it)
+_ROW_BYTES = _ROW.encode()
 _NUMBERS = {bool, int, float}
 
 
 class _ColumnEncoder:
-    """Turns a column's values into each cell's whole XML, its row number left as `_ROW` ('' for a blank cell).
+    """Turns a column's values into each cell's whole XML in UTF-8, its row number left as `_ROW` (b'' for a blank).
 
     Each distinct value is encoded once (and kept while the column is written, up to a bound), so
     the per-cell work is a dictionary lookup done by `map`, not Python code.
@@ -123,7 +124,7 @@ class _ColumnEncoder:
             return f"{self.head}{s}><v>{v}</v></c>"
         return self.head + s + _text_cell(v)
 
-    def encode(self, values: Sequence) -> list[str]:
+    def encode(self, values: Sequence) -> list[bytes]:
         values = values.tolist() if hasattr(values, "tolist") else values if isinstance(values, list) else list(values)
         distinct = dict.fromkeys(values)
         if len(_NUMBERS.intersection(map(type, distinct))) > 1:
@@ -138,7 +139,7 @@ class _ColumnEncoder:
             cache.clear()
         for key in distinct:
             if key not in cache:
-                cache[key] = cell(key)
+                cache[key] = cell(key).encode("utf-8")
         return list(map(cache.__getitem__, keys))
 
 
@@ -234,10 +235,10 @@ class StreamingWorkbook:
             out.write(head.encode("utf-8"))
             for first in range(0, table.rows, ROWS_PER_CHUNK):
                 columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, table.data)]
-                # a row is its cells joined, the row number put in once: no Python code runs per cell
-                rows = [f'<row r="{i}">{"".join(cells).replace(_ROW, str(i))}</row>'
+                # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
+                rows = [b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
                         for i, cells in enumerate(zip(*columns), start=first + 2)]
-                out.write("".join(rows).encode("utf-8"))
+                out.write(b"".join(rows))
             out.write(("</sheetData>" + tail).encode("utf-8"))
 
 
