@@ -2,13 +2,16 @@
 
 Generates (once, then reuses) seeded synthetic teams of N reps, each with --customers customers
 and --visits visit rows, runs both pipelines on the same files as subprocesses, and prints wall
-time, their ratio and the peak resident memory of each process tree (sampled from /proc).
+time, CPU time, their ratio and the peak resident memory of each process tree (sampled from /proc);
+then `kamxl validate` of the same team (wall and CPU time). CPU seconds are the whole process
+tree's (workers included): on a shared machine they move less than wall time.
 
     python benchmarks/consolidate.py --reps 10 50 100
 """
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -84,8 +87,14 @@ def _tree_rss_kb(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in tree)
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak tree RSS (MB) of a command."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak tree RSS (MB) of a command (`ok`: the exit codes that mean it ran)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -103,9 +112,9 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     elapsed = time.perf_counter() - start
     done.set()
     sampler.join()
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise SystemExit(f"{cmd[:3]} failed: {err.decode()[-2000:]}")
-    return elapsed, peak / 1024
+    return elapsed, _children_cpu() - cpu, peak / 1024
 
 
 def main():
@@ -115,19 +124,28 @@ def main():
     ap.add_argument("--visits", type=int, default=5000)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kamxl-bench")
     ap.add_argument("--skip-naive", action="store_true", help="time kamxl only")
+    ap.add_argument("--skip-validate", action="store_true", help="do not time kamxl validate")
     args = ap.parse_args()
     kamxl = [sys.executable, "-m", "kamxl"]
-    print(f"{'reps':>5} {'MB in':>7} {'kamxl s':>8} {'kamxl MB':>9} {'naive s':>8} {'naive MB':>9} {'ratio':>6}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
+    print(f"{'reps':>5} {'MB in':>7} {'kamxl s':>8} {'CPU s':>6} {'kamxl MB':>9} {'naive s':>8} {'naive MB':>9} "
+          f"{'ratio':>6} {'validate s':>10} {'CPU s':>6}")
     for reps in args.reps:
         team = make_team(args.work / f"team-{reps}-{args.customers}-{args.visits}", reps, args.customers, args.visits)
         size = sum(p.stat().st_size for p in team.glob("*.xlsx")) / 1e6
         out = args.work / f"rollup-{reps}.xlsx"
-        k_time, k_mem = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
-        line = f"{reps:>5} {size:>7.1f} {k_time:>8.1f} {k_mem:>9.0f}"
+        k_time, k_cpu, k_mem = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
+        line = f"{reps:>5} {size:>7.1f} {k_time:>8.1f} {k_cpu:>6.1f} {k_mem:>9.0f}"
         if not args.skip_naive:
-            n_time, n_mem = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
+            n_time, _, n_mem = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
             line += f" {n_time:>8.1f} {n_mem:>9.0f} {n_time / k_time:>6.1f}"
+        else:
+            line += f" {'-':>8} {'-':>9} {'-':>6}"
+        if not args.skip_validate:  # exit 1: the generated team has data problems on purpose
+            v_time, v_cpu, _ = measure(kamxl + ["validate", str(team)], ok=(0, 1))
+            line += f" {v_time:>10.1f} {v_cpu:>6.1f}"
         print(line, flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":

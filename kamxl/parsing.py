@@ -41,8 +41,10 @@ def xml_safe(text: str) -> str:
 def clean_text(raw) -> str | None:
     """Text as a person typed it: NFKC-folded (full-width → half-width), trimmed; numbers without '.0'."""
     if raw.__class__ is str:  # the common case first
-        if ILLEGAL_XML.search(raw):
+        if not raw.isprintable() and ILLEGAL_XML.search(raw):  # what XML forbids is never printable: skip the search
             raw = xml_safe(raw)
+        if raw.isascii():  # NFKC leaves ASCII as it is
+            return raw.strip() or None
         return unicodedata.normalize("NFKC", raw).strip() or None
     if raw is None:
         return None

@@ -134,8 +134,7 @@ _SHEET_ENTRY = re.compile(r'<(?:\w+:)?sheet\b[^>]*>')
 _ATTR = re.compile(r'([\w:]+)\s*=\s*["\']([^"\']*)["\']')
 # tags as any writer may spell them: a namespace prefix, either quote, spaces around '=', leading zeros.
 # [^<>] keeps every match within one tag, so the scan stays linear whatever the bytes
-_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*["\']\s*([A-Za-z]{1,3})0*([0-9]{1,7})\s*["\']'
-                       rb'[^<>]*(?<!/)>(?!</)')  # a cell with content (not <c .../> nor <c ...></c>)
+_ANY_REF = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{1,3})0*([0-9]{1,7})')  # every cell's reference, empty ones' too
 _BARE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])(?![^<>]*\br\s*=)")  # a cell placed by count
 _TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s>/])([^<>]*?)(/?)>(</)?')
 _R_ATTR = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})0*([0-9]{0,7})\s*["\']')
@@ -210,8 +209,8 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
         is_sheet = is_sheet or b"sheetData" in block
         if not is_sheet:
             continue
-        refs = _CELL_REF.findall(block)
-        if refs:
+        refs = _ANY_REF.findall(block)
+        if refs:  # a cheap bound: every reference counts, an empty formatted cell's too
             letters, digits = zip(*refs)
             rows = list(map(int, digits))
             low = min(rows)
@@ -219,9 +218,9 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             max_row = max(max_row, max(rows))
             max_col = max(max_col, max(_column_number(x.upper()) for x in set(letters)))
         bare = bare or _BARE_CELL.search(block) is not None
-    if is_sheet:
-        if bare:  # cells placed by count, not by reference: follow them as a reader does (rare, slower)
-            first_row, max_row, max_col = _placed_area(zf, info, path, limits)
+    if is_sheet and (bare or (max_row - first_row + 1 if max_row else 0) * max_col > limits.cells):
+        # over the bound, or cells placed by count: measured exactly, cell by cell, as a reader places them
+        first_row, max_row, max_col = _placed_area(zf, info, path, limits)
         height = max_row - first_row + 1 if max_row else 0
         if height * max_col > limits.cells:
             raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet or info.filename, rows=height,

@@ -112,21 +112,41 @@ class SheetResult:
         return {"read": self.read, "accepted": len(self.frame), "rejected": len(self.rejected), "warnings": warnings}
 
 
-def _parse_column(raws: list, parse: Callable, memo: dict) -> list[parsing.Parsed]:
-    """Each cell's parse result, parsing each distinct raw value once (`memo` keeps them between calls)."""
-    if bool not in set(map(type, raws)):
+def _parse_column(raws: list, parse: Callable, memo: dict) -> tuple[list, dict[int, parsing.Parsed]]:
+    """Each cell's clean value, and the results holding a problem by cell index (sparse).
+
+    `memo` is the column's own: (type, raw value) → parse result (for plain text, the clean value).
+    Each distinct raw value is parsed once (`memo` keeps the results between calls); the per-cell work is
+    lookups only, so a column of 5,000 visits with 40 distinct dates costs 40 parses.
+    """
+    types = set(map(type, raws))
+    if parse is parsing.parse_text:
+        # plain text never has a problem: its memo keeps clean values, not results (most distinct values are text)
+        typed = bool in types
+        keys = list(zip(map(type, raws), raws)) if typed else raws
+        distinct = dict.fromkeys(keys)
+        for k in distinct:
+            key = k if typed else (k.__class__, k)
+            distinct[k] = memo[key] if key in memo else memo.setdefault(key, parsing.clean_text(key[1]))
+        return list(map(distinct.__getitem__, keys)), {}
+    if bool not in types:
         # without booleans a raw value is its own key (1 and 1.0 parse alike everywhere)
         distinct = dict.fromkeys(raws)
         for k in distinct:
             known = memo.get((k.__class__, k))
             distinct[k] = known if known is not None else memo.setdefault((k.__class__, k), parse(k))
-        return list(map(distinct.__getitem__, raws))
-    # with booleans, values go with their type: True == 1 would otherwise share a result
-    keys = [(raw.__class__, raw) for raw in raws]
-    for k, raw in zip(keys, raws):
-        if k not in memo:
-            memo[k] = parse(raw)
-    return list(map(memo.__getitem__, keys))
+        keys, results = raws, distinct
+    else:
+        # with booleans, values go with their type: True == 1 would otherwise share a result
+        keys = [(raw.__class__, raw) for raw in raws]
+        for k, raw in zip(keys, raws):
+            if k not in memo:
+                memo[k] = parse(raw)
+        results = {k: memo[k] for k in dict.fromkeys(keys)}
+    values = list(map({k: p.value for k, p in results.items()}.__getitem__, keys))
+    bad = {k for k, p in results.items() if p.problem}
+    issues = {j: results[k] for j, k in enumerate(keys) if k in bad} if bad else {}
+    return values, issues
 
 
 def _has_value(row: list, used: list[int]) -> bool:
@@ -192,9 +212,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         col = sheet.column(key)
         parse = _parser(col)
         raws = list(transposed[i]) if i < len(transposed) else [None] * n
-        parsed = _parse_column(raws, parse, parse_memo.setdefault(key, {}))
-        values = [p.value for p in parsed]
-        issues = {j: p for j, p in enumerate(parsed) if p.problem}
+        values, issues = _parse_column(raws, parse, parse_memo.setdefault(key, {}))
         if col.required:
             for j in [j for j, v in enumerate(values) if v is None]:
                 issues.setdefault(j, required)
@@ -250,8 +268,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
                                                    issue.problem, Severity.WARNING, issue.params)))
     for i in used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
         raws = transposed[i] if i < len(transposed) else ()
-        texts = [v for v in raws if v.__class__ is str]
-        if texts and parsing.ILLEGAL_XML.search("\n".join(texts)):
+        texts = "".join(filter(str.__instancecheck__, raws))  # one search a column; none when all is printable
+        if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
             for j, raw in enumerate(raws):
                 if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
                     warnings.append((j, len(cell_problems), Problem(file, sheet.name, numbers[j], label_of[i],
@@ -275,13 +293,15 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     if not build_frame:  # the UDFs want the problems only
         return SheetResult(sheet, pd.DataFrame(), rejected, problems)
     keep = [j for j in range(n) if reject[j] is None]
-    data = {c.key: ([columns[c.key][j] for j in keep] if c.key in columns else [None] * len(keep)) for c in sheet.columns}
+    take = (lambda values: values) if len(keep) == n else (lambda values: list(map(values.__getitem__, keep)))
+    data = {c.key: (take(columns[c.key]) if c.key in columns else [None] * len(keep)) for c in sheet.columns}
     for i, label in extras.items():
         data[label if label not in data else f"{label} ({i + 1})"] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
-    data["row"] = [numbers[j] for j in keep]
+    data["row"] = take(numbers)
     if sheet is CUSTOMERS:
         profile = [k for k in PROFILE_FIELDS if k in raw_by_key]
-        data["completeness"] = [completeness({k: raw_by_key[k][j] for k in profile}) for j in keep]
+        data["completeness"] = take([completeness(dict(zip(profile, cells))) for cells in
+                                     zip(*(raw_by_key[k] for k in profile))] if profile else [completeness({})] * n)
     frame = pd.DataFrame(data, dtype=object)  # object: blanks stay None, ids stay text
     ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
     return SheetResult(sheet, frame, rejected, problems, ids_seen=ids_seen)
@@ -391,7 +411,7 @@ class KpiWorkbook:
 
 def roster_files(team: SheetResult) -> dict[str, str]:
     """File name → rep, from the roster's 文件 column (for workbooks whose 说明 lacks the name)."""
-    return {f: rep for f, rep in zip(team.frame["file"], team.frame["rep"]) if f and rep}
+    return {f: rep for f, rep in zip(team.frame["file"].tolist(), team.frame["rep"].tolist()) if f and rep}
 
 
 def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:

@@ -47,3 +47,13 @@ def test_repeated_headers_are_made_unique(tmp_path):
     ws = openpyxl.load_workbook(path)["数据"]
     assert [c.value for c in ws[1]] == ["代表", "代表 (2)"]
     assert [c.name for c in ws.tables["tblData"].tableColumns] == ["代表", "代表 (2)"]
+
+
+def test_a_pandas_column_is_written_as_its_list(tmp_path):
+    import pandas as pd
+
+    texts = pd.Series(["张伟", None, "李娜", "张伟"], dtype="str")  # pandas 3 text: a missing value is NaN
+    numbers = pd.Series([1.5, None, 3.0, 4.25])
+    from_frame = write(tmp_path, [Col("文字"), Col("金额", "amount")], [texts, numbers])
+    rows = list(openpyxl.load_workbook(from_frame)["数据"].iter_rows(min_row=2, values_only=True))
+    assert rows == [("张伟", 1.5), (None, None), ("李娜", 3), ("张伟", 4.25)]

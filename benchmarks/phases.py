@@ -1,0 +1,57 @@
+"""Where `kamxl consolidate` spends its time: read (worker processes), rules and tables, write.
+
+Runs the library in-process on a benchmark team (see consolidate.py, which generates them) and
+prints each phase's wall time and CPU time (the read phase's CPU is the workers'):
+
+    python benchmarks/phases.py /tmp/kamxl-bench/team-50-1000-5000
+"""
+
+import argparse
+import resource
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import kamxl.consolidate as consolidate_module
+from kamxl.io.rollup_writer import write_rollup
+
+
+def _cpu(who) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("team", type=Path)
+    ap.add_argument("--period", default="2026-10")
+    ap.add_argument("--workers", type=int, default=None)
+    args = ap.parse_args()
+    phases: dict[str, tuple[float, float]] = {}
+    read_files = consolidate_module.read_files
+
+    def timed_read(*a, **k):
+        wall, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
+        try:
+            return read_files(*a, **k)
+        finally:
+            phases["read"] = (time.perf_counter() - wall, _cpu(resource.RUSAGE_CHILDREN) - cpu)
+
+    consolidate_module.read_files = timed_read
+    wall, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
+    rollup = consolidate_module.consolidate([args.team], args.period, today=date(2026, 11, 5), workers=args.workers)
+    total_wall, total_cpu = time.perf_counter() - wall, _cpu(resource.RUSAGE_SELF) - cpu
+    read_wall = phases["read"][0]
+    phases["rules and tables"] = (total_wall - read_wall, total_cpu)  # the main process's CPU, read waits excluded
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
+        write_rollup(rollup, Path(tmp) / "rollup.xlsx")
+        phases["write"] = (time.perf_counter() - wall, _cpu(resource.RUSAGE_SELF) - cpu)
+    print(f"{'phase':<18} {'wall s':>7} {'CPU s':>7}")
+    for name, (w, c) in phases.items():
+        print(f"{name:<18} {w:>7.2f} {c:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The pre-read scan: its quick bound of a sheet's area never lets through what the exact count refuses."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from xlsxwriter.utility import xl_col_to_name
+
+from kamxl.errors import UnreadableWorkbook
+from kamxl.io.excel_file import Limits, Package, inspect
+
+
+def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool) -> str:
+    ref = f' r="{xl_col_to_name(col - 1)}{row}"' if with_ref else ""
+    s = ' s="1"' if style else ""
+    return f"<c{ref}{s}><v>1</v></c>" if content else f"<c{ref}{s}/>"
+
+
+cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(1, 16_384), st.booleans(),
+                           st.booleans(), st.booleans()), max_size=12)
+
+
+@given(cells, st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_a_sheet_is_refused_exactly_when_its_content_spans_more_than_the_limit(spec, row_refs):
+    """Whatever the quick bound says, the verdict is the exact area's: the cells with content, placed as calamine does."""
+    rows_xml, placed, row = [], [], 0
+    for at_row, col, content, ref, style in spec:
+        row = at_row if row_refs else row + 1
+        rows_xml.append(f'<row{f" r={chr(34)}{row}{chr(34)}" if row_refs else ""}>{_cell(row, col, content, ref, style)}</row>')
+        if content:  # a cell without a reference is the first of its row
+            placed.append((row, col if ref else 1))
+    if not placed:
+        return
+    area = (max(r for r, _ in placed) - min(r for r, _ in placed) + 1) * max(c for _, c in placed)
+    package = _package("<sheetData>" + "".join(rows_xml) + "</sheetData>")
+    assert inspect(package, Limits(cells=area)) == ()
+    with pytest.raises(UnreadableWorkbook):
+        inspect(package, Limits(cells=area - 1))
+
+
+def _workbook(sheet_xml_tail: str) -> Package:
+    return _package('<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>客户编号</t></is></c>'
+                    '<c r="C1"><v>3</v></c></row>' + sheet_xml_tail + "</sheetData>")
+
+
+def _package(sheet_data: str) -> Package:
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main">' + sheet_data + "</worksheet>")
+    workbook = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
+                'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+                '<sheet name="客户档案" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("xl/workbook.xml", workbook)
+        zf.writestr("xl/_rels/workbook.xml.rels", rels)
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+    return Package(Path("张伟.xlsx"), out.getvalue(), "")
+
+
+@pytest.mark.parametrize("tail, refused", [
+    ("", None),
+    # formatting down to the last cell of the grid: the quick bound is over, the cells holding content are not
+    ('<row r="1048576"><c r="XFD1048576" s="1"/></row>', None),
+    ('<row r="1048576" s="1"><c r="XFD1048576" s="1"></c></row>', None),
+    # content there: 1,048,576 rows × 16,384 columns
+    ('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', (1_048_576, 16_384)),
+    # 200 rows of cells without references: placed by count (the first of each row), as calamine places them
+    ("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 202)), None),
+    ("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 1_000_002)), (1_000_001, 3)),
+])
+def test_a_sheet_is_refused_by_the_area_its_content_spans(tail, refused):
+    package = _workbook(tail)
+    if refused is None:
+        assert inspect(package, Limits()) == ()
+        return
+    with pytest.raises(UnreadableWorkbook) as caught:
+        inspect(package, Limits())
+    assert caught.value.code == "too_many_cells"
+    assert (dict(caught.value.params)["rows"], dict(caught.value.params)["cols"]) == refused

@@ -1,0 +1,35 @@
+"""The parsers' shortcuts give what the long way gives."""
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kamxl import parsing
+from kamxl.io.reader import _parse_column
+
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12) | \
+    st.text(st.sampled_from("a 张\x00\x0b\t\n\ud800\udfff\ufffe\uffff\u3000１"), max_size=8)
+
+
+@given(_ANY_TEXT)
+@settings(max_examples=500)
+def test_clean_text_drops_what_xml_forbids_with_or_without_the_printable_shortcut(text):
+    expected = unicodedata.normalize("NFKC", parsing.ILLEGAL_XML.sub(
+        lambda m: "" if m.group() < " " else "\ufffd", text)).strip() or None
+    assert parsing.clean_text(text) == expected
+
+
+_RAWS = st.lists(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.0, 1.0, 2.5]),
+                           st.sampled_from(["", " ", "是", "否", "1", "x", "１"])), max_size=30)
+
+
+@given(_RAWS, _RAWS, st.sampled_from([parsing.parse_text, parsing.parse_yes_no, parsing.parse_amount, parsing.parse_date]))
+def test_a_column_parses_cell_by_cell_alike(first, again, parse):
+    memo: dict = {}  # kept between calls, as the KAM_CHECK worksheet function keeps it between recalculations
+    for raws in (first, again):
+        values, issues = _parse_column(raws, parse, memo)
+        cells = [parse(raw) for raw in raws]
+        assert values == [c.value for c in cells]
+        assert [type(v) for v in values] == [type(c.value) for c in cells]
+        assert issues == {j: c for j, c in enumerate(cells) if c.problem}
