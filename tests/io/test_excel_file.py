@@ -71,6 +71,10 @@ def _package(sheet_data: str) -> Package:
     ('<row r="1048576" s="1"><c r="XFD1048576" s="1"></c></row>', None),
     # content there: 1,048,576 rows × 16,384 columns
     ('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', (1_048_576, 16_384)),
+    # the same cell as other writers (or an attacker) may spell it: single quotes, a prefix, spaces, leading zeros
+    ("<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>", (1_048_576, 16_384)),
+    ('<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>', (1_048_576, 16_384)),
+    ('<row r = "1048576"><c t="n" r = " XFD0001048576 "><v>1</v></c></row>', (1_048_576, 16_384)),
     # 200 rows of cells without references: placed by count (the first of each row), as calamine places them
     ("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 202)), None),
     ("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 1_000_002)), (1_000_001, 3)),
