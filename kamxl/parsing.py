@@ -27,7 +27,9 @@ BLANK = Parsed()
 
 
 def is_blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    """None, or text with nothing but spaces — and characters a workbook cannot hold, which are dropped."""
+    return raw is None or (isinstance(raw, str) and (not raw.strip() or (ILLEGAL_XML.search(raw) is not None
+                                                                         and not xml_safe(raw).strip())))
 
 
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # what XML 1.0 cannot hold
