@@ -165,7 +165,21 @@ def find_duplicates(customers: pd.DataFrame) -> list[dict]:
     shared = (pd.Series(raw_codes, dtype=object).duplicated(keep=False).to_numpy()
               | pd.Series(all_names, dtype=object).duplicated(keep=False).to_numpy())
     rows = [i for i in np.flatnonzero(shared).tolist() if raw_codes[i] or all_names[i]]
-    n = len(rows)
+    codes = [c if c and parsing.parse_credit_code(c).ok else None for c in (raw_codes[i] for i in rows)]
+    names = [all_names[i] for i in rows]
+    reps, ids = customers["rep"].tolist(), customers["customer_id"].tolist()
+    out = []
+    for members in linked_groups(codes, names):
+        key = next((codes[i] for i in members if codes[i]), None) or names[members[0]]
+        out.append({"key": key, "customers": [{"rep": reps[rows[i]], "customer_id": ids[rows[i]], "name": raw_names[rows[i]]}
+                                              for i in members]})
+    out.sort(key=lambda g: (-len({c["rep"] for c in g["customers"]}), g["key"] or ""))
+    return out
+
+
+def linked_groups(codes: list[str | None], names: list[str | None]) -> list[list[int]]:
+    """Rows (by position) of one company, two or more: the same valid credit code, or, without a code, the same name."""
+    n = len(codes)
     parent = list(range(n))
 
     def root(i):
@@ -177,8 +191,6 @@ def find_duplicates(customers: pd.DataFrame) -> list[dict]:
     def join(a, b):
         parent[root(a)] = root(b)
 
-    codes = [c if c and parsing.parse_credit_code(c).ok else None for c in (raw_codes[i] for i in rows)]
-    names = [all_names[i] for i in rows]
     first_code: dict[str, int] = {}
     by_name: dict[str, list[int]] = defaultdict(list)
     for i, (code, name) in enumerate(zip(codes, names)):
@@ -200,16 +212,7 @@ def find_duplicates(customers: pd.DataFrame) -> list[dict]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         groups[root(i)].append(i)
-    reps, ids = customers["rep"].tolist(), customers["customer_id"].tolist()
-    out = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        key = next((codes[i] for i in members if codes[i]), None) or names[members[0]]
-        out.append({"key": key, "customers": [{"rep": reps[rows[i]], "customer_id": ids[rows[i]], "name": raw_names[rows[i]]}
-                                              for i in members]})
-    out.sort(key=lambda g: (-len({c["rep"] for c in g["customers"]}), g["key"] or ""))
-    return out
+    return [members for members in groups.values() if len(members) > 1]
 
 
 # ---------------------------------------------------------------- KPIs

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from kamxl import parsing
+from kamxl.consolidate import linked_groups
 from kamxl.rules.activity import missing_roles, trip_days, valid_info_rate
 from kamxl.rules.grading import customer_grade, man_qualified, value_score
 from kamxl.rules.periods import Period
@@ -63,52 +64,16 @@ def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, contacts: p
 
 
 def find_duplicates(customers: pd.DataFrame) -> list[dict]:
-    """The same company kept more than once: linked by credit code, else by normalised name."""
-    n = len(customers)
-    parent = list(range(n))
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(a, b):
-        parent[root(a)] = root(b)
-
+    """Every row's code checked and name normalised, every row linked (the columnar version links only shared keys)."""
     codes = [c if c and parsing.parse_credit_code(c).ok else None for c in customers["credit_code"]]
     names = [parsing.normalise_company_name(x) for x in customers["name"]]
-    first_code: dict[str, int] = {}
-    by_name: dict[str, list[int]] = defaultdict(list)
-    for i, (code, name) in enumerate(zip(codes, names)):
-        if code:
-            if code in first_code:
-                join(i, first_code[code])
-            else:
-                first_code[code] = i
-        if name:
-            by_name[name].append(i)
-    for members in by_name.values():
-        # without a code, the name is the key: it joins the first company of that name
-        uncoded = [i for i in members if not codes[i]]
-        for i in uncoded:
-            if members[0] != i:
-                join(i, members[0])
-            elif len(members) > 1:
-                join(i, members[1])
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[root(i)].append(i)
     reps, ids, raw_names = list(customers["rep"]), list(customers["customer_id"]), list(customers["name"])
     out = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
+    for members in linked_groups(codes, names):
         key = next((codes[i] for i in members if codes[i]), None) or names[members[0]]
         out.append({"key": key, "customers": [{"rep": reps[i], "customer_id": ids[i], "name": raw_names[i]} for i in members]})
     out.sort(key=lambda g: (-len({c["rep"] for c in g["customers"]}), g["key"] or ""))
     return out
-
 
 
 def _in_period(visits: pd.DataFrame, period: Period) -> pd.DataFrame:
