@@ -23,7 +23,7 @@ from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
 from .messages import render
 from .problems import Problem, Severity, messages_by_row
 from .rules import columnar
-from .rules.activity import KEY_ROLES, trip_days, valid_info_rate
+from .rules.activity import KEY_ROLES, valid_info_rate
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
 from .rules.periods import Period, parse_period
@@ -272,12 +272,17 @@ def _in_period(visits: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 def _activity(period_visits: pd.DataFrame) -> dict[str, dict]:
     """Per rep, the period's visits, valid-information rate and days on a trip."""
-    by_rep: dict = defaultdict(list)
-    for rep, day, on_trip, valid in zip(period_visits["rep"].tolist(), period_visits["date"].tolist(),
-                                        period_visits["on_trip"].tolist(), period_visits["valid_info"].tolist()):
-        by_rep[rep].append((day, on_trip, valid))
-    return {rep: {"visits": len(rows), "valid_info_rate": valid_info_rate([v for _, _, v in rows]),
-                  "trip_days": trip_days((d, t) for d, t, _ in rows)} for rep, rows in by_rep.items()}
+    if not len(period_visits):
+        return {}
+    rep, reps = pd.factorize(np.asarray(period_visits["rep"].tolist(), dtype=object), use_na_sentinel=False)
+    visits = np.bincount(rep, minlength=len(reps))
+    valid = np.bincount(rep[np.asarray(period_visits["valid_info"].tolist(), dtype=object) == True],  # noqa: E712
+                        minlength=len(reps))
+    trip_days = columnar.trip_days_by_group(rep, columnar.ordinals(period_visits["date"].tolist()),
+                                            period_visits["on_trip"].tolist(), len(reps))
+    rates = columnar.valid_info_rates(valid.tolist(), visits.tolist())
+    return {name: {"visits": v, "valid_info_rate": r, "trip_days": t}
+            for name, v, r, t in zip(reps.tolist(), visits.tolist(), rates, trip_days)}
 
 
 def _scores(reps: list[str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..schema import GRADES, UNGRADED
-from .activity import KEY_ROLES, missing_roles
+from .activity import KEY_ROLES, missing_roles, valid_info_rate
 from .grading import _weighted_factors
 from .visits import cadence_days
 
@@ -101,6 +101,18 @@ def missing_roles_text(role_masks: np.ndarray, separator: str = "、") -> np.nda
         mask = sum(bit << i for i, bit in enumerate(bits))
         texts[mask] = separator.join(missing_roles(r for r, bit in zip(KEY_ROLES, bits) if bit))
     return texts[role_masks]
+
+
+def valid_info_rates(valid: Sequence[int], visits: Sequence[int]) -> list[float | None]:
+    """`activity.valid_info_rate` of each group, from its count of visits with 有效信息 and of all its visits."""
+    return [round(v / n * 100, 1) if n else valid_info_rate([]) for v, n in zip(valid, visits)]
+
+
+def trip_days_by_group(group: np.ndarray, days: np.ndarray, on_trip: Sequence, groups: int) -> list[int]:
+    """`activity.trip_days` of each group (numbered 0 to groups − 1): distinct visit days on a business trip."""
+    trip = np.asarray(on_trip, dtype=object).astype(bool) & (days != NO_DAY)
+    distinct = np.unique(np.stack([group[trip], days[trip]]), axis=1)[0] if trip.any() else np.zeros(0, np.int64)
+    return np.bincount(distinct, minlength=groups).tolist()
 
 
 def ordinals(days: Sequence[date | None]) -> np.ndarray:

@@ -9,7 +9,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 
 from kamxl.consolidate import _derive_customers
 from kamxl.rules import columnar
-from kamxl.rules.activity import KEY_ROLES, missing_roles
+from kamxl.rules.activity import KEY_ROLES, missing_roles, trip_days, valid_info_rate
 from kamxl.rules.grading import customer_grade, grade_by_score, man_qualified, value_score
 from kamxl.rules.periods import month
 from kamxl.rules.visits import is_overdue, next_visit_due
@@ -95,6 +95,18 @@ def test_missing_roles_text_for_every_set_of_roles():
     expected = ["、".join(missing_roles([r for i, r in enumerate(KEY_ROLES) if m >> i & 1])) for m in masks]
     assert columnar.missing_roles_text(masks).tolist() == expected
     assert expected[0] == "决策者、技术把关者、使用者、教练" and expected[-1] == ""  # none known; all four known
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.dates(date(2026, 10, 1), date(2026, 10, 6))),
+                         st.sampled_from([True, False, None]), st.sampled_from([True, False, None])), max_size=30))
+def test_activity_by_group_is_the_scalar_activity(rows):
+    group = np.array([g for g, _, _, _ in rows], dtype=np.int64)
+    days = columnar.ordinals([d for _, d, _, _ in rows])
+    assert columnar.trip_days_by_group(group, days, [t for _, _, t, _ in rows], 4) == \
+        [trip_days((d, t) for g, d, t, _ in rows if g == k) for k in range(4)]
+    valid = np.bincount(group[np.array([v is True for *_, v in rows], dtype=bool)], minlength=4).tolist()
+    assert columnar.valid_info_rates(valid, np.bincount(group, minlength=4).tolist()) == \
+        [valid_info_rate([v for g, *_, v in rows if g == k]) for k in range(4)]
 
 
 def test_ordinals_round_trip_with_blanks():
