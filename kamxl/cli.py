@@ -310,8 +310,7 @@ def validate(files, as_json):
     lang = _lang()
     problem_count = sum(len(r.problems) for r in reports)
     if as_json:
-        click.echo(json.dumps({"files": [r.as_dict(lang) for r in reports], "problems": problem_count},
-                              ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8"))
+        click.echo(_json_text({"files": [r.as_dict(lang) for r in reports], "problems": problem_count}))
     else:
         for report in reports:
             _echo_report(report, lang)
@@ -323,6 +322,11 @@ def validate(files, as_json):
         else:
             click.echo(f"共 {len(reports)} 个文件：{failed} 个无法读取，{rejected} 行被拒收，{warnings} 个警告。")
     sys.exit(1 if problem_count else 0)
+
+
+def _json_text(data) -> str:
+    """A report as JSON text; a file name that is not UTF-8 (undecodable bytes) is shown with '?'."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8")
 
 
 def _echo_report(report, lang: str):
@@ -410,8 +414,7 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
         sys.exit(1)
     report = summary(rollup, str(out))
     if json_path:
-        # a file name that is not UTF-8 (undecodable bytes) is shown with '?'
-        text = json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8")
+        text = _json_text(report)
         if str(json_path) == "-":
             click.echo(text)
         else:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import parsing
 from .errors import KamxlError, SettingsError
-from .io.batch import Failure, read_files, settle
+from .io.batch import Failure, original_first, read_files, settle
 from .io.inputs import collect_inputs
 from .io.previous import (PreviousAccount, RollupFigures, checked_previous, find_rollups, history, last_periods_rollup,
                           read_previous_accounts)
@@ -315,7 +315,7 @@ def _choose_kpi(outcomes: list, kpi_path: Path | None) -> tuple[KpiWorkbook | No
                 return (item, None) if isinstance(item, KpiWorkbook) else (None, item)
         return None, None
     by_hash: dict[str, KpiWorkbook] = {}
-    for item in sorted((o for o in outcomes if isinstance(o, KpiWorkbook)), key=lambda o: (len(Path(o.path).name), o.path)):
+    for item in sorted((o for o in outcomes if isinstance(o, KpiWorkbook)), key=lambda o: original_first(o.path)):
         by_hash.setdefault(item.sha256, item)  # of byte-identical copies, the original name (as `settle` keeps it)
     found: list = list(by_hash.values())
     found += [item for item in outcomes if isinstance(item, Failure) and item.code == "settings_error"]

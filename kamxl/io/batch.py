@@ -80,6 +80,12 @@ def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, toda
     return [Failure(str(p), o.code, o.params) if isinstance(o, Crashed) else o for p, o in zip(paths, outcomes)]
 
 
+def original_first(path: str) -> tuple[int, str]:
+    """Sort key among byte-identical copies: the shortest name is the original (张伟.xlsx before 张伟(1).xlsx)."""
+    name = Path(path).name
+    return len(name), name
+
+
 def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcome], list[Problem]]:
     """Name unnamed reps from the roster; pass over byte-identical copies and a rep's older second workbook.
 
@@ -97,7 +103,7 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
             by_hash.setdefault(item.sha256, []).append(i)
     for indices in by_hash.values():
         # the original keeps its place: 张伟.xlsx, not the 张伟(1).xlsx a chat app saved beside it
-        kept = min(indices, key=lambda i: (len(Path(out[i].path).name), Path(out[i].path).name))
+        kept = min(indices, key=lambda i: original_first(out[i].path))
         for i in indices:
             if i != kept:
                 item = out[i]

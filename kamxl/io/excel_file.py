@@ -78,15 +78,6 @@ def load(path: str | Path, limits: Limits = LIMITS) -> Package:
     return Package(path, data, hashlib.sha256(data).hexdigest())
 
 
-def diagnose(path: Path) -> str | None:
-    """Why a file is not a readable .xlsx/.xlsm (a message code), or None when it looks like one."""
-    try:
-        inspect(load(path))
-    except UnreadableWorkbook as exc:
-        return exc.code
-    return None
-
-
 def inspect(package: Package, limits: Limits = LIMITS) -> tuple[str, ...]:
     """Raise UnreadableWorkbook when the bytes are not a workbook calamine may safely be given.
 
