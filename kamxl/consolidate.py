@@ -20,6 +20,7 @@ from .io.inputs import collect_inputs
 from .io.previous import (PreviousAccount, RollupFigures, checked_previous, find_rollups, history, last_periods_rollup,
                           read_previous_accounts)
 from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
+from .io.spill import DETAILS, Detail, Part, SpillFolder
 from .messages import render
 from .problems import Problem, Severity, messages_by_row
 from .rules import columnar
@@ -69,9 +70,9 @@ class Rollup:
     settings: object
     sources: list[SourceFile]
     customers: pd.DataFrame
-    contacts: pd.DataFrame
-    visit_plan: pd.DataFrame
-    daily_report: pd.DataFrame
+    contacts: Detail  # the detail sheets' rows, file by file, on disk (io/spill.py)
+    visit_plan: Detail
+    daily_report: Detail
     problems: list[Problem]
     rejected: list[tuple[str, str, RejectedRow]]  # (file, sheet, row)
     scores: list[RepScore]
@@ -327,7 +328,24 @@ def _choose_kpi(outcomes: list, kpi_path: Path | None) -> tuple[KpiWorkbook | No
     return (found[0] if found else None), None
 
 
+def _detail(books: list[RepWorkbook], key: str, folder: SpillFolder) -> Detail:
+    """A detail sheet's rows of every workbook used, in their order (spilled by the workers, or in memory)."""
+    parts = []
+    for book in books:
+        result = book.sheets[key]
+        if not len(result.frame):
+            continue
+        file = Path(book.path).name
+        if result.spilled:
+            parts.append(Part(book.rep, file, len(result.frame), result.spilled[1], path=result.spilled[0]))
+        else:
+            parts.append(Part(book.rep, file, len(result.frame), list(result.frame.columns), frame=result.frame))
+    return Detail(DETAILS[key], parts, folder)
+
+
 def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
+    """A sheet's accepted rows of every workbook used, with 代表 first and the file last (the detail sheets': the
+    columns the rules read)."""
     parts = []
     for book in books:
         frame = book.sheets[key].frame
@@ -366,7 +384,8 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
         raise NoInput("没有找到任何工作簿 (no workbooks found in the inputs)")
 
     kinds = {p: "kpi" if kpi_path is not None and p.resolve() == kpi_path.resolve() else "auto" for p in paths}
-    outcomes = read_files(paths, kinds, today, workers, progress=progress)
+    spill = SpillFolder()  # the detail rows go to disk as each workbook is read: memory grows with customers only
+    outcomes = read_files(paths, kinds, today, workers, progress=progress, spill=spill.path)
     kpi_book, kpi_failure = _choose_kpi(outcomes, kpi_path)
     roster = roster_files(kpi_book.team) if kpi_book else {}
     outcomes, problems = settle(outcomes, roster)
@@ -424,7 +443,8 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     duplicates = find_duplicates(customers)
     overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
     warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
-    return Rollup(period, settings, sources, customers, frames["contacts"], frames["visit_plan"], frames["daily_report"],
+    details = {key: _detail(books, key, spill) for key in DETAILS}
+    return Rollup(period, settings, sources, customers, details["contacts"], details["visit_plan"], details["daily_report"],
                   problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps,
                   previous_figures, history(earlier, period), warnings)
 

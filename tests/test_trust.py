@@ -65,7 +65,7 @@ def test_a_dying_hanging_or_raising_job_is_that_jobs_failure_only():
     assert crashed["raise"].code == "read_error" and "RuntimeError: boom" in dict(crashed["raise"].params)["detail"]
 
 
-def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_loaded(rep_workbook, tmp_path):
+def test_a_sheet_spanning_too_many_cells_is_refused_with_its_area(rep_workbook, tmp_path):
     import zipfile
 
     path = rep_workbook([customer("KA-1")], name="张伟.xlsx")

@@ -137,7 +137,7 @@ def proposed_visits(path: Path, month, today: date | None = None):
 
     rollup = consolidate([path], month, today=today, workers=1)
     customers = rollup.customers
-    plans = rollup.visit_plan
+    plans = rollup.visit_plan.frame()
     planned = {cid for cid, day, status in zip(plans["customer_id"], plans["planned_on"], plans["status"])
                if day is not None and day in month and status != "取消"}
     candidates = list(zip(customers["customer_id"], customers["grade"], customers["next_visit_due"]))

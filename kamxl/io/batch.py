@@ -14,9 +14,10 @@ from ..errors import SettingsError, UnreadableWorkbook
 from ..messages import render
 from ..problems import Problem, Severity
 from ..schema import KPI_INPUTS
-from .excel_file import LIMITS, Limits, load, workbook_sheet_names
+from .excel_file import LIMITS, Limits, inspect, load, workbook_sheet_names
 from .isolation import Crashed, run_isolated
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
+from .spill import spill_sheets
 
 
 @dataclass
@@ -48,18 +49,24 @@ Outcome = RepWorkbook | KpiWorkbook | Failure
 
 
 def _read_job(job) -> Outcome:
-    path, kind, today, limits = job
+    path, kind, today, limits, spill, index = job
     try:
-        return read_workbook(path, kind, today, limits)
+        result = read_workbook(path, kind, today, limits)
+        if spill is not None and isinstance(result, RepWorkbook):
+            spill_sheets(result.sheets, spill, index)
+        return result
     except UnreadableWorkbook as exc:
         failure = Failure(str(path), exc.code, exc.params, exc.skipped)
     except SettingsError as exc:
         failure = Failure(str(path), "settings_error", (("detail", str(exc)),))
-    # what can still be told of a file that cannot be used: its hash, and whether it is meant as the KPI workbook
+    return _identified(failure, kind, limits)
+
+
+def _identified(failure: Failure, kind: str, limits: Limits) -> Failure:
+    """What can still be told of a file that cannot be used: its hash, and whether it is meant as the KPI workbook."""
     try:
-        package = load(path, limits)
-        failure.sha256 = package.sha256
-        failure.kpi = kind == "kpi" or KPI_INPUTS.name in workbook_sheet_names(path)
+        failure.sha256 = load(failure.path, limits).sha256
+        failure.kpi = kind == "kpi" or KPI_INPUTS.name in workbook_sheet_names(failure.path)
     except UnreadableWorkbook:
         failure.kpi = kind == "kpi"
     return failure
@@ -71,13 +78,34 @@ def default_workers(jobs: int) -> int:
 
 def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, today: date | None = None,
                workers: int | None = None, limits: Limits = LIMITS,
-               progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
-    """Each file read in a worker process (`kinds`: path → 'kpi'|'rep', else by its sheets); nothing raises."""
+               progress: Callable[[int, int], None] | None = None, spill: Path | None = None) -> list[Outcome]:
+    """Each file read in a worker process (`kinds`: path → 'kpi'|'rep', else by its sheets); nothing raises.
+
+    `spill`: a folder the workers write each rep workbook's detail rows to (io/spill.py), handing back only the
+    columns the rules read.
+    """
     kinds = kinds or {}
     today = today or date.today()
-    jobs = [(p, kinds.get(p, "auto"), today, limits) for p in paths]
+    jobs = [(p, kinds.get(p, "auto"), today, limits, spill, i) for i, p in enumerate(paths)]
     outcomes = run_isolated(_read_job, jobs, workers or default_workers(len(jobs)), limits, progress)
+    crashed = [i for i, o in enumerate(outcomes) if isinstance(o, Crashed)]
+    # a worker that died (say, calamine asking for a sheet of 17 billion cells): the file's bytes are measured
+    # before any is parsed, in a worker again, so its reason is the limit it broke, not only that the reader died
+    found = run_isolated(_diagnose_job, [jobs[i] for i in crashed], workers or default_workers(len(crashed)), limits)
+    for i, reason in zip(crashed, found):
+        if isinstance(reason, Failure):
+            outcomes[i] = reason
     return [Failure(str(p), o.code, o.params) if isinstance(o, Crashed) else o for p, o in zip(paths, outcomes)]
+
+
+def _diagnose_job(job) -> Failure | None:
+    """Why a file's reader died, if the checks made before parsing can tell (cell area, sizes, XML)."""
+    path, kind, _, limits, _, _ = job
+    try:
+        inspect(load(path, limits), limits)
+    except UnreadableWorkbook as exc:
+        return _identified(Failure(str(path), exc.code, exc.params, exc.skipped), kind, limits)
+    return None
 
 
 def original_first(path: str) -> tuple[int, str]:

@@ -78,10 +78,12 @@ def load(path: str | Path, limits: Limits = LIMITS) -> Package:
     return Package(path, data, hashlib.sha256(data).hexdigest())
 
 
-def inspect(package: Package, limits: Limits = LIMITS) -> tuple[str, ...]:
+def inspect(package: Package, limits: Limits = LIMITS, area: bool = True) -> tuple[str, ...]:
     """Raise UnreadableWorkbook when the bytes are not a workbook calamine may safely be given.
 
     Returns the members holding character references XML 1.0 forbids (`&#0;`, `&#xFFFF;`): they can be repaired.
+    `area` False leaves each sheet's cell area unmeasured: the caller checks it as calamine places the cells
+    (`sheet_rows(cells=…)`) inside a memory-capped worker, and measures it only when that worker dies (batch.py).
     """
     path, data = package.path, package.data
     if not data:
@@ -93,7 +95,7 @@ def inspect(package: Package, limits: Limits = LIMITS) -> tuple[str, ...]:
         raise UnreadableWorkbook(path, "text_file" if b"\x00" not in data[:4096] else "not_workbook")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return _check_zip(path, zf, limits)
+            return _check_zip(path, zf, limits, area)
     except UnreadableWorkbook:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
@@ -132,7 +134,7 @@ _R_ATTR = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})0*([0-9]{0,7})\s*["\']'
 MAX_TAG = 1 * MB  # a tag longer than this is not one a spreadsheet writes
 
 
-def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
+def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = True):
     infos = zf.infolist()
     if len(infos) > limits.members:
         raise UnreadableWorkbook(path, "corrupt_detail", detail=f"{len(infos)} zip entries")
@@ -150,12 +152,12 @@ def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits):
     declared = sum(i.file_size for i in infos)
     if declared > limits.total_bytes or any(i.file_size > limits.part_bytes for i in infos):
         raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
-    sheets = {part: name for name, part in _sheet_parts(zf).items()}
+    sheets = {part: name for name, part in _sheet_parts(zf).items()} if area else None
     total = 0
     repair = []
     for info in infos:
         # every member is unpacked in chunks and counted (the sizes in the zip's headers may lie)
-        count, bad_refs = _scan_member(path, zf, info, limits, sheets.get(info.filename))
+        count, bad_refs = _scan_member(path, zf, info, limits, sheets.get(info.filename) if area else None, area)
         total += count
         if total > limits.total_bytes:
             raise UnreadableWorkbook(path, "too_large_total", limit=limits.total_bytes // MB)
@@ -186,9 +188,9 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limi
 
 
 def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
-                 sheet: str | None) -> tuple[int, bool]:
-    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and for a
-    sheet (mapped from workbook.xml, or any part holding <sheetData>) the area its cells span."""
+                 sheet: str | None, area: bool = True) -> tuple[int, bool]:
+    """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and (`area`)
+    for a sheet (mapped from workbook.xml, or any part holding <sheetData>) the area its cells span."""
     size, bad_refs, bare, is_sheet = 0, False, False, sheet is not None
     first_row = max_row = max_col = 0
     tail = b""
@@ -197,7 +199,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             raise UnreadableWorkbook(path, "xml_doctype")
         tail = block[-16:]
         bad_refs = bad_refs or (b"&#" in block and any(_forbidden(ref) for ref in _CHAR_REF.findall(block)))
-        is_sheet = is_sheet or b"sheetData" in block
+        is_sheet = is_sheet or (area and b"sheetData" in block)
         if not is_sheet:
             continue
         refs = _ANY_REF.findall(block)
@@ -306,9 +308,9 @@ def sheet_names_of(package: Package) -> list[str]:
                                                                               _read_small(zf, "xl/workbook.xml"))]
 
 
-def open_package(package: Package, limits: Limits = LIMITS) -> python_calamine.CalamineWorkbook:
-    """The checked workbook behind a package, or UnreadableWorkbook with its reason."""
-    package.repaired = inspect(package, limits)
+def open_package(package: Package, limits: Limits = LIMITS, area: bool = True) -> python_calamine.CalamineWorkbook:
+    """The checked workbook behind a package, or UnreadableWorkbook with its reason (`area`: see `inspect`)."""
+    package.repaired = inspect(package, limits, area)
     data = _repaired(package.data, package.repaired) if package.repaired else package.data
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -323,12 +325,22 @@ def open_workbook(path: str | Path, limits: Limits = LIMITS) -> python_calamine.
     return open_package(load(path, limits), limits)
 
 
-def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str | Path = "?") -> tuple[list[list], int]:
-    """The sheet's cell values as rows, and the Excel row number of the first one (UnreadableWorkbook if damaged)."""
+def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str | Path = "?",
+               cells: int | None = None) -> tuple[list[list], int]:
+    """The sheet's cell values as rows, and the Excel row number of the first one (UnreadableWorkbook if damaged).
+
+    `cells`: the most its content area (first used row to last, column A to the last used) may hold, checked as
+    calamine placed the cells and before a Python object is made for any of them.
+    """
     try:
         sheet = workbook.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=True)
         start_row, start_col = sheet.start or (0, 0)
+        if cells is not None and sheet.height * (start_col + sheet.width) > cells:
+            raise UnreadableWorkbook(Path(path), "too_many_cells", sheet=name, rows=sheet.height,
+                                     cols=start_col + sheet.width, limit=cells)
+        rows = sheet.to_python(skip_empty_area=True)
+    except UnreadableWorkbook:
+        raise
     except BaseException as exc:  # a damaged sheet part: calamine errors and panics alike
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise

@@ -101,6 +101,7 @@ class SheetResult:
     problems: list[Problem] = field(default_factory=list)
     present: bool = True
     ids_seen: set = field(default_factory=set)  # every customer id on the sheet, rejected rows' too
+    spilled: tuple[str, list[str]] | None = None  # (pickle, columns): the whole frame on disk, `frame` the rule columns
 
     @property
     def read(self) -> int:
@@ -353,7 +354,7 @@ def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: 
                       limits: Limits = LIMITS) -> RepWorkbook:
     """A rep workbook's four sheets as typed rows and problems; UnreadableWorkbook if it cannot be opened."""
     package = load(path, limits)
-    return _read_rep(package, open_package(package, limits), rep_fallback, today)
+    return _read_rep(package, open_package(package, limits), rep_fallback, today, limits.cells)
 
 
 def _repair_problems(package) -> list[Problem]:
@@ -362,7 +363,7 @@ def _repair_problems(package) -> list[Problem]:
             ] if package.repaired else []
 
 
-def _read_rep(package, book, rep_fallback: str | None, today: date | None) -> RepWorkbook:
+def _read_rep(package, book, rep_fallback: str | None, today: date | None, cells: int) -> RepWorkbook:
     path = package.path
     file = path.name
     names = set(book.sheet_names)
@@ -372,7 +373,7 @@ def _read_rep(package, book, rep_fallback: str | None, today: date | None) -> Re
         raise UnreadableWorkbook(path, "not_rep_workbook")
     rep = version = None
     if INSTRUCTIONS_SHEET in names:
-        rows, _ = sheet_rows(book, INSTRUCTIONS_SHEET, path)
+        rows, _ = sheet_rows(book, INSTRUCTIONS_SHEET, path, cells)
         rep = parsing.clean_text(labelled_value(rows, REP_NAME_LABEL))
         version = parsing.clean_text(labelled_value(rows, TEMPLATE_VERSION_LABEL))
     sheets: dict[str, SheetResult] = {}
@@ -383,7 +384,7 @@ def _read_rep(package, book, rep_fallback: str | None, today: date | None) -> Re
             if spec is CUSTOMERS:
                 known = set()  # without a customer sheet no contact or visit can be placed
             continue
-        rows, first = sheet_rows(book, spec.name, path)
+        rows, first = sheet_rows(book, spec.name, path, cells)
         result = check_rows(spec, rows, first, file, known_customers=known, today=today)
         sheets[spec.key] = result
         if spec is CUSTOMERS:
@@ -430,22 +431,22 @@ def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:
 def read_kpi_workbook(path: str | Path, today: date | None = None, limits: Limits = LIMITS) -> KpiWorkbook:
     """The KPI workbook: KPI rows, the roster and the settings (defaults when 参数 is absent)."""
     package = load(path, limits)
-    return _read_kpi(package, open_package(package, limits), today)
+    return _read_kpi(package, open_package(package, limits), today, limits.cells)
 
 
-def _read_kpi(package, book, today: date | None) -> KpiWorkbook:
+def _read_kpi(package, book, today: date | None, cells: int) -> KpiWorkbook:
     path = package.path
     names = set(book.sheet_names)
     results = {}
     for spec in (KPI_INPUTS, TEAM):
         if spec.name in names:
-            rows, first = sheet_rows(book, spec.name, path)
+            rows, first = sheet_rows(book, spec.name, path, cells)
             results[spec.key] = check_rows(spec, rows, first, path.name, today=today)
         else:
             results[spec.key] = _missing_sheet(spec, path.name)
     settings, problems = DEFAULTS, []
     if SETTINGS_SHEET in names:
-        rows, _ = sheet_rows(book, SETTINGS_SHEET, path)
+        rows, _ = sheet_rows(book, SETTINGS_SHEET, path, cells)
         settings, bad = settings_keeping_defaults(settings_pairs(rows))
         # a bad setting keeps the handbook's default and is a problem on that setting
         problems = [Problem(path.name, SETTINGS_SHEET, None, key, parsing.clean_text(value),
@@ -462,18 +463,20 @@ def read_workbook(path: str | Path, kind: str = "auto", today: date | None = Non
     """A rep or KPI workbook (`kind` auto: KPI when it has a 考核指标 sheet); a rep's missing name is left to the caller.
 
     UnreadableWorkbook or SettingsError when it cannot be used. The file is read once: its SHA-256 is that of
-    the bytes parsed, and its modification time is taken before reading.
+    the bytes parsed, and its modification time is taken before reading. Meant for a memory-capped worker
+    (batch.read_files): a sheet's cell area is checked after calamine placed its cells, not measured before.
     """
     try:
         modified = Path(path).stat().st_mtime
     except OSError:
         modified = 0.0
     package = load(path, limits)
-    book = open_package(package, limits)
+    # the cell areas are checked as calamine places the cells (in a worker whose memory is capped)
+    book = open_package(package, limits, area=False)
     try:
         if kind == "kpi" or (kind == "auto" and KPI_INPUTS.name in book.sheet_names):
-            return _read_kpi(package, book, today)
-        result = _read_rep(package, book, None, today)
+            return _read_kpi(package, book, today, limits.cells)
+        result = _read_rep(package, book, None, today, limits.cells)
         result.modified = modified
         return result
     finally:

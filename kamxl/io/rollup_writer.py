@@ -1,5 +1,7 @@
 """Writing the department roll-up workbook: 总览 with native charts, then one Excel table per sheet."""
 
+import pandas as pd
+
 from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
@@ -7,6 +9,7 @@ from xlsxwriter.utility import xl_col_to_name
 from ..consolidate import Rollup, previous_rank
 from ..problems import Severity
 from ..rules.activity import MIN_TRIP_DAYS
+from .spill import Detail
 from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, Sheet
 from ..rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from .previous import FIGURES_SHEET, REP_LABEL, figures_rows
@@ -17,23 +20,34 @@ SHEETS = ("总览", "考核排名", "趋势", "客户总表", "联系人", "拜�
 STATUS_LABEL = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}
 
 
-def _sheet_table(sheet: Sheet, frame, name: str, table_name: str, extra_after: list[tuple[str, str, str]] = ()) -> Table:
-    """A roll-up table of a rep sheet: 代表, the sheet's columns, then computed and source columns."""
-    columns, data = [Col(REP_LABEL, "text", 10)], [list(frame["rep"])]
-    for c in sheet.columns:
-        if c.key in frame.columns:
-            columns.append(Col(c.label, column_kind(c), c.width))
-            data.append(list(frame[c.key]))
-    for key, label, kind in extra_after:
-        columns.append(Col(label, kind, 10))
-        data.append(list(frame[key]))
+def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_name: str,
+                 extra_after: list[tuple[str, str, str]] = ()) -> Table:
+    """A roll-up table of a rep sheet: 代表, the sheet's columns, then computed and source columns.
+
+    `rows`: a frame, or a detail sheet streamed from disk file by file (io/spill.py) so that only one
+    workbook's rows are in memory at a time.
+    """
+    present = list(rows.columns)
+    keys = ["rep", *(c.key for c in sheet.columns if c.key in present), *(k for k, _, _ in extra_after)]
+    columns = [Col(REP_LABEL, "text", 10)] + [Col(c.label, column_kind(c), c.width) for c in sheet.columns if c.key in present]
+    columns += [Col(label, kind, 10) for _, label, kind in extra_after]
     known = {"rep", "file", "row", *(c.key for c in sheet.columns), *(k for k, _, _ in extra_after)}
-    for extra in [k for k in frame.columns if k not in known]:
-        columns.append(Col(str(extra), "text", 12))
-        data.append([None if v != v else v for v in frame[extra]])  # NaN from files lacking the column
+    extras = [k for k in present if k not in known]
+    columns += [Col(str(extra), "text", 12) for extra in extras]
     columns += [Col("来源文件", "text", 18), Col("源行号", "int", 7)]
-    data += [list(frame["file"]), list(frame["row"])]
-    return Table(name, table_name, columns, data, freeze=(1, 2))
+
+    def column(block, key, blank_nan: bool = False) -> list:
+        if key not in block.columns:
+            return [None] * len(block)
+        values = block[key].tolist()
+        return [None if v != v else v for v in values] if blank_nan else values  # NaN: a file lacking the column
+
+    def blocks():
+        for block in (rows.blocks() if isinstance(rows, Detail) else [rows]):
+            yield ([column(block, k) for k in keys] + [column(block, k, True) for k in extras]
+                   + [column(block, "file"), column(block, "row")])
+
+    return Table(name, table_name, columns, blocks=blocks, length=len(rows), freeze=(1, 2))
 
 
 def _customers_table(rollup: Rollup) -> Table:

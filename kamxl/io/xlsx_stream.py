@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterable, Sequence
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -68,14 +68,22 @@ class Table:
     sheet: str
     name: str
     columns: list[Col]
-    data: list[Sequence]  # column-major: data[j][i] is row i of column j
+    data: list[Sequence] = field(default_factory=list)  # column-major: data[j][i] is row i of column j
     style: str = "Table Style Medium 2"
     freeze: tuple[int, int] = (1, 0)
     conditional: list[tuple[str, dict]] = field(default_factory=list)  # (range, xlsxwriter options)
+    blocks: Callable[[], Iterable[list[Sequence]]] | None = None  # instead of `data`: column-major blocks, in order
+    length: int = 0  # the rows `blocks` gives, in all
 
     @property
     def rows(self) -> int:
+        if self.blocks is not None:
+            return self.length
         return len(self.data[0]) if self.data else 0
+
+    def bodies(self) -> Iterable[list[Sequence]]:
+        """The body as column-major blocks (one when the table holds its `data`)."""
+        return self.blocks() if self.blocks is not None else [self.data]
 
 
 def _text_cell(value) -> str:
@@ -233,12 +241,18 @@ class StreamingWorkbook:
         encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j)) for j, col in enumerate(table.columns)]
         with _member_writer(dst, name) as out:
             out.write(head.encode("utf-8"))
-            for first in range(0, table.rows, ROWS_PER_CHUNK):
-                columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, table.data)]
-                # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
-                rows = [b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
-                        for i, cells in enumerate(zip(*columns), start=first + 2)]
-                out.write(b"".join(rows))
+            done = 0
+            for block in table.bodies():
+                length = len(block[0]) if block else 0
+                for first in range(0, length, ROWS_PER_CHUNK):
+                    columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, block)]
+                    # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
+                    rows = [b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
+                            for i, cells in enumerate(zip(*columns), start=done + first + 2)]
+                    out.write(b"".join(rows))
+                done += length
+            if done != table.rows:  # the table's range and <dimension> were written for `rows`
+                raise ValueError(f"{table.name}: {done} rows streamed, {table.rows} declared")
             out.write(("</sheetData>" + tail).encode("utf-8"))
 
 

@@ -1,0 +1,110 @@
+"""The team's detail rows (every contact, plan and visit) held on disk, file by file, while a roll-up is made.
+
+A 200-rep department sends a million visit rows. The rules need a few columns of them (whose
+visit, when, valid information, on a trip); the rest is only copied into the roll-up. So the
+worker that reads a workbook writes each detail sheet's accepted rows to a pickle in a private
+temporary folder and hands back only the columns the rules read (`RULE_COLUMNS`); the roll-up
+writer streams the pickles back one file at a time. The run's memory then grows with the
+customers, not with the visits.
+"""
+
+import pickle
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from ..schema import CONTACTS, DAILY_REPORT, VISIT_PLAN, Sheet
+
+DETAILS = {"contacts": CONTACTS, "visit_plan": VISIT_PLAN, "daily_report": DAILY_REPORT}
+# the columns of each detail sheet that any rule reads (consolidate.py, excel/macros.py); `row` is always kept
+RULE_COLUMNS = {"contacts": ("customer_id", "role"),
+                "visit_plan": ("customer_id", "planned_on", "status"),
+                "daily_report": ("customer_id", "date", "valid_info", "on_trip")}
+
+
+class SpillFolder:
+    """A private temporary folder, removed when closed, when it is garbage, or when the interpreter exits."""
+
+    def __init__(self):
+        self.path = Path(tempfile.mkdtemp(prefix="kamxl-spill-"))
+        self._remove = weakref.finalize(self, shutil.rmtree, self.path, True)
+
+    def close(self):
+        self._remove()
+
+
+def spill_sheets(sheets: dict, folder: Path, index: int) -> None:
+    """Write each detail sheet's accepted rows to `folder` and keep only the rule columns in memory (a worker calls
+    this for the file it read; `index` keeps files apart)."""
+    for key in DETAILS:
+        result = sheets.get(key)
+        if result is None or not len(result.frame):
+            continue
+        frame = result.frame
+        path = folder / f"{index:06d}-{key}.pkl"
+        with open(path, "wb") as fh:
+            pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        result.spilled = (str(path), list(frame.columns))
+        result.frame = frame[[c for c in (*RULE_COLUMNS[key], "row") if c in frame.columns]]
+
+
+@dataclass
+class Part:
+    """One workbook's rows of a detail sheet: in memory (`frame`) or spilled (`path`)."""
+
+    rep: str
+    file: str
+    rows: int
+    columns: list[str]
+    frame: pd.DataFrame | None = None
+    path: str | None = None
+
+    def load(self) -> pd.DataFrame:
+        """The rows with 代表 first and the source file last, as the roll-up lists them."""
+        if self.frame is not None:
+            frame = self.frame.copy()
+        else:
+            with open(self.path, "rb") as fh:
+                frame = pickle.load(fh)
+        frame.insert(0, "rep", self.rep)
+        frame["file"] = self.file
+        return frame
+
+
+@dataclass
+class Detail:
+    """A detail sheet of the whole team: its parts in the order of the files."""
+
+    sheet: Sheet
+    parts: list[Part] = field(default_factory=list)
+    folder: SpillFolder | None = None  # kept alive as long as the rows it holds may be read
+
+    def __len__(self) -> int:
+        return sum(p.rows for p in self.parts)
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns `frame()` has, in its order (as pandas' concat orders them: first seen first)."""
+        seen = dict.fromkeys(["rep"])
+        for part in self.parts:
+            seen.update(dict.fromkeys([*part.columns, "file"]))
+        if not self.parts:
+            seen.update(dict.fromkeys([*(c.key for c in self.sheet.columns), "row", "file"]))
+        return list(seen)
+
+    def blocks(self) -> Iterator[pd.DataFrame]:
+        """Each file's rows in turn: only one file's detail rows are in memory at a time."""
+        for part in self.parts:
+            yield part.load()
+
+    def frame(self) -> pd.DataFrame:
+        """All rows in one frame (small teams, tests, the visit-plan proposal)."""
+        parts = list(self.blocks())
+        if not parts:
+            return pd.DataFrame(columns=self.columns, dtype=object)
+        return pd.concat(parts, ignore_index=True)
