@@ -229,8 +229,8 @@ def test_characters_xml_cannot_hold_are_reported_and_the_rollup_opens(rep_workbo
 # ---------------------------------------------------------------- interruption
 
 
-def _kamxl(*args, cwd):
-    return subprocess.Popen([sys.executable, "-m", "kamxl", *map(str, args)], cwd=cwd,
+def _kamxl(*args, cwd, env=None):
+    return subprocess.Popen([sys.executable, "-m", "kamxl", *map(str, args)], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -239,14 +239,18 @@ def test_interrupted_runs_leave_the_old_output_or_the_new_one_and_no_temporary(t
     assert _cli("consolidate", team, "--period", "2026-10", "--out", out).exit_code == 0
     complete = openpyxl.load_workbook(out).sheetnames
     rng = random.Random(7)
+    system_temp = tmp_path / "system-temp"  # where the spilled detail rows and the writer's layout go
+    system_temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(system_temp)}
     for attempt in range(6):
-        proc = _kamxl("consolidate", team, "--period", "2026-10", "--out", out, cwd=tmp_path)
+        proc = _kamxl("consolidate", team, "--period", "2026-10", "--out", out, cwd=tmp_path, env=env)
         time.sleep(rng.uniform(0.05, 1.5))
         proc.send_signal(rng.choice([signal.SIGINT, signal.SIGTERM]))
         proc.wait(60)
         assert openpyxl.load_workbook(out).sheetnames == complete  # old or new, always whole
         assert not [p for p in tmp_path.iterdir() if "kamxl-tmp" in p.name], proc.stderr.read()
         assert not [p for p in team.iterdir() if "kamxl" in p.name]
+        assert not list(system_temp.iterdir())
     templates = tmp_path / "templates"
     assert _cli("templates", "--out", templates).exit_code == 0
     for attempt in range(4):

@@ -1,0 +1,55 @@
+"""The detail rows go to disk as workbooks are read and come back whole, in order, for the roll-up."""
+
+import gc
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from kamxl.consolidate import consolidate
+from kamxl.demo import DemoOptions, write_demo_team
+from kamxl.io.reader import read_rep_workbook
+from kamxl.io.spill import DETAILS, RULE_COLUMNS
+
+
+def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
+    files = write_demo_team(tmp_path / "team", DemoOptions(reps=3, customers=40, visits=150))
+    reps = sorted(p for p in files if p.name != "kpi.xlsx" and not p.name.startswith("~$"))
+    rollup = consolidate([tmp_path / "team"], "2026-10", today=date(2026, 11, 5), workers=2)
+    used = [s for s in rollup.sources if s.kind == "rep" and s.status == "ok"]
+    assert len(used) == len(reps)
+    for key in DETAILS:
+        detail = getattr(rollup, key)
+        assert detail.parts and all(p.path and Path(p.path).is_file() and p.frame is None for p in detail.parts)
+        # the same rows, columns and order as reading each workbook in this process and putting them together
+        expected = []
+        for source in used:
+            book = read_rep_workbook(source.path)
+            frame = book.sheets[key].frame.copy()
+            frame.insert(0, "rep", source.rep)
+            frame["file"] = Path(source.path).name
+            expected.append(frame)
+        pd.testing.assert_frame_equal(detail.frame(), pd.concat(expected, ignore_index=True))
+        assert len(detail) == sum(len(f) for f in expected) > 0
+    folder = rollup.daily_report.folder.path
+    assert folder.is_dir()
+    del rollup, detail
+    gc.collect()
+    assert not folder.exists()  # removed with the roll-up that needed it
+
+
+def test_the_rules_see_only_the_columns_they_read(tmp_path):
+    write_demo_team(tmp_path / "team", DemoOptions(reps=2, customers=30, visits=100))
+    from kamxl.io.batch import read_files
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    outcomes = read_files(sorted((tmp_path / "team").glob("*.xlsx")), today=date(2026, 11, 5), spill=spill)
+    books = [o for o in outcomes if hasattr(o, "sheets")]
+    assert books
+    for book in books:
+        for key in DETAILS:
+            result = book.sheets[key]
+            assert list(result.frame.columns) == [*RULE_COLUMNS[key], "row"]
+            assert len(pd.read_pickle(result.spilled[0])) == len(result.frame)  # counts still hold every row
+    assert len(list(spill.iterdir())) == len(books) * len(DETAILS)
