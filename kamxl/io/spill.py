@@ -8,7 +8,9 @@ writer streams the pickles back one file at a time. The run's memory then grows 
 customers, not with the visits.
 """
 
+import os
 import pickle
+import re
 import shutil
 import tempfile
 import weakref
@@ -20,6 +22,39 @@ import pandas as pd
 
 from ..schema import CONTACTS, DAILY_REPORT, VISIT_PLAN, Sheet
 
+TEMP_PREFIX = "kamxl-"  # every temporary kamxl makes in the system's temp folder: kamxl-<what>-<pid>-<random>
+_LEFTOVER = re.compile(r"kamxl-(?:spill|layout|member)-(\d+)-")
+
+
+def sweep_leftovers(folder: Path | None = None) -> None:
+    """Remove the temporaries of kamxl processes that no longer run (killed before they could clean up)."""
+    folder = Path(folder or tempfile.gettempdir())
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = _LEFTOVER.match(entry.name)
+        if not match or _alive(int(match.group(1))):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill(pid, 0) would send Ctrl-C, not ask
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's, or unknowable: left alone
+    return True
+
+
 DETAILS = {"contacts": CONTACTS, "visit_plan": VISIT_PLAN, "daily_report": DAILY_REPORT}
 # the columns of each detail sheet that any rule reads (consolidate.py, excel/macros.py); `row` is always kept
 RULE_COLUMNS = {"contacts": ("customer_id", "role"),
@@ -28,10 +63,15 @@ RULE_COLUMNS = {"contacts": ("customer_id", "role"),
 
 
 class SpillFolder:
-    """A private temporary folder, removed when closed, when it is garbage, or when the interpreter exits."""
+    """A private temporary folder, removed when closed, when it is garbage, or when the interpreter exits.
+
+    A process killed outright (SIGKILL, a power cut) cannot remove it: the next run removes every kamxl
+    temporary whose process is gone (`sweep_leftovers`).
+    """
 
     def __init__(self):
-        self.path = Path(tempfile.mkdtemp(prefix="kamxl-spill-"))
+        sweep_leftovers()
+        self.path = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}spill-{os.getpid()}-"))
         self._remove = weakref.finalize(self, shutil.rmtree, self.path, True)
 
     def close(self):

@@ -8,16 +8,20 @@ and spliced into the file xlsxwriter produced. Text cells are inline strings, so
 workbook can ever become a formula.
 """
 
+import gc
+import io
 import math
+import multiprocessing
 import os
 import re
 import secrets
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -216,44 +220,63 @@ class StreamingWorkbook:
         """Finish the layout, splice the table bodies in, and move the result into place."""
         # xf indices are fixed when a format is first used; ask for them now so the streamed cells agree
         styles = {kind: (fmt._get_xf_index() if fmt is not None else None) for kind, fmt in self._formats.items()}
+        helpers = _Helpers()
         try:
             self.wb.close()
             with atomic_path(self.path) as tmp, zipfile.ZipFile(self._layout) as src, \
                     zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
                 depth = {t.name: _last_cell(t) for t in self._streamed.values()}
+                bodies = {}
                 for info in src.infolist():
                     match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
                     table = self._streamed.get(int(match.group(1))) if match else None
                     if table is not None:
-                        self._splice(src.read(info.filename).decode("utf-8"), table, styles, dst, info.filename)
+                        bodies[info.filename] = (src.read(info.filename).decode("utf-8"), table)
+                # the biggest tables are made by forked helpers while this process makes the others (README: Performance)
+                helpers.start({name: body for name, body in bodies.items() if body[1].rows >= PARALLEL_ROWS}, styles)
+                for info in src.infolist():
+                    if info.filename in bodies:
+                        if not helpers.copy_into(dst, info.filename):
+                            xml, table = bodies[info.filename]
+                            with _member_writer(dst, info.filename) as out:
+                                for chunk in _member_chunks(xml, table, styles):
+                                    out.write(chunk)
                         continue
                     data = src.read(info.filename)
                     if info.filename.startswith("xl/tables/"):
                         data = _deepen_table(data.decode("utf-8"), depth).encode("utf-8")
                     dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
         finally:
+            helpers.stop()
             self._layout.unlink(missing_ok=True)
 
-    @staticmethod
-    def _splice(xml: str, table: Table, styles: dict, dst: zipfile.ZipFile, name: str):
-        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_last_cell(table)}"/>', xml, count=1)
-        head, tail = xml.split("</sheetData>", 1)
-        encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j)) for j, col in enumerate(table.columns)]
-        with _member_writer(dst, name) as out:
-            out.write(head.encode("utf-8"))
-            done = 0
-            for block in table.bodies():
-                length = len(block[0]) if block else 0
-                for first in range(0, length, ROWS_PER_CHUNK):
-                    columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, block)]
-                    # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
-                    rows = [b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
-                            for i, cells in enumerate(zip(*columns), start=done + first + 2)]
-                    out.write(b"".join(rows))
-                done += length
-            if done != table.rows:  # the table's range and <dimension> were written for `rows`
-                raise ValueError(f"{table.name}: {done} rows streamed, {table.rows} declared")
-            out.write(("</sheetData>" + tail).encode("utf-8"))
+
+def _member_chunks(xml: str, table: Table, styles: dict) -> Iterator[bytes]:
+    """A streamed sheet's whole XML in pieces: xlsxwriter's sheet with the table's body rows put in."""
+    xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_last_cell(table)}"/>', xml, count=1)
+    head, tail = xml.split("</sheetData>", 1)
+    encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j)) for j, col in enumerate(table.columns)]
+    yield head.encode("utf-8")
+    done = 0
+    for block in table.bodies():
+        length = len(block[0]) if block else 0
+        for first in range(0, length, ROWS_PER_CHUNK):
+            columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, block)]
+            # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
+            rows = [b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
+                    for i, cells in enumerate(zip(*columns), start=done + first + 2)]
+            yield b"".join(rows)
+        done += length
+    if done != table.rows:  # the table's range and <dimension> were written for `rows`
+        raise ValueError(f"{table.name}: {done} rows streamed, {table.rows} declared")
+    yield ("</sheetData>" + tail).encode("utf-8")
+
+
+def _compressor():
+    """Raw deflate at level 1, as the roll-up's members are written: ISA-L when installed, else zlib."""
+    if _isal_zlib is not None:
+        return _isal_zlib.compressobj(1, _isal_zlib.DEFLATED, -15)
+    return zlib.compressobj(1, zlib.DEFLATED, -15)
 
 
 def _member_writer(dst: zipfile.ZipFile, name: str):
@@ -265,5 +288,98 @@ def _member_writer(dst: zipfile.ZipFile, name: str):
     """
     out = dst.open(name, "w", force_zip64=True)
     if _isal_zlib is not None and hasattr(out, "_compressor"):
-        out._compressor = _isal_zlib.compressobj(1, _isal_zlib.DEFLATED, -15)
+        out._compressor = _compressor()
     return out
+
+
+PARALLEL_ROWS = 20_000  # a table this long is made by a helper process when the machine has a second core
+
+
+class _AsIs:
+    """A 'compressor' handing on bytes already deflated (a helper's member)."""
+
+    def compress(self, data):
+        return data
+
+    def flush(self):
+        return b""
+
+
+def _deflate_member(xml: str, table: Table, styles: dict, path: str, conn):
+    """In a forked helper: the member's deflated bytes to `path`, then (CRC-32, size) on `conn`."""
+    gc.disable()  # a collection would touch every object the parent holds, copying its pages into this process
+    try:
+        compressor, crc, size = _compressor(), 0, 0
+        with open(path, "wb") as fh:
+            for chunk in _member_chunks(xml, table, styles):
+                crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+                fh.write(compressor.compress(chunk))
+            fh.write(compressor.flush())
+        conn.send((crc, size))
+    except BaseException:  # the parent then makes the member itself
+        conn.send(None)
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+def _copies_deflated() -> bool:
+    """Whether this Python's zipfile writes a member the way `_Helpers.copy_into` relies on (private attributes)."""
+    with zipfile.ZipFile(io.BytesIO(), "w", zipfile.ZIP_DEFLATED) as probe, probe.open("probe", "w") as out:
+        return all(hasattr(out, a) for a in ("_compressor", "_crc", "_file_size", "_compress_size"))
+
+
+class _Helpers:
+    """Forked processes each making one big member, deflated, in a temporary file the writer copies in.
+
+    Only where fork exists (Linux, macOS) and there is a second core; anything that goes wrong in a
+    helper leaves the member to the writer itself, so the file is the same either way.
+    """
+
+    def __init__(self):
+        self.running: dict[str, tuple] = {}
+
+    def start(self, bodies: dict[str, tuple[str, Table]], styles: dict):
+        if not bodies or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods() \
+                or not _copies_deflated():
+            return
+        ctx = multiprocessing.get_context("fork")
+        for name, (xml, table) in bodies.items():
+            fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
+            os.close(fd)
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_deflate_member, args=(xml, table, styles, path, send), daemon=True)
+            self.running[name] = (process, receive, path)
+            process.start()
+            send.close()
+
+    def copy_into(self, dst: zipfile.ZipFile, name: str) -> bool:
+        """Copy a helper's member into `dst` (False: no helper made it; the caller makes it)."""
+        if name not in self.running:
+            return False
+        process, receive, path = self.running[name]
+        try:
+            found = receive.recv() if receive.poll(None) else None
+        except (EOFError, OSError):
+            found = None
+        process.join()
+        if found is None:
+            return False
+        crc, size = found
+        out = dst.open(name, "w", force_zip64=True)
+        out._compressor = _AsIs()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(4 << 20):
+                out.write(chunk)
+        out._crc, out._file_size = crc, size  # what the member holds unpacked, not the deflated bytes written
+        out.close()
+        return True
+
+    def stop(self):
+        for process, receive, path in self.running.values():
+            if process.is_alive():
+                process.kill()
+            process.join()
+            receive.close()
+            Path(path).unlink(missing_ok=True)
+        self.running.clear()

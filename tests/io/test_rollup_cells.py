@@ -109,3 +109,45 @@ def test_libreoffice_reads_the_same_cells(written, tmp_path):
             assert all(math.isclose(x, y, rel_tol=1e-13) if isinstance(y, float) else x == y for x, y in zip(a, b)), \
                 (table.sheet, a, b)
         assert theirs[table.sheet].tables[table.name].ref == ours[table.sheet].tables[table.name].ref
+
+
+def _members(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every member's CRC holds
+        return {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}  # it holds the time
+
+
+def test_members_made_by_helper_processes_are_the_members_made_in_process(written, tmp_path, monkeypatch):
+    import tempfile
+
+    rollup, _, _ = written
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 10**9)  # every member made here
+    alone = _members(write_rollup(rollup, tmp_path / "alone.xlsx"))
+    monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 1)  # every table by a helper
+    helped = []
+    original = xlsx_stream._Helpers.copy_into
+    monkeypatch.setattr(xlsx_stream._Helpers, "copy_into",
+                        lambda self, dst, name: helped.append(done := original(self, dst, name)) or done)
+    together = _members(write_rollup(rollup, tmp_path / "together.xlsx"))
+    assert sum(helped) >= 4  # the helpers made them (all but the empty tables)
+    assert list(together) == list(alone) and together == alone
+    # a helper that fails leaves its member to the writer: the same file
+    monkeypatch.setattr(xlsx_stream, "_member_chunks", _failing_in_helpers(xlsx_stream._member_chunks))
+    helped.clear()
+    assert _members(write_rollup(rollup, tmp_path / "fallback.xlsx")) == alone
+    assert helped and not any(helped)
+    assert not list((tmp_path / "temp").iterdir())  # no helper's file left
+
+
+def _failing_in_helpers(chunks):
+    import os
+
+    parent = os.getpid()
+
+    def wrapped(*args):
+        if os.getpid() != parent:
+            raise RuntimeError("helper failed")
+        yield from chunks(*args)
+    return wrapped

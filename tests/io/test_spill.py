@@ -53,3 +53,24 @@ def test_the_rules_see_only_the_columns_they_read(tmp_path):
             assert list(result.frame.columns) == [*RULE_COLUMNS[key], "row"]
             assert len(pd.read_pickle(result.spilled[0])) == len(result.frame)  # counts still hold every row
     assert len(list(spill.iterdir())) == len(books) * len(DETAILS)
+
+
+def test_leftovers_of_killed_runs_are_swept_and_a_running_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from kamxl.io.spill import sweep_leftovers
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)
+    (tmp_path / f"kamxl-spill-{dead}-abc").mkdir()
+    (tmp_path / f"kamxl-spill-{dead}-abc" / "000001-contacts.pkl").write_bytes(b"x")
+    (tmp_path / f"kamxl-layout-{dead}-abc.xlsx").write_bytes(b"x")
+    (tmp_path / f"kamxl-member-{dead}-abc.deflate").write_bytes(b"x")
+    mine = tmp_path / f"kamxl-spill-{os.getpid()}-abc"
+    mine.mkdir()
+    other = tmp_path / "kamxl-spill-notes.txt"  # not one of ours by its name
+    other.write_text("x")
+    sweep_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
