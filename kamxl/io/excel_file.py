@@ -13,6 +13,7 @@ import os
 import re
 import zipfile
 import zlib
+from typing import Iterable
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path, PurePosixPath
@@ -78,12 +79,15 @@ def load(path: str | Path, limits: Limits = LIMITS) -> Package:
     return Package(path, data, hashlib.sha256(data).hexdigest())
 
 
-def inspect(package: Package, limits: Limits = LIMITS, area: bool = True) -> tuple[str, ...]:
+def inspect(package: Package, limits: Limits = LIMITS, area: bool = True,
+            only: Iterable[str] | None = None) -> tuple[str, ...]:
     """Raise UnreadableWorkbook when the bytes are not a workbook calamine may safely be given.
 
     Returns the members holding character references XML 1.0 forbids (`&#0;`, `&#xFFFF;`): they can be repaired.
     `area` False leaves each sheet's cell area unmeasured: the caller checks it as calamine places the cells
     (`sheet_rows(cells=…)`) inside a memory-capped worker, and measures it only when that worker dies (batch.py).
+    `only`: the sheets that will be read; the parts of the workbook's other sheets are not unpacked (calamine never
+    opens them), so finding last month's roll-up among twelve big ones reads a few kilobytes of each.
     """
     path, data = package.path, package.data
     if not data:
@@ -95,7 +99,7 @@ def inspect(package: Package, limits: Limits = LIMITS, area: bool = True) -> tup
         raise UnreadableWorkbook(path, "text_file" if b"\x00" not in data[:4096] else "not_workbook")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return _check_zip(path, zf, limits, area)
+            return _check_zip(path, zf, limits, area, None if only is None else set(only))
     except UnreadableWorkbook:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
@@ -134,7 +138,7 @@ _R_ATTR = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})0*([0-9]{0,7})\s*["\']'
 MAX_TAG = 1 * MB  # a tag longer than this is not one a spreadsheet writes
 
 
-def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = True):
+def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = True, only: set[str] | None = None):
     infos = zf.infolist()
     if len(infos) > limits.members:
         raise UnreadableWorkbook(path, "corrupt_detail", detail=f"{len(infos)} zip entries")
@@ -152,10 +156,12 @@ def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = Tru
     declared = sum(i.file_size for i in infos)
     if declared > limits.total_bytes or any(i.file_size > limits.part_bytes for i in infos):
         raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
-    sheets = {part: name for name, part in _sheet_parts(zf).items()} if area else None
+    sheets = {part: name for name, part in _sheet_parts(zf).items()} if area or only is not None else {}
     total = 0
     repair = []
     for info in infos:
+        if only is not None and sheets.get(info.filename, "") not in ("", *only):
+            continue  # another sheet's part: never unpacked by this reader
         # every member is unpacked in chunks and counted (the sizes in the zip's headers may lie)
         count, bad_refs = _scan_member(path, zf, info, limits, sheets.get(info.filename) if area else None, area)
         total += count
@@ -308,9 +314,10 @@ def sheet_names_of(package: Package) -> list[str]:
                                                                               _read_small(zf, "xl/workbook.xml"))]
 
 
-def open_package(package: Package, limits: Limits = LIMITS, area: bool = True) -> python_calamine.CalamineWorkbook:
-    """The checked workbook behind a package, or UnreadableWorkbook with its reason (`area`: see `inspect`)."""
-    package.repaired = inspect(package, limits, area)
+def open_package(package: Package, limits: Limits = LIMITS, area: bool = True,
+                 only: Iterable[str] | None = None) -> python_calamine.CalamineWorkbook:
+    """The checked workbook behind a package, or UnreadableWorkbook with its reason (`area`, `only`: see `inspect`)."""
+    package.repaired = inspect(package, limits, area, only)
     data = _repaired(package.data, package.repaired) if package.repaired else package.data
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))

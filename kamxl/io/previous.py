@@ -21,7 +21,7 @@ from ..messages import render
 from ..rules.periods import Period, parse_period
 from ..schema import Column, Sheet
 from .atomic import is_temporary
-from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows, workbook_sheet_names
+from .excel_file import ROLLUP_LIMITS, load, open_package, sheet_rows, workbook_sheet_names
 from .isolation import Crashed, run_isolated
 from .reader import check_rows
 
@@ -123,14 +123,23 @@ def read_rollup_figures(path: str | Path) -> RollupFigures | None:
     return _isolated(_read_rollup_figures, Path(path))
 
 
+def _open_for(path: Path, sheets: set[str]):
+    """A roll-up opened to read `sheets` only (in a capped worker: the cell area is checked as calamine places it)."""
+    return open_package(load(path, ROLLUP_LIMITS), ROLLUP_LIMITS, area=False, only=sheets)
+
+
+def _rows(book, sheet: str, path: Path):
+    return sheet_rows(book, sheet, path, ROLLUP_LIMITS.cells)
+
+
 def _read_rollup_figures(path: Path) -> RollupFigures | None:
-    book = open_workbook(path, ROLLUP_LIMITS)
+    book = _open_for(path, {FIGURES_SHEET, OVERVIEW_SHEET})
     try:
         names = set(book.sheet_names)
         if FIGURES_SHEET in names:
-            return _from_figures(path, sheet_rows(book, FIGURES_SHEET)[0])
+            return _from_figures(path, _rows(book, FIGURES_SHEET, path)[0])
         if {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names:  # written before the figures sheet: the title names the period
-            rows, _ = sheet_rows(book, OVERVIEW_SHEET)
+            rows, _ = _rows(book, OVERVIEW_SHEET, path)
             title = str(rows[0][0]) if rows and rows[0] else ""
             if match := _TITLE.match(title):
                 try:
@@ -201,11 +210,11 @@ def read_previous_accounts(path: str | Path) -> list[PreviousAccount]:
 
 
 def _read_previous_accounts(path: Path) -> list[PreviousAccount]:
-    book = open_workbook(path, ROLLUP_LIMITS)
+    book = _open_for(path, {CUSTOMER_SHEET})
     try:
         if CUSTOMER_SHEET not in book.sheet_names:
             raise PreviousRollupError(render("not_a_rollup", path=Path(path).name))
-        rows, first = sheet_rows(book, CUSTOMER_SHEET)
+        rows, first = _rows(book, CUSTOMER_SHEET, path)
     finally:
         book.close()
     frame = check_rows(_PREVIOUS, rows, first, Path(path).name).frame

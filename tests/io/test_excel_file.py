@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
 from kamxl.errors import UnreadableWorkbook
-from kamxl.io.excel_file import Limits, Package, inspect
+from kamxl.io.excel_file import Limits, Package, _placed_area, inspect, open_package, sheet_rows
 
 
 def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool) -> str:
@@ -57,7 +57,14 @@ def _package(sheet_data: str) -> Package:
             'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
             'Target="worksheets/sheet1.xml"/></Relationships>')
     out = io.BytesIO()
+    types = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" '
+             'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+             'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
     with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("[Content_Types].xml", types)
+        zf.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                    'officeDocument" Target="xl/workbook.xml"/></Relationships>')
         zf.writestr("xl/workbook.xml", workbook)
         zf.writestr("xl/_rels/workbook.xml.rels", rels)
         zf.writestr("xl/worksheets/sheet1.xml", sheet)
@@ -88,3 +95,53 @@ def test_a_sheet_is_refused_by_the_area_its_content_spans(tail, refused):
         inspect(package, Limits())
     assert caught.value.code == "too_many_cells"
     assert (dict(caught.value.params)["rows"], dict(caught.value.params)["cols"]) == refused
+
+
+small_cells = st.lists(st.tuples(st.integers(1, 5_000), st.integers(1, 400), st.booleans(), st.booleans(), st.booleans()),
+                       max_size=12)
+
+
+@given(small_cells, st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_the_area_checked_after_calamine_placed_the_cells_is_the_area_measured_before(spec, row_refs):
+    """Rep workbooks are read without the pre-read measure (in a capped worker): calamine's placement must give the
+    same area, so the same sheets are refused at the same limit."""
+    rows_xml, row = [], 0
+    for at_row, col, content, ref, style in spec:
+        row = at_row if row_refs else row + 1
+        rows_xml.append(f'<row{f" r={chr(34)}{row}{chr(34)}" if row_refs else ""}>{_cell(row, col, content, ref, style)}</row>')
+    package = _package("<sheetData>" + "".join(rows_xml) + "</sheetData>")
+    with zipfile.ZipFile(io.BytesIO(package.data)) as zf:
+        first, last, cols = _placed_area(zf, zf.getinfo("xl/worksheets/sheet1.xml"), package.path, Limits())
+    area = (last - first + 1) * cols if last else 0
+    book = open_package(package, Limits(), area=False)
+    if area == 0:
+        assert sheet_rows(book, "客户档案", package.path, cells=0)[0] in ([], [[]])
+        return
+    sheet_rows(book, "客户档案", package.path, cells=area)
+    with pytest.raises(UnreadableWorkbook) as caught:
+        sheet_rows(book, "客户档案", package.path, cells=area - 1)
+    assert caught.value.code == "too_many_cells"
+
+
+def test_reading_one_sheet_never_unpacks_the_others(tmp_path):
+    """Last month's roll-up is found by its small figures sheet: a damaged or hostile other sheet is not even unpacked."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_package("<sheetData/>").data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"</sheets>", b'<sheet name="other" sheetId="2" r:id="rId2"/></sheets>')
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org'
+                                    b'/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>'
+                                    b"</Relationships>")
+            dst.writestr(info, data)
+        dst.writestr("xl/worksheets/sheet2.xml", b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet/>')
+    package = Package(Path("rollup.xlsx"), out.getvalue(), "")
+    assert inspect(package, Limits(), only={"客户档案"}) == ()
+    with pytest.raises(UnreadableWorkbook) as caught:
+        inspect(package, Limits(), only={"other"})
+    assert caught.value.code == "xml_doctype"
+    with pytest.raises(UnreadableWorkbook):
+        inspect(package, Limits())
