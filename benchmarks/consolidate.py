@@ -63,8 +63,12 @@ def make_team(folder: Path, reps: int, customers: int, visits: int) -> Path:
     return folder
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in kB."""
+def _tree_memory_kb(root: int) -> tuple[int, int]:
+    """Memory of a process and all its descendants, in kB: (PSS, RSS) summed over the tree.
+
+    PSS (proportional set size) splits each page shared between processes among them: the read workers and the
+    writer's helpers are forked from the main process and share its pages, which a sum of RSS counts once per process.
+    """
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -84,7 +88,18 @@ def _tree_rss_kb(root: int) -> int:
             if parent == pid and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return sum(_pss_kb(pid, rss.get(pid, 0)) for pid in tree), sum(rss.get(pid, 0) for pid in tree)
+
+
+def _pss_kb(pid: int, fallback: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return fallback
 
 
 def _children_cpu() -> float:
@@ -92,18 +107,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak tree RSS (MB) of a command (`ok`: the exit codes that mean it ran)."""
+def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, float, float]:
+    """Wall seconds, CPU seconds, and the peak tree PSS and RSS (MB) of a command (`ok`: the exit codes that mean it ran)."""
     cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_rss = 0
     done = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_rss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            pss, rss = _tree_memory_kb(proc.pid)
+            peak, peak_rss = max(peak, pss), max(peak_rss, rss)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -114,7 +130,7 @@ def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, f
     sampler.join()
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[:3]} failed: {err.decode()[-2000:]}")
-    return elapsed, _children_cpu() - cpu, peak / 1024
+    return elapsed, _children_cpu() - cpu, peak / 1024, peak_rss / 1024
 
 
 def main():
@@ -128,21 +144,21 @@ def main():
     args = ap.parse_args()
     kamxl = [sys.executable, "-m", "kamxl"]
     print(f"load average before: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
-    print(f"{'reps':>5} {'MB in':>7} {'kamxl s':>8} {'CPU s':>6} {'kamxl MB':>9} {'naive s':>8} {'naive MB':>9} "
-          f"{'ratio':>6} {'validate s':>10} {'CPU s':>6}")
+    print(f"{'reps':>5} {'MB in':>7} {'kamxl s':>8} {'CPU s':>6} {'PSS MB':>7} {'RSS MB':>7} {'naive s':>8} "
+          f"{'naive MB':>9} {'ratio':>6} {'validate s':>10} {'CPU s':>6}")
     for reps in args.reps:
         team = make_team(args.work / f"team-{reps}-{args.customers}-{args.visits}", reps, args.customers, args.visits)
         size = sum(p.stat().st_size for p in team.glob("*.xlsx")) / 1e6
         out = args.work / f"rollup-{reps}.xlsx"
-        k_time, k_cpu, k_mem = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
-        line = f"{reps:>5} {size:>7.1f} {k_time:>8.1f} {k_cpu:>6.1f} {k_mem:>9.0f}"
+        k_time, k_cpu, k_mem, k_rss = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
+        line = f"{reps:>5} {size:>7.1f} {k_time:>8.1f} {k_cpu:>6.1f} {k_mem:>7.0f} {k_rss:>7.0f}"
         if not args.skip_naive:
-            n_time, _, n_mem = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
+            n_time, _, n_mem, _ = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
             line += f" {n_time:>8.1f} {n_mem:>9.0f} {n_time / k_time:>6.1f}"
         else:
             line += f" {'-':>8} {'-':>9} {'-':>6}"
         if not args.skip_validate:  # exit 1: the generated team has data problems on purpose
-            v_time, v_cpu, _ = measure(kamxl + ["validate", str(team)], ok=(0, 1))
+            v_time, v_cpu, _, _ = measure(kamxl + ["validate", str(team)], ok=(0, 1))
             line += f" {v_time:>10.1f} {v_cpu:>6.1f}"
         print(line, flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
