@@ -176,6 +176,8 @@ def _phone_digits(raw) -> str:
 
 def parse_mobile(raw) -> Parsed:
     """A mainland mobile number, normalised to 11 digits (`138 0013 8000` → `13800138000`)."""
+    if raw.__class__ is str and raw.isascii() and _MOBILE.fullmatch(raw):
+        return Parsed(raw)  # the common case, without the clean-up below
     if is_blank(raw):
         return BLANK
     digits = _phone_digits(raw).replace("-", "")
@@ -184,7 +186,7 @@ def parse_mobile(raw) -> Parsed:
 
 def parse_phone(raw) -> Parsed:
     """A mobile or landline number (`010-12345678`, `0755 8888 6666-201`)."""
-    if raw.__class__ is str and raw.isascii() and (_MOBILE.match(raw) or _LANDLINE.match(raw)):
+    if raw.__class__ is str and raw.isascii() and (_MOBILE.fullmatch(raw) or _LANDLINE.fullmatch(raw)):
         return Parsed(raw)  # the common cases, without the clean-up below
     if is_blank(raw):
         return BLANK

@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kamxl import parsing
@@ -33,3 +33,34 @@ def test_a_column_parses_cell_by_cell_alike(first, again, parse):
         assert values == [c.value for c in cells]
         assert [type(v) for v in values] == [type(c.value) for c in cells]
         assert issues == {j: c for j, c in enumerate(cells) if c.problem}
+
+
+def _mobile_the_long_way(raw) -> parsing.Parsed:
+    if parsing.is_blank(raw):
+        return parsing.BLANK
+    digits = parsing._phone_digits(raw).replace("-", "")
+    return parsing.Parsed(digits) if parsing._MOBILE.match(digits) else parsing.Parsed(parsing.clean_text(raw), "bad_mobile")
+
+
+def _phone_the_long_way(raw) -> parsing.Parsed:
+    if parsing.is_blank(raw):
+        return parsing.BLANK
+    text = parsing._phone_digits(raw)
+    if parsing._MOBILE.match(text.replace("-", "")):
+        return parsing.Parsed(text.replace("-", ""))
+    if parsing._LANDLINE.match(text):
+        return parsing.Parsed(text)
+    return parsing.Parsed(parsing.clean_text(raw), "bad_phone")
+
+
+_PHONES = st.text(st.sampled_from("0123456789 -\n+（）８"), max_size=16) | \
+    st.from_regex(r"1[3-9][0-9]{9}\n?", fullmatch=True) | st.from_regex(r"0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?\n?", fullmatch=True)
+
+
+@given(_PHONES)
+@example("13800138000\n")
+@example("010-12345678\n")
+@settings(max_examples=500)
+def test_phone_shortcuts_give_what_the_long_way_gives(raw):
+    assert parsing.parse_mobile(raw) == _mobile_the_long_way(raw)
+    assert parsing.parse_phone(raw) == _phone_the_long_way(raw)

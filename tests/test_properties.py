@@ -290,3 +290,19 @@ def test_a_customer_is_overdue_exactly_after_its_cadence(since, grade, days_late
     cadence = {"A": 30, "B": 60, "C": 90}[grade]
     at = since + timedelta(days=days_later)
     assert is_overdue(since, None, grade, at, DEFAULTS) == (days_later > cadence)
+
+
+_raw_cell = st.one_of(st.none(), st.text(max_size=4), st.sampled_from([" ", "\x01", "\u3000", "\x01 ", True, 1, 0, 1.0]),
+                      st.floats(allow_nan=True), st.dates())
+
+
+@given(st.data(), st.integers(0, 12))
+@settings(max_examples=200, deadline=None)
+def test_completeness_by_columns_is_the_row_rule(data, rows):
+    """The reader computes 档案完整率 column by column; each row's figure is the scalar rule's on that row."""
+    from kamxl.rules.completeness import PROFILE_FIELDS, completeness, completeness_column
+
+    present = data.draw(st.lists(st.sampled_from(PROFILE_FIELDS), unique=True))
+    columns = {key: data.draw(st.lists(_raw_cell, min_size=rows, max_size=rows)) for key in present}
+    expected = [completeness({key: columns[key][i] for key in present}) for i in range(rows)]
+    assert completeness_column(columns, rows) == expected

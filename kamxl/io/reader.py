@@ -20,7 +20,7 @@ from ..problems import Problem, Severity
 from ..rules.periods import parse_period
 from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
-from ..rules.completeness import PROFILE_FIELDS, completeness
+from ..rules.completeness import completeness_column
 from ..settings import DEFAULTS, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 
@@ -300,9 +300,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         data[label if label not in data else f"{label} ({i + 1})"] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
     data["row"] = take(numbers)
     if sheet is CUSTOMERS:
-        profile = [k for k in PROFILE_FIELDS if k in raw_by_key]
-        data["completeness"] = take([completeness(dict(zip(profile, cells))) for cells in
-                                     zip(*(raw_by_key[k] for k in profile))] if profile else [completeness({})] * n)
+        data["completeness"] = take(completeness_column(raw_by_key, n))
     frame = pd.DataFrame(data, dtype=object)  # object: blanks stay None, ids stay text
     ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
     return SheetResult(sheet, frame, rejected, problems, ids_seen=ids_seen)

@@ -116,8 +116,10 @@ def trip_days_by_group(group: np.ndarray, days: np.ndarray, on_trip: Sequence, g
 
 
 def ordinals(days: Sequence[date | None]) -> np.ndarray:
-    """Day ordinals of a column of dates (NO_DAY for a blank)."""
-    return np.fromiter((NO_DAY if d is None else d.toordinal() for d in days), np.int64, len(days))
+    """Day ordinals of a column of dates (NO_DAY for a blank); each distinct date converted once (a year of visits
+    holds a few hundred)."""
+    ordinal = {d: NO_DAY if d is None else d.toordinal() for d in dict.fromkeys(days)}
+    return np.fromiter(map(ordinal.__getitem__, days), np.int64, len(days))
 
 
 def dates(ordinal_days: np.ndarray) -> list[date | None]:
