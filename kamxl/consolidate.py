@@ -16,6 +16,7 @@ import pandas as pd
 from . import parsing
 from .errors import KamxlError, SettingsError
 from .io.batch import Failure, original_first, read_files, settle
+from .io.isolation import collector_paused
 from .io.inputs import collect_inputs
 from .io.previous import (PreviousAccount, RollupFigures, checked_previous, find_rollups, history, last_periods_rollup,
                           read_previous_accounts)
@@ -360,6 +361,7 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+@collector_paused()
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
                 today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
                 progress: Callable[[int, int], None] | None = None, search: Iterable = ()) -> Rollup:

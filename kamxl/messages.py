@@ -76,6 +76,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output_not_rollup": ("{option}「{path}」已存在且不是 kamxl 汇总文件：请换一个文件名，避免覆盖",
                           "{option} '{path}' exists and is not a kamxl roll-up: choose another name rather than overwrite it"),
     "folder_not_writable": ("所在文件夹不存在或没有写入权限", "its folder does not exist or is not writable"),
+    "rollup_too_long": ("汇总表「{sheet}」将有 {rows} 行，超过 Excel 一个工作表的上限 {limit} 行，未写出：请按区域或小组分别汇总"
+                        "（每个文件夹一份汇总），或让代表把往年的记录另存归档",
+                        "the roll-up's sheet '{sheet}' would have {rows} rows, more than the {limit} an Excel sheet holds, so "
+                        "nothing was written: consolidate region by region or team by team (one folder, one roll-up), or "
+                        "have the reps archive earlier years' rows"),
     "write_failed": ("无法写入「{path}」：{detail}", "cannot write '{path}': {detail}"),
     "output_unusable": ("{option}「{path}」无法使用：{detail}", "{option} '{path}' cannot be used: {detail}"),
     "copies_skipped": ("{count} 个重复文件未计入（同一文件的副本，或同一代表的第二个工作簿），见「来源」",

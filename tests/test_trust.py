@@ -298,3 +298,14 @@ def test_a_kpi_workbook_that_fails_is_not_taken_for_a_rep(team):  # noqa: F811
     source = next(s for s in rollup.sources if Path(s.path).name == "kpi.xlsx")
     assert source.status == "failed" and source.kind == "kpi" and source.rep is None
     assert "kpi" not in rollup.reps
+
+
+def test_a_rollup_longer_than_an_excel_sheet_is_refused_with_what_to_do(team, tmp_path, monkeypatch):  # noqa: F811
+    import kamxl.io.rollup_writer as writer
+
+    monkeypatch.setattr(writer, "EXCEL_ROWS", 3)  # the team has more than two customers
+    out = tmp_path / "rollup.xlsx"
+    result = _cli("--lang", "zh", "consolidate", team, "--period", "2026-10", "--out", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "超过 Excel 一个工作表的上限 2 行" in result.output and "按区域或小组分别汇总" in result.output
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if "kamxl" in p.name]

@@ -15,6 +15,7 @@ import os
 import signal
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable, Sequence
@@ -96,6 +97,22 @@ def _worker(func: Callable, conn, memory: int):
         conn.send(result)
         del result
         gc.collect()
+
+
+@contextmanager
+def collector_paused():
+    """The cyclic garbage collector off for a block of bulk work (restored after, as it was).
+
+    A roll-up makes millions of short-lived objects and almost no cycles: at 50 reps the collector's
+    passes cost a fifth of the main process's rules phase. Reference counting still frees them.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _receive(slot) -> object:

@@ -1,23 +1,33 @@
 """Writing the department roll-up workbook: 总览 with native charts, then one Excel table per sheet."""
 
-import pandas as pd
-
 from pathlib import Path
 
+import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from ..consolidate import Rollup, previous_rank
+from ..errors import KamxlError
+from ..messages import render
 from ..problems import Severity
 from ..rules.activity import MIN_TRIP_DAYS
-from .spill import Detail
-from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, Sheet
 from ..rules.standing import CLOSE, MET, MISSED, standard_text, standing
+from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, Sheet
+from .isolation import collector_paused
 from .previous import FIGURES_SHEET, REP_LABEL, figures_rows
+from .spill import Detail
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, column_kind
 
 SHEETS = ("总览", "考核排名", "趋势", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题",
           "来源", "图表数据", "_kamxl_figures")  # the last two are hidden
 STATUS_LABEL = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}
+
+
+BLOCK_ROWS = 16_384
+EXCEL_ROWS = 1_048_576  # rows an Excel sheet holds: the design's ceiling (README: Performance)
+
+
+class RollupTooLong(KamxlError):
+    "A roll-up sheet would have more rows than an Excel sheet holds"
 
 
 def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_name: str,
@@ -43,7 +53,10 @@ def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_n
         return [None if v != v else v for v in values] if blank_nan else values  # NaN: a file lacking the column
 
     def blocks():
-        for block in (rows.blocks() if isinstance(rows, Detail) else [rows]):
+        # a frame in slices too: the cells of one slice at a time are turned into Python values
+        frames = rows.blocks() if isinstance(rows, Detail) else (rows.iloc[i:i + BLOCK_ROWS]
+                                                                 for i in range(0, len(rows), BLOCK_ROWS))
+        for block in frames:
             yield ([column(block, k) for k in keys] + [column(block, k, True) for k in extras]
                    + [column(block, "file"), column(block, "row")])
 
@@ -520,17 +533,21 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
     _page_setup(ws, rollup, "趋势", one_page=True)
 
 
+@collector_paused()
 def write_rollup(rollup: Rollup, path: str | Path) -> Path:
     """Write the roll-up workbook atomically (a temp file beside it, renamed into place)."""
-    book = StreamingWorkbook(path)
-    series = _chart_series(rollup)  # the charts refer to 图表数据 by name: it is written near the end
-    _overview(book, rollup, series)
     tables = [_score_table(rollup), None, _customers_table(rollup),
               _sheet_table(CONTACTS, rollup.contacts, "联系人", "tblAllContacts"),
               _sheet_table(VISIT_PLAN, rollup.visit_plan, "拜访计划", "tblAllPlans"),
               _sheet_table(DAILY_REPORT, rollup.daily_report, "拜访日报", "tblAllVisits"),
               _compliance_table(rollup), _funnel_table(rollup), _duplicates_table(rollup), _problems_table(rollup),
               _sources_table(rollup)]
+    for table in tables:
+        if table is not None and table.rows > EXCEL_ROWS - 1:  # the header takes a row
+            raise RollupTooLong(render("rollup_too_long", sheet=table.sheet, rows=table.rows, limit=EXCEL_ROWS - 1))
+    book = StreamingWorkbook(path)
+    series = _chart_series(rollup)  # the charts refer to 图表数据 by name: it is written near the end
+    _overview(book, rollup, series)
     for table in tables:
         if table is None:
             _trend(book, rollup)

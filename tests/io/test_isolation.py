@@ -2,7 +2,9 @@
 
 import gc
 
-from kamxl.io.isolation import Crashed, run_isolated
+import pytest
+
+from kamxl.io.isolation import Crashed, collector_paused, run_isolated
 
 
 def _collector_state(job):
@@ -26,3 +28,19 @@ def test_a_parent_that_paused_its_collector_finds_it_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_collector_is_paused_for_bulk_work_and_restored_after_even_on_error():
+    seen = []
+
+    @collector_paused()
+    def work(fail: bool):
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("boom")
+
+    assert gc.isenabled()
+    work(False)
+    with pytest.raises(ValueError):
+        work(True)
+    assert seen == [False, False] and gc.isenabled()
