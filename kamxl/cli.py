@@ -412,6 +412,8 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     except OSError as exc:  # a full disk, a share gone read-only: said, not a traceback
         click.echo(f"Error: {render('write_failed', path=str(out), detail=exc.strerror or type(exc).__name__)}", err=True)
         sys.exit(1)
+    finally:
+        rollup.close()  # the spilled detail rows: not left for the exit, when a late Ctrl-C could cut it short
     report = summary(rollup, str(out))
     if json_path:
         text = _json_text(report)

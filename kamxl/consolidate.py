@@ -85,6 +85,12 @@ class Rollup:
     history: list[RollupFigures] = field(default_factory=list)  # earlier roll-ups for 趋势, oldest first
     warnings: list[tuple[str, dict]] = field(default_factory=list)  # (message code, parameters): why a figure is missing
 
+    def close(self) -> None:
+        """Remove the detail rows spilled to disk (also done when the roll-up is garbage, or at exit)."""
+        for detail in (self.contacts, self.visit_plan, self.daily_report):
+            if isinstance(detail, Detail) and detail.folder is not None:
+                detail.folder.close()
+
     def warning_texts(self, lang: str | None = None) -> list[str]:
         return [render(code, lang, **params) for code, params in self.warnings]
 

@@ -186,7 +186,8 @@ def parse_mobile(raw) -> Parsed:
 
 def parse_phone(raw) -> Parsed:
     """A mobile or landline number (`010-12345678`, `0755 8888 6666-201`)."""
-    if raw.__class__ is str and raw.isascii() and (_MOBILE.fullmatch(raw) or _LANDLINE.fullmatch(raw)):
+    if raw.__class__ is str and raw.isascii() and (_MOBILE.fullmatch(raw) or (_LANDLINE.fullmatch(raw)
+                                                                            and not raw.startswith("0086"))):
         return Parsed(raw)  # the common cases, without the clean-up below
     if is_blank(raw):
         return BLANK

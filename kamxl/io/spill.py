@@ -12,7 +12,9 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,10 +74,23 @@ class SpillFolder:
     def __init__(self):
         sweep_leftovers()
         self.path = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}spill-{os.getpid()}-"))
-        self._remove = weakref.finalize(self, shutil.rmtree, self.path, True)
+        self._remove = weakref.finalize(self, _remove_uninterrupted, self.path)
 
     def close(self):
         self._remove()
+
+
+def _remove_uninterrupted(path: Path) -> None:
+    """Remove the folder with Ctrl-C and SIGTERM held back until it is gone (a signal arriving while a run cleans
+    up on its way out would otherwise stop the removal half-way); they are delivered right after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held) if block else None
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    finally:
+        if block:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def spill_sheets(sheets: dict, folder: Path, index: int) -> None:
