@@ -13,7 +13,7 @@ import os
 import re
 import zipfile
 import zlib
-from typing import Iterable
+from typing import Callable, Iterable
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path, PurePosixPath
@@ -97,8 +97,13 @@ def inspect(package: Package, limits: Limits = LIMITS, area: bool = True,
     if data[:2] != b"PK":
         # text (CSV saved as .xlsx, an HTML export) has no NUL bytes; binaries almost always do
         raise UnreadableWorkbook(path, "text_file" if b"\x00" not in data[:4096] else "not_workbook")
+    return _checked_zip(path, io.BytesIO(data), limits, area, only)
+
+
+def _checked_zip(path: Path, source, limits: Limits, area: bool, only: Iterable[str] | None) -> tuple[str, ...]:
+    """`_check_zip` of the zip in `source` (bytes in memory, or the file itself), its library errors a reason."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(source) as zf:
             return _check_zip(path, zf, limits, area, None if only is None else set(only))
     except UnreadableWorkbook:
         raise
@@ -308,9 +313,22 @@ def _read_small(zf: zipfile.ZipFile, name: str, limit: int = 16 * MB) -> str:
     return data.decode("utf-8", "replace")
 
 
+def _zip_entries(fh) -> int:
+    """The entries a zip's end record declares (what zipfile would read a directory entry for), or a huge number."""
+    try:
+        end = zipfile._EndRecData(fh)  # stable since Python 2; the record zipfile itself reads first
+        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 1 << 62
+    except Exception:  # noqa: BLE001 — a damaged end record: the file is not one we read
+        return 1 << 62
+
+
 def sheet_names_of(package: Package) -> list[str]:
     """The sheet names of an inspected package, read from workbook.xml alone (no cell is loaded)."""
-    with zipfile.ZipFile(io.BytesIO(package.data)) as zf:
+    return _sheet_names(io.BytesIO(package.data))
+
+
+def _sheet_names(source) -> list[str]:
+    with zipfile.ZipFile(source) as zf:
         return list(_sheet_parts(zf)) or [unescape(n) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"',
                                                                               _read_small(zf, "xl/workbook.xml"))]
 
@@ -320,12 +338,31 @@ def open_package(package: Package, limits: Limits = LIMITS, area: bool = True,
     """The checked workbook behind a package, or UnreadableWorkbook with its reason (`area`, `only`: see `inspect`)."""
     package.repaired = inspect(package, limits, area, only)
     data = _repaired(package.data, package.repaired) if package.repaired else package.data
+    return _calamine(package.path, lambda: python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+
+
+def _calamine(path: Path, opening: Callable[[], python_calamine.CalamineWorkbook]) -> python_calamine.CalamineWorkbook:
     try:
-        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return opening()
     except BaseException as exc:  # calamine raises several kinds for damaged content, and panics (not Exceptions)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise UnreadableWorkbook(package.path, "corrupt_detail", detail=detail_of(exc)) from None
+        raise UnreadableWorkbook(path, "corrupt_detail", detail=detail_of(exc)) from None
+
+
+def open_sheets_of(path: str | Path, sheets: Iterable[str], limits: Limits) -> python_calamine.CalamineWorkbook:
+    """A workbook opened to read `sheets` from the file itself, not read into memory whole: for our own roll-ups,
+    read in a capped worker (cell areas checked as calamine places the cells). Only the parts calamine will open are
+    checked; anything unusual (not a zip, too big, a part to repair) takes the whole-file way for its reason."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head, size = fh.read(2), os.fstat(fh.fileno()).st_size
+    except OSError:
+        head, size = b"", 0
+    if head != b"PK" or size > limits.file_bytes or _checked_zip(path, path, limits, False, sheets):
+        return open_package(load(path, limits), limits, area=False, only=sheets)
+    return _calamine(path, lambda: python_calamine.CalamineWorkbook.from_path(str(path)))
 
 
 def open_workbook(path: str | Path, limits: Limits = LIMITS) -> python_calamine.CalamineWorkbook:
@@ -359,11 +396,12 @@ def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str 
 
 
 def workbook_sheet_names(path: str | Path) -> list[str]:
-    """The sheet names of an .xlsx/.xlsm ([] when it cannot be read as one); only workbook.xml is read, bounded."""
+    """The sheet names of an .xlsx/.xlsm ([] when it cannot be read as one); only the zip's directory and
+    workbook.xml are read, bounded, from the file (a 200-rep roll-up is not read whole to be recognised)."""
     try:
-        package = load(path)
-        if package.data[:2] != b"PK":
-            return []
-        return sheet_names_of(package)
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"PK" or _zip_entries(fh) > ROLLUP_LIMITS.members:
+                return []  # a directory of millions of entries is not parsed (it would fill this process's memory)
+        return _sheet_names(path)
     except Exception:  # whatever the file holds, the answer is "no sheets we know of"
         return []

@@ -21,7 +21,7 @@ from ..messages import render
 from ..rules.periods import Period, parse_period
 from ..schema import Column, Sheet
 from .atomic import is_temporary
-from .excel_file import ROLLUP_LIMITS, load, open_package, sheet_rows, workbook_sheet_names
+from .excel_file import ROLLUP_LIMITS, open_sheets_of, sheet_rows, workbook_sheet_names
 from .isolation import Crashed, run_isolated
 from .reader import check_rows
 
@@ -124,8 +124,8 @@ def read_rollup_figures(path: str | Path) -> RollupFigures | None:
 
 
 def _open_for(path: Path, sheets: set[str]):
-    """A roll-up opened to read `sheets` only (in a capped worker: the cell area is checked as calamine places it)."""
-    return open_package(load(path, ROLLUP_LIMITS), ROLLUP_LIMITS, area=False, only=sheets)
+    """A roll-up opened to read `sheets` only, from its file (in a capped worker: see `open_sheets_of`)."""
+    return open_sheets_of(path, sheets, ROLLUP_LIMITS)
 
 
 def _rows(book, sheet: str, path: Path):

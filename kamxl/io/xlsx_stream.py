@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -332,16 +333,15 @@ def _copies_deflated() -> bool:
 class _Helpers:
     """Forked processes each making one big member, deflated, in a temporary file the writer copies in.
 
-    Only where fork exists (Linux, macOS) and there is a second core; anything that goes wrong in a
-    helper leaves the member to the writer itself, so the file is the same either way.
+    Only on Linux (fork is safe there; macOS frameworks may not survive it) and with a second core; anything
+    that goes wrong in a helper leaves the member to the writer itself, so the file is the same either way.
     """
 
     def __init__(self):
         self.running: dict[str, tuple] = {}
 
     def start(self, bodies: dict[str, tuple[str, Table]], styles: dict):
-        if not bodies or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods() \
-                or not _copies_deflated():
+        if not bodies or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux") or not _copies_deflated():
             return
         ctx = multiprocessing.get_context("fork")
         for name, (xml, table) in bodies.items():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
 from kamxl.errors import UnreadableWorkbook
-from kamxl.io.excel_file import Limits, Package, _placed_area, inspect, open_package, sheet_rows
+from kamxl.io.excel_file import Limits, Package, _placed_area, inspect, open_package, open_sheets_of, sheet_rows
 
 
 def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool) -> str:
@@ -145,3 +145,20 @@ def test_reading_one_sheet_never_unpacks_the_others(tmp_path):
     assert caught.value.code == "xml_doctype"
     with pytest.raises(UnreadableWorkbook):
         inspect(package, Limits())
+    # the same from the file itself, as last period's roll-up is opened: the other sheet's part is never unpacked
+    path = tmp_path / "rollup.xlsx"
+    path.write_bytes(package.data)
+    assert open_sheets_of(path, {"客户档案"}, Limits()).sheet_names == ["客户档案", "other"]
+    with pytest.raises(UnreadableWorkbook) as caught:
+        open_sheets_of(path, {"other"}, Limits())
+    assert caught.value.code == "xml_doctype"
+
+
+def test_sheet_names_are_read_without_parsing_a_directory_of_too_many_entries(tmp_path, monkeypatch):
+    import kamxl.io.excel_file as excel_file
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(_package("<sheetData/>").data)  # five zip entries
+    assert excel_file.workbook_sheet_names(path) == ["客户档案"]
+    monkeypatch.setattr(excel_file, "ROLLUP_LIMITS", Limits(members=4))
+    assert excel_file.workbook_sheet_names(path) == []
