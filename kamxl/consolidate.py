@@ -16,7 +16,7 @@ import pandas as pd
 from . import parsing
 from .errors import KamxlError, SettingsError
 from .io.batch import Failure, original_first, read_files, settle
-from .io.isolation import collector_paused
+from .io.isolation import Background, collector_paused
 from .io.inputs import collect_inputs
 from .io.previous import (PreviousAccount, RollupFigures, checked_previous, find_rollups, history, last_periods_rollup,
                           read_previous_accounts)
@@ -435,6 +435,8 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
 
     details = {key: _detail(books, key, spill) for key in DETAILS}  # before the books' frames are let go
     frames = {key: _frame(books, key) for key in SHEET_KEYS}
+    # the duplicates need only the rows as read: found in a forked process while the rules run here
+    duplicates = Background(find_duplicates, frames["customers"][["rep", "customer_id", "name", "credit_code"]])
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
     previous_accounts = read_previous_accounts(previous_figures.path) if previous_figures else None
     churn = _churn(previous_accounts, customers)
@@ -449,7 +451,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     period_visits = _in_period(frames["daily_report"], period)
     scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers,
                      _activity(period_visits), settings)
-    duplicates = find_duplicates(customers)
+    duplicates = duplicates.result()
     overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
     warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
     return Rollup(period, settings, sources, customers, details["contacts"], details["visit_plan"], details["daily_report"],

@@ -21,6 +21,11 @@ from pathlib import Path, PurePosixPath
 import olefile
 import python_calamine
 
+try:
+    from isal import isal_zlib as _isal_zlib
+except ImportError:  # zlib then
+    _isal_zlib = None
+
 from ..errors import UnreadableWorkbook
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -181,6 +186,8 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limi
     """The member's bytes in chunks, each with the unfinished tag of the one before (so no tag is cut in two)."""
     size, carry = 0, b""
     with zf.open(info) as member:
+        if _isal_zlib is not None and info.compress_type == zipfile.ZIP_DEFLATED and hasattr(member, "_decompressor"):
+            member._decompressor = _isal_zlib.decompressobj(-15)  # ISA-L inflates ~3× faster; the same bytes
         while chunk := member.read(4 * MB):
             size += len(chunk)
             if size > limits.part_bytes:

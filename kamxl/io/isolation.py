@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -205,3 +206,47 @@ def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limit
             if slot is not None:
                 slot.stop(kill=True)
     return results
+
+
+class Background:
+    """`func(*args)` computed in a forked process while this one goes on (Linux with a second core), else when asked.
+
+    For the roll-up's own pure computations on data already in memory (not for reading files: that is
+    `run_isolated`'s). Whatever goes wrong in the child, `result()` computes it here, so an error surfaces as usual.
+    """
+
+    def __init__(self, func: Callable, *args):
+        self.func, self.args = func, args
+        self.process = self.conn = None
+        if (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux"):
+            ctx = multiprocessing.get_context("fork")
+            self.conn, child = ctx.Pipe(duplex=False)
+            self.process = ctx.Process(target=_compute, args=(func, args, child), daemon=True)
+            self.process.start()
+            child.close()
+
+    def result(self):
+        found = None
+        if self.process is not None:
+            try:
+                found = self.conn.recv()
+            except (EOFError, OSError):
+                found = None
+            finally:
+                self.conn.close()
+                self.process.join()
+        return found[0] if found else self.func(*self.args)
+
+
+def _compute(func: Callable, args: tuple, conn):
+    gc.disable()  # a collection would copy the parent's pages into this process
+    try:
+        conn.send((func(*args),))
+    except BaseException:  # noqa: BLE001 — the parent computes it again and meets the error itself
+        try:
+            conn.send(None)
+        except Exception:  # noqa: BLE001
+            pass
+    finally:
+        conn.close()
+        os._exit(0)

@@ -44,3 +44,32 @@ def test_the_collector_is_paused_for_bulk_work_and_restored_after_even_on_error(
     with pytest.raises(ValueError):
         work(True)
     assert seen == [False, False] and gc.isenabled()
+
+
+def _pid_and_sum(values):
+    import os
+
+    return os.getpid(), sum(values)
+
+
+def _fails_in_a_child(parent):
+    import os
+
+    if os.getpid() != parent:
+        raise RuntimeError("only in the child")
+    return "computed here"
+
+
+def test_background_work_comes_back_and_a_failure_is_computed_again_here():
+    import os
+    import sys
+
+    from kamxl.io.isolation import Background
+
+    pid, total = Background(_pid_and_sum, [1, 2, 3]).result()
+    assert total == 6
+    if sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1:
+        assert pid != os.getpid()  # it ran in another process
+    assert Background(_fails_in_a_child, os.getpid()).result() == "computed here"
+    with pytest.raises(ZeroDivisionError):
+        Background(lambda: 1 / 0).result()  # an error of the work itself surfaces here, as usual
