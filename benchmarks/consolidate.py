@@ -2,11 +2,11 @@
 
 Generates (once, then reuses) seeded synthetic teams of N reps, each with --customers customers
 and --visits visit rows, runs both pipelines on the same files as subprocesses, and prints wall
-time, CPU time, their ratio and the peak resident memory of each process tree (sampled from /proc);
+time, CPU time, their ratio and the peak memory of each process tree (PSS and RSS sum, sampled from /proc);
 then `kamxl validate` of the same team (wall and CPU time). CPU seconds are the whole process
 tree's (workers included): on a shared machine they move less than wall time.
 
-    python benchmarks/consolidate.py --reps 10 50 100
+    python benchmarks/consolidate.py --reps 10 50 100 200   (200 with --skip-naive: the naive run needs ~20 min and 9 GB)
 """
 
 import argparse
@@ -120,7 +120,7 @@ def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, f
         while not done.is_set():
             pss, rss = _tree_memory_kb(proc.pid)
             peak, peak_rss = max(peak, pss), max(peak_rss, rss)
-            time.sleep(0.05)
+            time.sleep(0.2)  # PSS costs the kernel a page-table walk: sampled often, it would slow the run it measures
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
