@@ -208,8 +208,13 @@ def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limit
     return results
 
 
+def can_fork() -> bool:
+    """Whether work may go to a forked process: Linux (macOS frameworks may not survive a fork) with a second core."""
+    return (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux")
+
+
 class Background:
-    """`func(*args)` computed in a forked process while this one goes on (Linux with a second core), else when asked.
+    """`func(*args)` computed in a forked process while this one goes on (`can_fork`), else when asked.
 
     For the roll-up's own pure computations on data already in memory (not for reading files: that is
     `run_isolated`'s). Whatever goes wrong in the child, `result()` computes it here, so an error surfaces as usual.
@@ -218,24 +223,32 @@ class Background:
     def __init__(self, func: Callable, *args):
         self.func, self.args = func, args
         self.process = self.conn = None
-        if (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux"):
+        if can_fork():
             ctx = multiprocessing.get_context("fork")
             self.conn, child = ctx.Pipe(duplex=False)
             self.process = ctx.Process(target=_compute, args=(func, args, child), daemon=True)
             self.process.start()
             child.close()
 
-    def result(self):
+    def result(self, here: bool = True):
+        """The result; when no forked process made it, computed here (`here` False: None instead)."""
         found = None
         if self.process is not None:
             try:
                 found = self.conn.recv()
             except (EOFError, OSError):
                 found = None
-            finally:
-                self.conn.close()
-                self.process.join()
-        return found[0] if found else self.func(*self.args)
+            self.stop()
+        return found[0] if found else self.func(*self.args) if here else None
+
+    def stop(self):
+        """End the forked process, finished or not (once it has sent its result it has nothing left to do)."""
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join()
+            self.conn.close()
+            self.process = None
 
 
 def _compute(func: Callable, args: tuple, conn):

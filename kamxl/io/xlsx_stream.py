@@ -8,14 +8,11 @@ and spliced into the file xlsxwriter produced. Text cells are inline strings, so
 workbook can ever become a formula.
 """
 
-import gc
 import io
 import math
-import multiprocessing
 import os
 import re
 import secrets
-import sys
 import tempfile
 import zipfile
 import zlib
@@ -29,6 +26,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..schema import UNGRADED, Column, ColType
 from .atomic import atomic_path
+from .isolation import Background, can_fork
 
 try:
     from isal import isal_zlib as _isal_zlib
@@ -306,22 +304,15 @@ class _AsIs:
         return b""
 
 
-def _deflate_member(xml: str, table: Table, styles: dict, path: str, conn):
-    """In a forked helper: the member's deflated bytes to `path`, then (CRC-32, size) on `conn`."""
-    gc.disable()  # a collection would touch every object the parent holds, copying its pages into this process
-    try:
-        compressor, crc, size = _compressor(), 0, 0
-        with open(path, "wb") as fh:
-            for chunk in _member_chunks(xml, table, styles):
-                crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-                fh.write(compressor.compress(chunk))
-            fh.write(compressor.flush())
-        conn.send((crc, size))
-    except BaseException:  # the parent then makes the member itself
-        conn.send(None)
-    finally:
-        conn.close()
-        os._exit(0)
+def _deflate_member(xml: str, table: Table, styles: dict, path: str) -> tuple[int, int]:
+    """The member's deflated bytes to `path` (in a helper process); its CRC-32 and size unpacked."""
+    compressor, crc, size = _compressor(), 0, 0
+    with open(path, "wb") as fh:
+        for chunk in _member_chunks(xml, table, styles):
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            fh.write(compressor.compress(chunk))
+        fh.write(compressor.flush())
+    return crc, size
 
 
 def _copies_deflated() -> bool:
@@ -331,38 +322,28 @@ def _copies_deflated() -> bool:
 
 
 class _Helpers:
-    """Forked processes each making one big member, deflated, in a temporary file the writer copies in.
-
-    Only on Linux (fork is safe there; macOS frameworks may not survive it) and with a second core; anything
-    that goes wrong in a helper leaves the member to the writer itself, so the file is the same either way.
+    """Forked processes (`isolation.Background`) each making one big member, deflated, in a temporary file the
+    writer copies in. Anything that goes wrong in a helper leaves the member to the writer itself, so the file is
+    the same either way; where no helper can run (`can_fork`), the writer makes every member.
     """
 
     def __init__(self):
-        self.running: dict[str, tuple] = {}
+        self.running: dict[str, tuple[Background, str]] = {}
 
     def start(self, bodies: dict[str, tuple[str, Table]], styles: dict):
-        if not bodies or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux") or not _copies_deflated():
+        if not bodies or not can_fork() or not _copies_deflated():
             return
-        ctx = multiprocessing.get_context("fork")
         for name, (xml, table) in bodies.items():
             fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
             os.close(fd)
-            receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_deflate_member, args=(xml, table, styles, path, send), daemon=True)
-            self.running[name] = (process, receive, path)
-            process.start()
-            send.close()
+            self.running[name] = (Background(_deflate_member, xml, table, styles, path), path)
 
     def copy_into(self, dst: zipfile.ZipFile, name: str) -> bool:
         """Copy a helper's member into `dst` (False: no helper made it; the caller makes it)."""
         if name not in self.running:
             return False
-        process, receive, path = self.running[name]
-        try:
-            found = receive.recv() if receive.poll(None) else None
-        except (EOFError, OSError):
-            found = None
-        process.join()
+        helper, path = self.running[name]
+        found = helper.result(here=False)
         if found is None:
             return False
         crc, size = found
@@ -376,10 +357,7 @@ class _Helpers:
         return True
 
     def stop(self):
-        for process, receive, path in self.running.values():
-            if process.is_alive():
-                process.kill()
-            process.join()
-            receive.close()
+        for helper, path in self.running.values():
+            helper.stop()
             Path(path).unlink(missing_ok=True)
         self.running.clear()
