@@ -52,15 +52,17 @@ def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_n
         values = block[key].tolist()
         return [None if v != v else v for v in values] if blank_nan else values  # NaN: a file lacking the column
 
-    def blocks():
-        # a frame in slices too: the cells of one slice at a time are turned into Python values
-        frames = rows.blocks() if isinstance(rows, Detail) else (rows.iloc[i:i + BLOCK_ROWS]
-                                                                 for i in range(0, len(rows), BLOCK_ROWS))
-        for block in frames:
-            yield ([column(block, k) for k in keys] + [column(block, k, True) for k in extras]
-                   + [column(block, "file"), column(block, "row")])
+    def body(block) -> list[list]:
+        return ([column(block, k) for k in keys] + [column(block, k, True) for k in extras]
+                + [column(block, "file"), column(block, "row")])
 
-    return Table(name, table_name, columns, blocks=blocks, length=len(rows), freeze=(1, 2))
+    # a detail sheet file by file, a frame in slices: the cells of one block at a time are turned into Python values
+    if isinstance(rows, Detail):
+        blocks = [(part.rows, lambda part=part: body(part.load())) for part in rows.parts]
+    else:
+        blocks = [(min(BLOCK_ROWS, len(rows) - i), lambda i=i: body(rows.iloc[i:i + BLOCK_ROWS]))
+                  for i in range(0, len(rows), BLOCK_ROWS)]
+    return Table(name, table_name, columns, blocks=blocks, freeze=(1, 2))
 
 
 def _customers_table(rollup: Rollup) -> Table:
@@ -546,6 +548,7 @@ def write_rollup(rollup: Rollup, path: str | Path) -> Path:
         if table is not None and table.rows > EXCEL_ROWS - 1:  # the header takes a row
             raise RollupTooLong(render("rollup_too_long", sheet=table.sheet, rows=table.rows, limit=EXCEL_ROWS - 1))
     book = StreamingWorkbook(path)
+    book.make_ahead(tables)  # the big tables' bodies are made by helper processes while the rest is laid out
     series = _chart_series(rollup)  # the charts refer to 图表数据 by name: it is written near the end
     _overview(book, rollup, series)
     for table in tables:

@@ -75,18 +75,23 @@ class Table:
     style: str = "Table Style Medium 2"
     freeze: tuple[int, int] = (1, 0)
     conditional: list[tuple[str, dict]] = field(default_factory=list)  # (range, xlsxwriter options)
-    blocks: Callable[[], Iterable[list[Sequence]]] | None = None  # instead of `data`: column-major blocks, in order
-    length: int = 0  # the rows `blocks` gives, in all
+    # instead of `data`: the body in column-major blocks, in order, each as (its rows, what loads it), so that
+    # any run of blocks can be written on its own (a file's detail rows from disk, a slice of a frame)
+    blocks: list[tuple[int, Callable[[], list[Sequence]]]] | None = None
 
     @property
     def rows(self) -> int:
         if self.blocks is not None:
-            return self.length
+            return sum(n for n, _ in self.blocks)
         return len(self.data[0]) if self.data else 0
 
+    def pieces(self) -> list[tuple[int, Callable[[], list[Sequence]]]]:
+        """The body's blocks as (rows, loader): one when the table holds its `data`."""
+        return self.blocks if self.blocks is not None else [(self.rows, lambda: self.data)]
+
     def bodies(self) -> Iterable[list[Sequence]]:
-        """The body as column-major blocks (one when the table holds its `data`)."""
-        return self.blocks() if self.blocks is not None else [self.data]
+        """The body as column-major blocks, loaded one at a time."""
+        return (load() for _, load in self.pieces())
 
 
 def _text_cell(value) -> str:
@@ -192,7 +197,11 @@ class StreamingWorkbook:
         self.header_format = self.wb.add_format(HEADER_FORMAT)
         self._formats = {kind: self.wb.add_format({"num_format": fmt}) if fmt else None
                          for kind, fmt in NUMBER_FORMATS.items()}
+        # xf indices are given out as formats are first used, and none is used before these: asked for now, the
+        # streamed cells' styles are known before the layout is made (so bodies can be made while it is)
+        self.styles = {kind: (fmt._get_xf_index() if fmt is not None else None) for kind, fmt in self._formats.items()}
         self._streamed: dict[int, Table] = {}
+        self._helpers = _Helpers()
 
     def format(self, kind: str):
         return self._formats.get(kind)
@@ -215,28 +224,30 @@ class StreamingWorkbook:
         self._streamed[len(self.wb.worksheets())] = table
         return ws
 
+    def make_ahead(self, tables: Iterable[Table]):
+        """Start making the bodies of the big tables among `tables` in helper processes, while the layout is made.
+
+        The tables must be added (`add_table`) before `close`; one not made ahead is made at close, as is one
+        whose helper failed.
+        """
+        self._helpers.start([t for t in tables if t is not None and t.rows >= PARALLEL_ROWS
+                             and t.name not in self._helpers.where], self.styles)
+
     def close(self):
         """Finish the layout, splice the table bodies in, and move the result into place."""
-        # xf indices are fixed when a format is first used; ask for them now so the streamed cells agree
-        styles = {kind: (fmt._get_xf_index() if fmt is not None else None) for kind, fmt in self._formats.items()}
-        helpers = _Helpers()
+        helpers, styles = self._helpers, self.styles
         try:
+            self.make_ahead(self._streamed.values())  # the big tables not made ahead yet: now, while xlsxwriter writes
             self.wb.close()
             with atomic_path(self.path) as tmp, zipfile.ZipFile(self._layout) as src, \
                     zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
                 depth = {t.name: _last_cell(t) for t in self._streamed.values()}
-                bodies = {}
                 for info in src.infolist():
                     match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
                     table = self._streamed.get(int(match.group(1))) if match else None
                     if table is not None:
-                        bodies[info.filename] = (src.read(info.filename).decode("utf-8"), table)
-                # the biggest tables are made by forked helpers while this process makes the others (README: Performance)
-                helpers.start({name: body for name, body in bodies.items() if body[1].rows >= PARALLEL_ROWS}, styles)
-                for info in src.infolist():
-                    if info.filename in bodies:
-                        if not helpers.copy_into(dst, info.filename):
-                            xml, table = bodies[info.filename]
+                        xml = src.read(info.filename).decode("utf-8")
+                        if not helpers.copy_into(dst, info.filename, xml, table):
                             with _member_writer(dst, info.filename) as out:
                                 for chunk in _member_chunks(xml, table, styles):
                                     out.write(chunk)
@@ -250,25 +261,39 @@ class StreamingWorkbook:
             self._layout.unlink(missing_ok=True)
 
 
-def _member_chunks(xml: str, table: Table, styles: dict) -> Iterator[bytes]:
-    """A streamed sheet's whole XML in pieces: xlsxwriter's sheet with the table's body rows put in."""
+def _head_and_tail(xml: str, table: Table) -> tuple[bytes, bytes]:
+    """xlsxwriter's sheet around where the body rows go, its <dimension> the streamed table's."""
     xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_last_cell(table)}"/>', xml, count=1)
     head, tail = xml.split("</sheetData>", 1)
+    return head.encode("utf-8"), ("</sheetData>" + tail).encode("utf-8")
+
+
+def _member_chunks(xml: str, table: Table, styles: dict) -> Iterator[bytes]:
+    """A streamed sheet's whole XML in pieces: xlsxwriter's sheet with the table's body rows put in."""
+    head, tail = _head_and_tail(xml, table)
+    yield head
+    yield from _body_chunks(table, styles, table.pieces(), 2)
+    yield tail
+
+
+def _body_chunks(table: Table, styles: dict, blocks: list, first_row: int) -> Iterator[bytes]:
+    """The body rows of `blocks` (a run of the table's) as sheet XML, the first numbered `first_row`.
+
+    Each block must hold the rows it was declared with: the table's range and <dimension> were written for them.
+    """
     encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j)) for j, col in enumerate(table.columns)]
-    yield head.encode("utf-8")
-    done = 0
-    for block in table.bodies():
+    done = first_row
+    for rows, load in blocks:
+        block = load()
         length = len(block[0]) if block else 0
+        if length != rows:
+            raise ValueError(f"{table.name}: a block of {length} rows, {rows} declared")
         for first in range(0, length, ROWS_PER_CHUNK):
             columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, block)]
             # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
-            rows = [b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
-                    for i, cells in enumerate(zip(*columns), start=done + first + 2)]
-            yield b"".join(rows)
+            yield b"".join([b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
+                            for i, cells in enumerate(zip(*columns), start=done + first)])
         done += length
-    if done != table.rows:  # the table's range and <dimension> were written for `rows`
-        raise ValueError(f"{table.name}: {done} rows streamed, {table.rows} declared")
-    yield ("</sheetData>" + tail).encode("utf-8")
 
 
 def _compressor():
@@ -304,15 +329,39 @@ class _AsIs:
         return b""
 
 
-def _deflate_member(xml: str, table: Table, styles: dict, path: str) -> tuple[int, int]:
-    """The member's deflated bytes to `path` (in a helper process); its CRC-32 and size unpacked."""
-    compressor, crc, size = _compressor(), 0, 0
-    with open(path, "wb") as fh:
-        for chunk in _member_chunks(xml, table, styles):
-            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-            fh.write(compressor.compress(chunk))
-        fh.write(compressor.flush())
-    return crc, size
+SEGMENTS_PER_HELPER = 4  # a helper's share in pieces, so that the helpers' loads come out even
+
+
+def _deflate_segments(jobs: list[tuple[Table, int, int, int]], styles: dict, paths: list[str]) -> list[tuple[int, int]]:
+    """Each segment's body rows deflated (no final block: more follows) to its path; their CRC-32s and sizes unpacked."""
+    found = []
+    for (table, start, stop, first_row), path in zip(jobs, paths):
+        compressor, crc, size = _compressor(), 0, 0
+        with open(path, "wb") as fh:
+            for chunk in _body_chunks(table, styles, table.pieces()[start:stop], first_row):
+                crc, size = _isal_zlib.crc32(chunk, crc), size + len(chunk)
+                fh.write(compressor.compress(chunk))
+            fh.write(compressor.flush(_isal_zlib.Z_SYNC_FLUSH))  # ends on a byte: the next segment's bytes follow
+        found.append((crc, size))
+    return found
+
+
+def _segments(table: Table, parts: int) -> list[tuple[int, int, int]]:
+    """The table's blocks in about `parts` runs of similar length: (first block, end block, first row number)."""
+    blocks = table.pieces()
+    target = max(1, table.rows // max(1, parts))
+    runs, start, rows, first_row = [], 0, 0, 2
+    for i, (n, _) in enumerate(blocks):
+        rows += n
+        if rows >= target or i == len(blocks) - 1:
+            runs.append((start, i + 1, first_row))
+            start, first_row, rows = i + 1, first_row + rows, 0
+    return runs
+
+
+def _cost(table: Table, start: int, stop: int, first_row: int) -> int:
+    """About how long a segment takes to make: its cells."""
+    return sum(n for n, _ in table.pieces()[start:stop]) * len(table.columns)
 
 
 def _copies_deflated() -> bool:
@@ -321,43 +370,85 @@ def _copies_deflated() -> bool:
         return all(hasattr(out, a) for a in ("_compressor", "_crc", "_file_size", "_compress_size"))
 
 
+def helper_count() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 class _Helpers:
-    """Forked processes (`isolation.Background`) each making one big member, deflated, in a temporary file the
-    writer copies in. Anything that goes wrong in a helper leaves the member to the writer itself, so the file is
-    the same either way; where no helper can run (`can_fork`), the writer makes every member.
+    """Forked processes (`isolation.Background`) making the big tables' bodies, deflated, in temporary files.
+
+    Each big table is cut into runs of its blocks (segments); the segments are shared out among as many helpers as
+    the machine has cores (up to 4), the costliest first to the least loaded, so that they finish together. Each
+    segment is deflated on its own and ends without a final block, so a member is xlsxwriter's head, its segments
+    and the tail one after another, its CRC-32 combined from theirs. If anything goes wrong in a helper, the members
+    it had a part in are made by the writer itself, so the file is the same either way; where no helper can run,
+    the writer makes every member.
     """
 
     def __init__(self):
-        self.running: dict[str, tuple[Background, str]] = {}
+        self.jobs: list[tuple[Background, list[str]]] = []  # a helper, and the files of its segments
+        self.made: dict[int, list[tuple[int, int]] | None] = {}  # helper → its segments' (CRC-32, size), once known
+        self.where: dict[str, list[tuple[int, int]]] = {}  # table name → (helper, segment), in the order of the rows
 
-    def start(self, bodies: dict[str, tuple[str, Table]], styles: dict):
-        if not bodies or not can_fork() or not _copies_deflated():
+    def start(self, tables: list[Table], styles: dict):
+        if not tables or not can_fork() or not _copies_deflated() or _isal_zlib is None:
             return
-        for name, (xml, table) in bodies.items():
-            fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
-            os.close(fd)
-            self.running[name] = (Background(_deflate_member, xml, table, styles, path), path)
+        count = helper_count()
+        segments = [(table, *run) for table in tables for run in _segments(table, count * SEGMENTS_PER_HELPER)]
+        loads, shares = [0] * count, [[] for _ in range(count)]
+        for segment in sorted(segments, key=lambda g: -_cost(*g)):
+            helper = loads.index(min(loads))
+            loads[helper] += _cost(*segment)
+            shares[helper].append(segment)
+        places = []
+        for share in filter(None, shares):
+            paths = []
+            for _ in share:
+                fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
+                os.close(fd)
+                paths.append(path)
+            self.jobs.append((Background(_deflate_segments, share, styles, paths), paths))
+            places += [(table.name, first_row, len(self.jobs) - 1, j) for j, (table, _, _, first_row) in enumerate(share)]
+        for name, _, helper, j in sorted(places, key=lambda place: place[:2]):
+            self.where.setdefault(name, []).append((helper, j))
 
-    def copy_into(self, dst: zipfile.ZipFile, name: str) -> bool:
-        """Copy a helper's member into `dst` (False: no helper made it; the caller makes it)."""
-        if name not in self.running:
+    def _made(self, helper: int) -> list[tuple[int, int]] | None:
+        if helper not in self.made:
+            self.made[helper] = self.jobs[helper][0].result(here=False)
+        return self.made[helper]
+
+    def copy_into(self, dst: zipfile.ZipFile, name: str, xml: str, table: Table) -> bool:
+        """Put a table's member made ahead into `dst` (False: it was not, or a helper failed; the caller makes it)."""
+        places = self.where.get(table.name, [])
+        if not places or any(self._made(helper) is None for helper, _ in places):
             return False
-        helper, path = self.running[name]
-        found = helper.result(here=False)
-        if found is None:
-            return False
-        crc, size = found
+        head, tail = _head_and_tail(xml, table)
         out = dst.open(name, "w", force_zip64=True)
         out._compressor = _AsIs()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(4 << 20):
-                out.write(chunk)
+        crc, size = _isal_zlib.crc32(head), len(head)
+        out.write(_deflated(head, _isal_zlib.Z_SYNC_FLUSH))
+        for helper, j in places:
+            with open(self.jobs[helper][1][j], "rb") as fh:
+                while chunk := fh.read(4 << 20):
+                    out.write(chunk)
+            piece_crc, piece_size = self.made[helper][j]
+            crc, size = _isal_zlib.crc32_combine(crc, piece_crc, piece_size), size + piece_size
+        out.write(_deflated(tail, _isal_zlib.Z_FINISH))
+        crc, size = _isal_zlib.crc32_combine(crc, _isal_zlib.crc32(tail), len(tail)), size + len(tail)
         out._crc, out._file_size = crc, size  # what the member holds unpacked, not the deflated bytes written
         out.close()
         return True
 
     def stop(self):
-        for helper, path in self.running.values():
+        for helper, paths in self.jobs:
             helper.stop()
-            Path(path).unlink(missing_ok=True)
-        self.running.clear()
+            for path in paths:
+                Path(path).unlink(missing_ok=True)
+        self.jobs.clear()
+        self.made.clear()
+        self.where.clear()
+
+
+def _deflated(data: bytes, mode: int) -> bytes:
+    compressor = _compressor()
+    return compressor.compress(data) + compressor.flush(mode)

@@ -129,12 +129,13 @@ def test_members_made_by_helper_processes_are_the_members_made_in_process(writte
     helped = []
     original = xlsx_stream._Helpers.copy_into
     monkeypatch.setattr(xlsx_stream._Helpers, "copy_into",
-                        lambda self, dst, name: helped.append(done := original(self, dst, name)) or done)
+                        lambda self, dst, name, *a: helped.append(done := original(self, dst, name, *a)) or done)
+    monkeypatch.setattr(xlsx_stream, "SEGMENTS_PER_HELPER", 50)  # tables cut in many segments, shared by helpers
     together = _members(write_rollup(rollup, tmp_path / "together.xlsx"))
     assert sum(helped) >= 4  # the helpers made them (all but the empty tables)
     assert list(together) == list(alone) and together == alone
-    # a helper that fails leaves its member to the writer: the same file
-    monkeypatch.setattr(xlsx_stream, "_member_chunks", _failing_in_helpers(xlsx_stream._member_chunks))
+    # a helper that fails leaves its members to the writer: the same file
+    monkeypatch.setattr(xlsx_stream, "_body_chunks", _failing_in_helpers(xlsx_stream._body_chunks))
     helped.clear()
     assert _members(write_rollup(rollup, tmp_path / "fallback.xlsx")) == alone
     assert helped and not any(helped)
