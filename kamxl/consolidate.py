@@ -470,7 +470,7 @@ def _why_missing(period: Period, kpi_path, kpi_book, kpi_inputs: dict, has_previ
     if not has_previous:
         warnings.append(("warn_no_previous", {"previous": period.previous().label}))
     days = [d for key, column in (("daily_report", "date"), ("customers", "created_on"), ("visit_plan", "planned_on"))
-            for d in frames[key][column].tolist() if isinstance(d, date)]
+            for d in dict.fromkeys(frames[key][column].tolist()) if isinstance(d, date)]  # each distinct date once
     if days and max(days) < period.start:
         warnings.append(("warn_period_after_data", {"period": period.label, "latest": max(days).isoformat(),
                                                     "end": period.end.isoformat()}))
