@@ -57,3 +57,24 @@ def test_a_pandas_column_is_written_as_its_list(tmp_path):
     from_frame = write(tmp_path, [Col("文字"), Col("金额", "amount")], [texts, numbers])
     rows = list(openpyxl.load_workbook(from_frame)["数据"].iter_rows(min_row=2, values_only=True))
     assert rows == [("张伟", 1.5), (None, None), ("李娜", 3), ("张伟", 4.25)]
+
+
+def test_a_table_is_cut_into_runs_of_whole_blocks_numbered_from_row_2():
+    from kamxl.io.xlsx_stream import _segments
+
+    blocks = [(n, lambda n=n: [[None] * n]) for n in (5, 5, 5, 5, 20)]
+    table = Table("数据", "tblData", [Col("a")], blocks=blocks)
+    # 40 rows in 2 parts: runs of about 20 rows, the second starting at row 2 + 20
+    assert _segments(table, 2) == [(0, 4, 2), (4, 5, 22)]
+    assert _segments(table, 1) == [(0, 5, 2)]
+    assert _segments(table, 100) == [(i, i + 1, 2 + 5 * i) for i in range(5)]
+
+
+def test_a_block_that_does_not_hold_the_rows_it_declared_is_refused(tmp_path):
+    import pytest
+
+    book = StreamingWorkbook(tmp_path / "out.xlsx")
+    book.add_table(Table("数据", "tblData", [Col("a")], blocks=[(3, lambda: [["x", "y"]])]))
+    with pytest.raises(ValueError, match="2 rows, 3 declared"):
+        book.close()
+    assert not (tmp_path / "out.xlsx").exists() and list(tmp_path.iterdir()) == []
