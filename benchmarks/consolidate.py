@@ -12,6 +12,7 @@ tree's (workers included): on a shared machine they move less than wall time.
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,13 @@ def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, f
     return elapsed, _children_cpu() - cpu, peak / 1024, peak_rss / 1024
 
 
+def _line(label: str, size: float, run: tuple) -> str:
+    k_time, k_cpu, k_mem, k_rss, n_time, n_mem, ratio, v_time, v_cpu = run
+    line = f"{label} {size:>7.1f} {k_time:>8.1f} {k_cpu:>6.1f} {k_mem:>7.0f} {k_rss:>7.0f}"
+    line += f" {n_time:>8.1f} {n_mem:>9.0f} {ratio:>6.1f}" if n_time else f" {'-':>8} {'-':>9} {'-':>6}"
+    return line + (f" {v_time:>10.1f} {v_cpu:>6.1f}" if v_time else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, nargs="+", default=[10, 50, 100])
@@ -141,6 +149,9 @@ def main():
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kamxl-bench")
     ap.add_argument("--skip-naive", action="store_true", help="time kamxl only")
     ap.add_argument("--skip-validate", action="store_true", help="do not time kamxl validate")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each team this many times (kamxl, then naive, each time) and add a line of medians: "
+                         "on a shared machine one run's ratio moves by a fifth")
     args = ap.parse_args()
     kamxl = [sys.executable, "-m", "kamxl"]
     print(f"load average before: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
@@ -150,17 +161,20 @@ def main():
         team = make_team(args.work / f"team-{reps}-{args.customers}-{args.visits}", reps, args.customers, args.visits)
         size = sum(p.stat().st_size for p in team.glob("*.xlsx")) / 1e6
         out = args.work / f"rollup-{reps}.xlsx"
-        k_time, k_cpu, k_mem, k_rss = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
-        line = f"{reps:>5} {size:>7.1f} {k_time:>8.1f} {k_cpu:>6.1f} {k_mem:>7.0f} {k_rss:>7.0f}"
-        if not args.skip_naive:
-            n_time, _, n_mem, _ = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
-            line += f" {n_time:>8.1f} {n_mem:>9.0f} {n_time / k_time:>6.1f}"
-        else:
-            line += f" {'-':>8} {'-':>9} {'-':>6}"
-        if not args.skip_validate:  # exit 1: the generated team has data problems on purpose
-            v_time, v_cpu, _, _ = measure(kamxl + ["validate", str(team)], ok=(0, 1))
-            line += f" {v_time:>10.1f} {v_cpu:>6.1f}"
-        print(line, flush=True)
+        runs = []
+        for _ in range(args.repeat):
+            k_time, k_cpu, k_mem, k_rss = measure(kamxl + ["consolidate", str(team), "--period", "2026-10", "--out", str(out)])
+            n_time = n_mem = v_time = v_cpu = None
+            if not args.skip_naive:
+                n_time, _, n_mem, _ = measure([sys.executable, "-c", NAIVE, str(team), str(args.work / f"naive-{reps}.xlsx")])
+            if not args.skip_validate:  # exit 1: the generated team has data problems on purpose
+                v_time, v_cpu, _, _ = measure(kamxl + ["validate", str(team)], ok=(0, 1))
+            run = (k_time, k_cpu, k_mem, k_rss, n_time, n_mem, n_time / k_time if n_time else None, v_time, v_cpu)
+            runs.append(run)
+            print(_line(f"{reps:>5}", size, run), flush=True)
+        if args.repeat > 1:
+            medians = tuple(statistics.median(values) if None not in values else None for values in zip(*runs))
+            print(_line("  med", size, medians), flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
