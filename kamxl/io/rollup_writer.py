@@ -548,19 +548,23 @@ def write_rollup(rollup: Rollup, path: str | Path) -> Path:
         if table is not None and table.rows > EXCEL_ROWS - 1:  # the header takes a row
             raise RollupTooLong(render("rollup_too_long", sheet=table.sheet, rows=table.rows, limit=EXCEL_ROWS - 1))
     book = StreamingWorkbook(path)
-    book.make_ahead(tables)  # the big tables' bodies are made by helper processes while the rest is laid out
-    series = _chart_series(rollup)  # the charts refer to 图表数据 by name: it is written near the end
-    _overview(book, rollup, series)
-    for table in tables:
-        if table is None:
-            _trend(book, rollup)
-            continue
-        ws = book.add_table(table)
-        _page_setup(ws, rollup, table.sheet, one_page=table.sheet == "考核排名")
-        if table.sheet == "考核排名":
-            ws.repeat_columns(0, 1)
-            ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
-    _chart_data(book, rollup)
-    _figures_sheet(book, rollup)
-    book.close()
+    try:
+        book.make_ahead(tables)  # the big tables' bodies are made by helper processes while the rest is laid out
+        series = _chart_series(rollup)  # the charts refer to 图表数据 by name: it is written near the end
+        _overview(book, rollup, series)
+        for table in tables:
+            if table is None:
+                _trend(book, rollup)
+                continue
+            ws = book.add_table(table)
+            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == "考核排名")
+            if table.sheet == "考核排名":
+                ws.repeat_columns(0, 1)
+                ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
+        _chart_data(book, rollup)
+        _figures_sheet(book, rollup)
+        book.close()
+    except BaseException:
+        book.abort()  # the helpers started ahead and their files: stopped and removed, whatever failed
+        raise
     return Path(path)

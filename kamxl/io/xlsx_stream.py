@@ -233,6 +233,11 @@ class StreamingWorkbook:
         self._helpers.start([t for t in tables if t is not None and t.rows >= PARALLEL_ROWS
                              and t.name not in self._helpers.where], self.styles)
 
+    def abort(self):
+        """Give up the workbook: stop the helpers making bodies ahead and remove their files (nothing is written)."""
+        self._helpers.stop()
+        self._layout.unlink(missing_ok=True)
+
     def close(self):
         """Finish the layout, splice the table bodies in, and move the result into place."""
         helpers, styles = self._helpers, self.styles
@@ -389,6 +394,7 @@ class _Helpers:
         self.jobs: list[tuple[Background, list[str]]] = []  # a helper, and the files of its segments
         self.made: dict[int, list[tuple[int, int]] | None] = {}  # helper → its segments' (CRC-32, size), once known
         self.where: dict[str, list[tuple[int, int]]] = {}  # table name → (helper, segment), in the order of the rows
+        self.tables: dict[str, Table] = {}  # table name → the table made ahead (the one written must be it)
 
     def start(self, tables: list[Table], styles: dict):
         if not tables or not can_fork() or not _copies_deflated() or _isal_zlib is None:
@@ -400,17 +406,26 @@ class _Helpers:
             helper = loads.index(min(loads))
             loads[helper] += _cost(*segment)
             shares[helper].append(segment)
-        places = []
+        places, failed = [], set()
         for share in filter(None, shares):
             paths = []
-            for _ in share:
-                fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
-                os.close(fd)
-                paths.append(path)
-            self.jobs.append((Background(_deflate_segments, share, styles, paths), paths))
+            try:
+                for _ in share:
+                    fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
+                    paths.append(path)
+                    os.close(fd)
+                job = Background(_deflate_segments, share, styles, paths)
+            except OSError:  # no temporary file, or no process to be had: the writer makes these tables itself
+                for path in paths:
+                    Path(path).unlink(missing_ok=True)
+                failed.update(table.name for table, *_ in share)
+                continue
+            self.jobs.append((job, paths))
             places += [(table.name, first_row, len(self.jobs) - 1, j) for j, (table, _, _, first_row) in enumerate(share)]
         for name, _, helper, j in sorted(places, key=lambda place: place[:2]):
-            self.where.setdefault(name, []).append((helper, j))
+            if name not in failed:  # a table some of whose runs no helper makes is made whole by the writer
+                self.where.setdefault(name, []).append((helper, j))
+        self.tables.update({table.name: table for table in tables if table.name not in failed})
 
     def _made(self, helper: int) -> list[tuple[int, int]] | None:
         if helper not in self.made:
@@ -420,7 +435,7 @@ class _Helpers:
     def copy_into(self, dst: zipfile.ZipFile, name: str, xml: str, table: Table) -> bool:
         """Put a table's member made ahead into `dst` (False: it was not, or a helper failed; the caller makes it)."""
         places = self.where.get(table.name, [])
-        if not places or any(self._made(helper) is None for helper, _ in places):
+        if not places or self.tables.get(table.name) is not table or any(self._made(helper) is None for helper, _ in places):
             return False
         head, tail = _head_and_tail(xml, table)
         out = dst.open(name, "w", force_zip64=True)
@@ -447,6 +462,7 @@ class _Helpers:
         self.jobs.clear()
         self.made.clear()
         self.where.clear()
+        self.tables.clear()
 
 
 def _deflated(data: bytes, mode: int) -> bytes:

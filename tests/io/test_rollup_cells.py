@@ -152,3 +152,53 @@ def _failing_in_helpers(chunks):
             raise RuntimeError("helper failed")
         yield from chunks(*args)
     return wrapped
+
+
+def test_a_failure_while_laying_out_stops_the_helpers_and_leaves_no_file(written, tmp_path, monkeypatch):
+    import multiprocessing
+    import tempfile
+
+    from kamxl.io import rollup_writer
+
+    rollup, _, _ = written
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 1)  # every table's body started by helpers before the layout
+
+    def broken(*args):
+        raise RuntimeError("layout failed")
+    monkeypatch.setattr(rollup_writer, "_overview", broken)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        write_rollup(rollup, tmp_path / "out.xlsx")
+    assert not list((tmp_path / "temp").iterdir())  # no helper's file left
+    assert not multiprocessing.active_children()  # no helper left running
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_when_no_helper_can_be_started_the_writer_makes_the_same_file(written, tmp_path, monkeypatch):
+    import tempfile
+
+    rollup, _, _ = written
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 10**9)
+    alone = _members(write_rollup(rollup, tmp_path / "alone.xlsx"))
+    monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 1)
+    started, background = [], xlsx_stream.Background
+
+    class NoProcess:  # a fork refused (EAGAIN, ENOMEM): every other share still gets its helper
+        def __init__(self, *args):
+            started.append(args)
+            if len(started) == 1:
+                raise OSError(11, "Resource temporarily unavailable")
+            self.job = background(*args)
+
+        def result(self, here=True):
+            return self.job.result(here)
+
+        def stop(self):
+            self.job.stop()
+    monkeypatch.setattr(xlsx_stream, "Background", NoProcess)
+    assert _members(write_rollup(rollup, tmp_path / "refused.xlsx")) == alone
+    assert len(started) >= 2
+    assert not list((tmp_path / "temp").iterdir())
