@@ -227,8 +227,13 @@ class Background:
             ctx = multiprocessing.get_context("fork")
             self.conn, child = ctx.Pipe(duplex=False)
             self.process = ctx.Process(target=_compute, args=(func, args, child), daemon=True)
-            self.process.start()
-            child.close()
+            try:
+                self.process.start()
+            except OSError:  # no process to be had (EAGAIN, ENOMEM): computed here when asked, as without fork
+                self.conn.close()
+                self.process = self.conn = None
+            finally:
+                child.close()
 
     def result(self, here: bool = True):
         """The result; when no forked process made it, computed here (`here` False: None instead)."""

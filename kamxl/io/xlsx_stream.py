@@ -406,7 +406,7 @@ class _Helpers:
             helper = loads.index(min(loads))
             loads[helper] += _cost(*segment)
             shares[helper].append(segment)
-        places, failed = [], set()
+        places = []
         for share in filter(None, shares):
             paths = []
             try:
@@ -414,18 +414,17 @@ class _Helpers:
                     fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".deflate")
                     paths.append(path)
                     os.close(fd)
-                job = Background(_deflate_segments, share, styles, paths)
-            except OSError:  # no temporary file, or no process to be had: the writer makes these tables itself
+            except OSError:  # no temporary file to be had: the writer makes every table itself
                 for path in paths:
                     Path(path).unlink(missing_ok=True)
-                failed.update(table.name for table, *_ in share)
-                continue
-            self.jobs.append((job, paths))
+                self.stop()
+                return
+            # a helper that cannot be forked makes nothing (`result` None): its tables are then made by the writer
+            self.jobs.append((Background(_deflate_segments, share, styles, paths), paths))
             places += [(table.name, first_row, len(self.jobs) - 1, j) for j, (table, _, _, first_row) in enumerate(share)]
         for name, _, helper, j in sorted(places, key=lambda place: place[:2]):
-            if name not in failed:  # a table some of whose runs no helper makes is made whole by the writer
-                self.where.setdefault(name, []).append((helper, j))
-        self.tables.update({table.name: table for table in tables if table.name not in failed})
+            self.where.setdefault(name, []).append((helper, j))
+        self.tables.update({table.name: table for table in tables})
 
     def _made(self, helper: int) -> list[tuple[int, int]] | None:
         if helper not in self.made:

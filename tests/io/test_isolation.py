@@ -73,3 +73,17 @@ def test_background_work_comes_back_and_a_failure_is_computed_again_here():
     assert Background(_fails_in_a_child, os.getpid()).result() == "computed here"
     with pytest.raises(ZeroDivisionError):
         Background(lambda: 1 / 0).result()  # an error of the work itself surfaces here, as usual
+
+
+def test_background_work_whose_fork_is_refused_is_computed_here(monkeypatch):
+    import multiprocessing.context
+    import os
+
+    from kamxl.io.isolation import Background
+
+    def refused(process):
+        raise OSError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refused)
+    job = Background(_pid_and_sum, [1, 2, 3])
+    assert job.result(here=False) is None  # nothing was made elsewhere
+    assert job.result() == (os.getpid(), 6)  # computed here, when asked

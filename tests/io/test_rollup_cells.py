@@ -176,6 +176,7 @@ def test_a_failure_while_laying_out_stops_the_helpers_and_leaves_no_file(written
 
 
 def test_when_no_helper_can_be_started_the_writer_makes_the_same_file(written, tmp_path, monkeypatch):
+    import multiprocessing.context
     import tempfile
 
     rollup, _, _ = written
@@ -184,21 +185,14 @@ def test_when_no_helper_can_be_started_the_writer_makes_the_same_file(written, t
     monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 10**9)
     alone = _members(write_rollup(rollup, tmp_path / "alone.xlsx"))
     monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 1)
-    started, background = [], xlsx_stream.Background
+    started, start = [], multiprocessing.context.ForkProcess.start
 
-    class NoProcess:  # a fork refused (EAGAIN, ENOMEM): every other share still gets its helper
-        def __init__(self, *args):
-            started.append(args)
-            if len(started) == 1:
-                raise OSError(11, "Resource temporarily unavailable")
-            self.job = background(*args)
-
-        def result(self, here=True):
-            return self.job.result(here)
-
-        def stop(self):
-            self.job.stop()
-    monkeypatch.setattr(xlsx_stream, "Background", NoProcess)
+    def refused_once(process):  # a fork refused (EAGAIN, ENOMEM): every other share still gets its helper
+        started.append(process)
+        if len(started) == 1:
+            raise OSError(11, "Resource temporarily unavailable")
+        return start(process)
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refused_once)
     assert _members(write_rollup(rollup, tmp_path / "refused.xlsx")) == alone
     assert len(started) >= 2
     assert not list((tmp_path / "temp").iterdir())
