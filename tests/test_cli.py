@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -114,3 +116,32 @@ def test_kamxl_lang_from_the_environment_and_the_option_wins(rep_workbook, monke
     assert "[拒收]" in CliRunner().invoke(main, ["validate", str(path), "--lang", "zh"], catch_exceptions=False).output
     monkeypatch.delenv("KAMXL_LANG")
     assert "[拒收]" in CliRunner().invoke(main, ["validate", str(path)], catch_exceptions=False).output
+
+
+def _kamxl_process(tmp_path, *args):
+    """The installed command's entry point (`run`) in a process of its own, an exit handler registered before it."""
+    marker = tmp_path / "exit-handler-ran"
+    script = ("import atexit, pathlib, sys; "
+              f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran'); "
+              "sys.argv = ['kamxl', *sys.argv[1:]]; from kamxl.cli import run; run()")
+    done = subprocess.run([sys.executable, "-c", script, "--lang", "en", *map(str, args)], capture_output=True,
+                          text=True, timeout=300)
+    return done, marker.exists()
+
+
+def test_the_command_leaves_with_its_output_whole_its_exit_code_and_its_exit_handlers_run(tmp_path, rep_workbook):
+    (tmp_path / "team").mkdir()
+    rep_workbook([customer(f"KA-{i}") for i in range(1, 400)], name="team/张伟.xlsx")
+    out = tmp_path / "rollup.xlsx"
+    done, handled = _kamxl_process(tmp_path, "consolidate", tmp_path / "team", "--period", "2026-10", "--out", out,
+                                   "--json", "-")
+    assert (done.returncode, handled) == (0, True), done.stderr
+    report = json.loads(done.stdout)  # every byte of a long report arrives through the pipe
+    assert report["customers"]["total"] == 399 and report["output"] == str(out)
+    assert "roll-up written" in done.stderr and out.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done, handled = _kamxl_process(tmp_path, "consolidate", empty, "--period", "2026-10", "--out", tmp_path / "r2.xlsx")
+    assert (done.returncode, handled) == (1, True) and "Error" in done.stderr and "Traceback" not in done.stderr
+    done, handled = _kamxl_process(tmp_path, "consolidate", empty, "--period", "not-a-period", "--out", tmp_path / "r3.xlsx")
+    assert (done.returncode, handled) == (2, True) and "--period" in done.stderr
