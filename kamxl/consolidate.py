@@ -168,13 +168,16 @@ def _each_distinct(rule, values: list) -> list:
 def find_duplicates(customers: pd.DataFrame) -> list[dict]:
     """The same company kept more than once: linked by credit code, else by normalised name."""
     raw_codes, raw_names = customers["credit_code"].tolist(), customers["name"].tolist()
-    all_names = _each_distinct(parsing.normalise_company_name, raw_names)
-    # only a row sharing its code or its name with another can be linked: the rest are left out early
-    shared = (pd.Series(raw_codes, dtype=object).duplicated(keep=False).to_numpy()
-              | pd.Series(all_names, dtype=object).duplicated(keep=False).to_numpy())
-    rows = [i for i in np.flatnonzero(shared).tolist() if raw_codes[i] or all_names[i]]
-    codes = [c if c and parsing.parse_credit_code(c).ok else None for c in (raw_codes[i] for i in rows)]
-    names = [all_names[i] for i in rows]
+    all_names = pd.Series(_each_distinct(parsing.normalise_company_name, raw_names), dtype=object)
+    valid = columnar.credit_codes_ok(raw_codes) & np.fromiter(map(bool, raw_codes), bool, len(raw_codes))
+    all_codes = pd.Series(raw_codes, dtype=object).where(valid, None)
+    # only these rows can be linked (linked_groups' rules): a valid code another row has too, or a name that two
+    # rows have and one of them without a valid code; every row of such a name is kept, so its first stays first
+    shared_name = all_names.notna() & all_names.duplicated(keep=False)
+    linking_names = set(all_names[shared_name & ~valid])
+    linkable = (valid & all_codes.duplicated(keep=False)) | all_names.isin(linking_names)
+    rows = np.flatnonzero(linkable.to_numpy()).tolist()
+    codes, names = all_codes[linkable].tolist(), all_names[linkable].tolist()
     reps, ids = customers["rep"].tolist(), customers["customer_id"].tolist()
     out = []
     for members in linked_groups(codes, names):

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .. import parsing
 from ..schema import GRADES, UNGRADED
 from .activity import KEY_ROLES, missing_roles, valid_info_rate
 from .grading import _weighted_factors
@@ -113,6 +114,34 @@ def trip_days_by_group(group: np.ndarray, days: np.ndarray, on_trip: Sequence, g
     trip = np.asarray(on_trip, dtype=object).astype(bool) & (days != NO_DAY)
     distinct = np.unique(np.stack([group[trip], days[trip]]), axis=1)[0] if trip.any() else np.zeros(0, np.int64)
     return np.bincount(distinct, minlength=groups).tolist()
+
+
+# a byte → its value in a credit code (−1: not one of the 31 characters)
+_CREDIT_BYTE_VALUES = np.full(256, -1, dtype=np.int64)
+_CREDIT_BYTE_VALUES[[ord(ch) for ch in parsing.CREDIT_CHARS]] = np.arange(len(parsing.CREDIT_CHARS))
+_CREDIT_WEIGHTS = np.array(parsing._CREDIT_WEIGHTS, dtype=np.int64)
+
+
+def credit_codes_ok(codes: Sequence) -> np.ndarray:
+    """`parsing.parse_credit_code(c).ok` of every value (a blank is ok: it has no problem).
+
+    The common case, 18 ASCII letters and digits, is checked for all such codes at once; any other value goes
+    through the scalar rule.
+    """
+    n = len(codes)
+    ok = np.zeros(n, dtype=bool)
+    plain = [i for i, c in enumerate(codes) if c.__class__ is str and len(c) == 18 and c.isascii() and c.isalnum()]
+    if plain:
+        chars = np.frombuffer("".join([codes[i] for i in plain]).upper().encode("ascii"), dtype=np.uint8)
+        values = _CREDIT_BYTE_VALUES[chars.reshape(-1, 18)]
+        expected = (31 - (values[:, :17] * _CREDIT_WEIGHTS).sum(axis=1) % 31) % 31
+        ok[plain] = (values >= 0).all(axis=1) & (values[:, 17] == expected)
+    if len(plain) < n:
+        rest = np.ones(n, dtype=bool)
+        rest[plain] = False
+        for i in np.flatnonzero(rest).tolist():
+            ok[i] = parsing.parse_credit_code(codes[i]).ok
+    return ok
 
 
 def ordinals(days: Sequence[date | None]) -> np.ndarray:
