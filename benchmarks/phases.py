@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import kamxl.consolidate as consolidate_module
+import kamxl.gather as gather_module
 from kamxl.io.rollup_writer import write_rollup
 
 
@@ -29,7 +30,7 @@ def main():
     ap.add_argument("--workers", type=int, default=None)
     args = ap.parse_args()
     phases: dict[str, tuple[float, float]] = {}
-    read_files = consolidate_module.read_files
+    read_files = gather_module.read_files
 
     def timed_read(*a, **k):
         wall, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
@@ -38,7 +39,7 @@ def main():
         finally:
             phases["read"] = (time.perf_counter() - wall, _cpu(resource.RUSAGE_CHILDREN) - cpu)
 
-    consolidate_module.read_files = timed_read
+    gather_module.read_files = timed_read
     wall, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
     rollup = consolidate_module.consolidate([args.team], args.period, today=date(2026, 11, 5), workers=args.workers)
     total_wall, total_cpu = time.perf_counter() - wall, _cpu(resource.RUSAGE_SELF) - cpu

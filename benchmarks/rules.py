@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from consolidate import make_team  # noqa: E402  (the benchmark team's generator, reused)
 
 import kamxl.consolidate as consolidate_module  # noqa: E402
+import kamxl.gather as gather_module  # noqa: E402
 
 
 def main():
@@ -33,12 +34,13 @@ def main():
     ap.add_argument("--profile", action="store_true", help="print the functions taking the most time")
     args = ap.parse_args()
     team = make_team(args.work / f"team-{args.reps}-{args.customers}-{args.visits}", args.reps, args.customers, args.visits)
-    cache = args.work / f"reads-{args.reps}-{args.customers}-{args.visits}.pickle"
+    # the reads as the workers hand them back (columns as lists since the reader stopped making frames)
+    cache = args.work / f"reads-v2-{args.reps}-{args.customers}-{args.visits}.pickle"
     if not cache.exists():
-        outcomes = consolidate_module.read_files(*_read_args(team))
+        outcomes = gather_module.read_files(*_read_args(team))
         cache.write_bytes(pickle.dumps(outcomes))
     reads = cache.read_bytes()
-    consolidate_module.read_files = lambda *a, **k: pickle.loads(reads)
+    gather_module.read_files = lambda *a, **k: pickle.loads(reads)
     times = []
     for _ in range(args.repeat):
         start = time.perf_counter()

@@ -375,10 +375,10 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     \b
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
     """
-    from .consolidate import NoInput, TwoKpiWorkbooks, consolidate as run_consolidation, summary
+    from importlib import import_module
+
     from .errors import PeriodError
-    from .io.atomic import write_text_atomically
-    from .io.rollup_writer import write_rollup
+    from .gather import NoInput, gather
     from .rules.periods import parse_period
 
     try:
@@ -395,13 +395,23 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     except UnsafeOutput as exc:
         raise click.UsageError(str(exc)) from exc
     settings = settings_from_toml(settings_path) if settings_path else None
+    def load_rollup_code():  # while the workers read: pandas, numpy and the writer take half a second to load
+        import_module("kamxl.consolidate")
+        import_module("kamxl.io.rollup_writer")
+
     try:
         with _progress() as progress:
-            rollup = run_consolidation(inputs, chosen, kpi=kpi, previous=previous, settings=settings,
-                                       exclude=[out], progress=progress, search=_rollup_places(out, history_dir))
+            gathered = gather(inputs, chosen, kpi=kpi, previous=previous, exclude=[out], progress=progress,
+                              search=_rollup_places(out, history_dir), meanwhile=load_rollup_code)
     except NoInput as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    from .consolidate import TwoKpiWorkbooks, rollup_of, summary
+    from .io.atomic import write_text_atomically
+    from .io.rollup_writer import write_rollup
+
+    try:
+        rollup = rollup_of(gathered, settings)
     except TwoKpiWorkbooks as exc:
         raise click.UsageError(str(exc)) from exc
     if not any(s.status == "ok" for s in rollup.sources):

@@ -7,6 +7,7 @@ here from the accepted rows with the rules in `rules/` — nothing cached in a w
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -15,11 +16,10 @@ import pandas as pd
 
 from . import parsing
 from .errors import KamxlError, SettingsError
-from .io.batch import Failure, original_first, read_files, settle
+from .gather import Gathered, NoInput, gather  # noqa: F401 (NoInput: raised by consolidate)
+from .io.batch import Failure, original_first, settle
 from .io.isolation import Background, collector_paused
-from .io.inputs import collect_inputs
-from .io.previous import (PreviousAccount, RollupFigures, checked_previous, find_rollups, history, last_periods_rollup,
-                          read_previous_accounts)
+from .io.previous import PreviousAccount, RollupFigures, history, read_previous_accounts
 from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
 from .io.spill import DETAILS, Detail, Part, SpillFolder
 from .messages import render
@@ -28,16 +28,12 @@ from .rules import columnar
 from .rules.activity import KEY_ROLES, valid_info_rate
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
-from .rules.periods import Period, parse_period
+from .rules.periods import Period
 from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
 from .settings import DEFAULTS
 
 SHEET_KEYS = tuple(s.key for s in REP_SHEETS)
 _KPI_AMOUNTS = tuple(c.key for c in KPI_INPUTS.inputs if c.key not in ("period", "rep"))
-
-
-class NoInput(KamxlError):
-    "No input file could be found"
 
 
 class TwoKpiWorkbooks(KamxlError):
@@ -343,13 +339,13 @@ def _detail(books: list[RepWorkbook], key: str, folder: SpillFolder) -> Detail:
     parts = []
     for book in books:
         result = book.sheets[key]
-        if not len(result.frame):
+        if not result.accepted:
             continue
         file = Path(book.path).name
         if result.spilled:
-            parts.append(Part(book.rep, file, len(result.frame), result.spilled[1], path=result.spilled[0]))
+            parts.append(Part(book.rep, file, result.accepted, result.spilled[1], path=result.spilled[0]))
         else:
-            parts.append(Part(book.rep, file, len(result.frame), list(result.frame.columns), frame=result.frame))
+            parts.append(Part(book.rep, file, result.accepted, list(result.data), data=result.data))
     return Detail(DETAILS[key], parts, folder)
 
 
@@ -359,18 +355,25 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
     parts = []
     for book in books:
         result = book.sheets[key]
-        frame, result.frame = result.frame, result.frame.iloc[:0]  # each row is held once: by the concatenation
-        if len(frame):
-            frame.insert(0, "rep", book.rep)
-            frame["file"] = Path(book.path).name
-            parts.append(frame)
+        data, result.data = result.data, {}  # each row is held once: by the concatenation
+        if data and len(next(iter(data.values()))):
+            parts.append((book, data))
     if not parts:
         sheet = next(s for s in REP_SHEETS if s.key == key)
         return pd.DataFrame(columns=["rep"] + [c.key for c in sheet.columns] + ["row", "file"], dtype=object)
-    return pd.concat(parts, ignore_index=True)
+    columns = list(parts[0][1])
+    if any(list(data) != columns for _, data in parts):  # a workbook with columns of its own: pandas aligns them
+        frames = [pd.DataFrame({"rep": book.rep, **data, "file": Path(book.path).name}, dtype=object)
+                  for book, data in parts]
+        return pd.concat(frames, ignore_index=True)
+    # the same columns in every workbook (the usual case): each column is joined as one list, one frame made
+    lengths = [len(data[columns[0]]) for _, data in parts]
+    joined = {"rep": list(chain.from_iterable([book.rep] * n for (book, _), n in zip(parts, lengths)))}
+    joined |= {column: list(chain.from_iterable(data[column] for _, data in parts)) for column in columns}
+    joined["file"] = list(chain.from_iterable([Path(book.path).name] * n for (book, _), n in zip(parts, lengths)))
+    return pd.DataFrame(joined, dtype=object)
 
 
-@collector_paused()
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
                 today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
                 progress: Callable[[int, int], None] | None = None, search: Iterable = ()) -> Rollup:
@@ -380,23 +383,14 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
     Without `previous`, last period's roll-up is looked for among the inputs and in `search` (the
     output folder, --history): by the period written inside it. Those roll-ups also feed 趋势.
     """
-    period = period if isinstance(period, Period) else parse_period(period)
-    inputs, exclude = list(inputs), list(exclude)  # each is walked twice: inputs, then earlier roll-ups
-    today = today or date.today()
-    # a wrong --previous is said before any workbook is read
-    earlier = find_rollups([*inputs, *search], exclude=exclude)
-    previous_figures = checked_previous(previous, period) if previous else last_periods_rollup(earlier, period)
-    excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
-    paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
-    kpi_path = Path(kpi) if kpi else None
-    if kpi_path is not None and all(p.resolve() != kpi_path.resolve() for p in paths):
-        paths.insert(0, kpi_path)
-    if not paths:
-        raise NoInput("没有找到任何工作簿 (no workbooks found in the inputs)")
+    return rollup_of(gather(inputs, period, kpi, previous, today, workers, exclude, progress, search), settings)
 
-    kinds = {p: "kpi" if kpi_path is not None and p.resolve() == kpi_path.resolve() else "auto" for p in paths}
-    spill = SpillFolder()  # the detail rows go to disk as each workbook is read: memory grows with customers only
-    outcomes = read_files(paths, kinds, today, workers, progress=progress, spill=spill.path)
+
+@collector_paused()
+def rollup_of(gathered: Gathered, settings=None) -> Rollup:
+    """The roll-up of inputs read by `gather.gather` (`settings` as for `consolidate`)."""
+    period, outcomes, kpi_path, spill = gathered.period, gathered.outcomes, gathered.kpi_path, gathered.spill
+    previous_figures, earlier = gathered.previous, gathered.earlier
     kpi_book, kpi_failure = _choose_kpi(outcomes, kpi_path)
     roster = roster_files(kpi_book.team) if kpi_book else {}
     outcomes, problems = settle(outcomes, roster)

@@ -78,16 +78,17 @@ def default_workers(jobs: int) -> int:
 
 def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, today: date | None = None,
                workers: int | None = None, limits: Limits = LIMITS,
-               progress: Callable[[int, int], None] | None = None, spill: Path | None = None) -> list[Outcome]:
+               progress: Callable[[int, int], None] | None = None, spill: Path | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
     """Each file read in a worker process (`kinds`: path → 'kpi'|'rep', else by its sheets); nothing raises.
 
     `spill`: a folder the workers write each rep workbook's detail rows to (io/spill.py), handing back only the
-    columns the rules read.
+    columns the rules read. `meanwhile`: called once while the workers read (see `run_isolated`).
     """
     kinds = kinds or {}
     today = today or date.today()
     jobs = [(p, kinds.get(p, "auto"), today, limits, spill, i) for i, p in enumerate(paths)]
-    outcomes = run_isolated(_read_job, jobs, workers or default_workers(len(jobs)), limits, progress)
+    outcomes = run_isolated(_read_job, jobs, workers or default_workers(len(jobs)), limits, progress, meanwhile)
     crashed = [i for i, o in enumerate(outcomes) if isinstance(o, Crashed)]
     # a worker that died (say, calamine asking for a sheet of 17 billion cells): the file's bytes are measured
     # before any is parsed, in a worker again, so its reason is the limit it broke, not only that the reader died

@@ -160,13 +160,16 @@ class _Slot:
 
 
 def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limits = LIMITS,
-                 progress: Callable[[int, int], None] | None = None) -> list:
+                 progress: Callable[[int, int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list:
     """`func(job)` for every job, each in a worker process; a job whose worker died or overran gives `Crashed`.
 
     `func` must be importable (a module-level function) and should turn its own errors into results:
-    an exception escaping it is a crash of that job only.
+    an exception escaping it is a crash of that job only. `meanwhile` is called once the workers have their first
+    jobs (this process's own work while they read: say, loading the code that will use the results).
     """
     if not jobs:
+        if meanwhile:
+            meanwhile()
         return []
     ctx = multiprocessing.get_context()
     results: list = [None] * len(jobs)
@@ -179,6 +182,9 @@ def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limit
                 if (slot is None or slot.job is None) and pending:
                     slots[i] = slot = slot or _Slot(ctx, func, limits.worker_memory)
                     slot.give(*pending.popleft())
+            if meanwhile:
+                meanwhile, then = None, meanwhile
+                then()
             busy = [slot for slot in slots if slot is not None and slot.job is not None]
             deadline = min(slot.started for slot in busy) + limits.seconds
             ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy],

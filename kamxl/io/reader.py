@@ -3,6 +3,10 @@
 Cells are parsed column by column with a cache per distinct raw value (a visit sheet holds
 thousands of rows but few distinct dates, modes or ratings), so each parser runs once per
 distinct value while every bad cell still gets its own problem.
+
+Accepted rows are handed back column by column (plain lists); a DataFrame is made only when one is
+asked for. This module does not import pandas: the reading workers start before the main process
+has loaded it (0.5 s), and never load it themselves.
 """
 
 import re
@@ -10,9 +14,7 @@ from itertools import zip_longest
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from .. import parsing
 from ..errors import PeriodError, UnreadableWorkbook
@@ -23,6 +25,9 @@ from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL,
 from ..rules.completeness import completeness_column
 from ..settings import DEFAULTS, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER_SCAN_ROWS = 10
 # what a chat app, a mail client or Explorer adds to a copy's name: 卢静(1), 卢静（2）, 卢静 - 副本, 卢静 - Copy (3)
@@ -96,21 +101,36 @@ class RejectedRow:
 @dataclass
 class SheetResult:
     sheet: Sheet
-    frame: pd.DataFrame  # accepted rows: one column per key, plus `row` and any extra columns
+    data: dict[str, list]  # accepted rows column by column: one list per key, plus `row` and any extra columns
     rejected: list[RejectedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     present: bool = True
     ids_seen: set = field(default_factory=set)  # every customer id on the sheet, rejected rows' too
-    spilled: tuple[str, list[str]] | None = None  # (pickle, columns): the whole frame on disk, `frame` the rule columns
+    spilled: tuple[str, list[str]] | None = None  # (pickle, columns): every column on disk, `data` the rule columns
+
+    @property
+    def accepted(self) -> int:
+        return len(next(iter(self.data.values()), ()))
+
+    @property
+    def frame(self) -> "pd.DataFrame":
+        """The accepted rows as a new DataFrame: object columns, so blanks stay None and ids stay text."""
+        import pandas as pd
+
+        return pd.DataFrame(self.data, dtype=object)
 
     @property
     def read(self) -> int:
-        return len(self.frame) + len(self.rejected)
+        return self.accepted + len(self.rejected)
 
     @property
     def counts(self) -> dict[str, int]:
         warnings = sum(1 for p in self.problems if p.severity == Severity.WARNING)
-        return {"read": self.read, "accepted": len(self.frame), "rejected": len(self.rejected), "warnings": warnings}
+        return {"read": self.read, "accepted": self.accepted, "rejected": len(self.rejected), "warnings": warnings}
+
+
+def _no_rows(sheet: Sheet) -> dict[str, list]:
+    return {key: [] for key in [c.key for c in sheet.columns] + ["row"]}
 
 
 def _parse_column(raws: list, parse: Callable, memo: dict) -> tuple[list, dict[int, parsing.Parsed]]:
@@ -182,7 +202,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
         rejected = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
                     for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
-        return SheetResult(sheet, pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"]), rejected, problems)
+        return SheetResult(sheet, _no_rows(sheet), rejected, problems)
     header_index, found = header
     # computed columns are recomputed, never read: a cached formula result is not trusted
     mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
@@ -292,24 +312,34 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
 
     problems.sort(key=lambda p: p.row or 0)  # as the rep reads the sheet: top to bottom
     if not build_frame:  # the UDFs want the problems only
-        return SheetResult(sheet, pd.DataFrame(), rejected, problems)
+        return SheetResult(sheet, {}, rejected, problems)
     keep = [j for j in range(n) if reject[j] is None]
     take = (lambda values: values) if len(keep) == n else (lambda values: list(map(values.__getitem__, keep)))
     data = {c.key: (take(columns[c.key]) if c.key in columns else [None] * len(keep)) for c in sheet.columns}
     for i, label in extras.items():
-        data[label if label not in data else f"{label} ({i + 1})"] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
+        data[_extra_name(label, i, data)] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
     data["row"] = take(numbers)
     if sheet is CUSTOMERS:
         data["completeness"] = take(completeness_column(raw_by_key, n))
-    frame = pd.DataFrame(data, dtype=object)  # object: blanks stay None, ids stay text
     ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
-    return SheetResult(sheet, frame, rejected, problems, ids_seen=ids_seen)
+    return SheetResult(sheet, data, rejected, problems, ids_seen=ids_seen)
+
+
+ADDED_COLUMNS = ("rep", "file", "row")  # what the reader and the roll-up add to a sheet's rows
+
+
+def _extra_name(label: str, index: int, taken) -> str:
+    """The key of an extra column: its label, unless a column of the sheet or one added to it has that name
+    (then the label and its column number, as many times as it takes)."""
+    name = label
+    while name in taken or name in ADDED_COLUMNS:
+        name = f"{name} ({index + 1})"
+    return name
 
 
 def _missing_sheet(sheet: Sheet, file: str) -> SheetResult:
     problem = Problem(file, sheet.name, None, None, None, "missing_sheet", Severity.WARNING, (("sheet", sheet.name),))
-    frame = pd.DataFrame(columns=[c.key for c in sheet.columns] + ["row"])
-    return SheetResult(sheet, frame, [], [problem], present=False)
+    return SheetResult(sheet, _no_rows(sheet), [], [problem], present=False)
 
 
 def labelled_value(rows: list[list], label: str):
@@ -410,7 +440,7 @@ class KpiWorkbook:
 
 def roster_files(team: SheetResult) -> dict[str, str]:
     """File name → rep, from the roster's 文件 column (for workbooks whose 说明 lacks the name)."""
-    return {f: rep for f, rep in zip(team.frame["file"].tolist(), team.frame["rep"].tolist()) if f and rep}
+    return {f: rep for f, rep in zip(team.data["file"], team.data["rep"]) if f and rep}
 
 
 def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:

@@ -46,22 +46,23 @@ def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_n
     columns += [Col(str(extra), "text", 12) for extra in extras]
     columns += [Col("来源文件", "text", 18), Col("源行号", "int", 7)]
 
-    def column(block, key, blank_nan: bool = False) -> list:
-        if key not in block.columns:
-            return [None] * len(block)
-        values = block[key].tolist()
-        return [None if v != v else v for v in values] if blank_nan else values  # NaN: a file lacking the column
+    def body(columns: dict, length: int) -> list[list]:
+        """A block's columns in the table's order; `columns` maps a key to its values (a list or a Series)."""
+        def column(key, blank_nan: bool = False) -> list:
+            if key not in columns:
+                return [None] * length
+            values = columns[key]
+            values = values if isinstance(values, list) else values.tolist()
+            return [None if v != v else v for v in values] if blank_nan else values  # NaN: a file lacking the column
 
-    def body(block) -> list[list]:
-        return ([column(block, k) for k in keys] + [column(block, k, True) for k in extras]
-                + [column(block, "file"), column(block, "row")])
+        return [column(k) for k in keys] + [column(k, True) for k in extras] + [column("file"), column("row")]
 
     # a detail sheet file by file, a frame in slices: the cells of one block at a time are turned into Python values
     if isinstance(rows, Detail):
-        blocks = [(part.rows, lambda part=part: body(part.load())) for part in rows.parts]
+        blocks = [(part.rows, lambda part=part: body(part.load_columns(), part.rows)) for part in rows.parts]
     else:
-        blocks = [(min(BLOCK_ROWS, len(rows) - i), lambda i=i: body(rows.iloc[i:i + BLOCK_ROWS]))
-                  for i in range(0, len(rows), BLOCK_ROWS)]
+        blocks = [(n, lambda i=i, n=n: body(rows.iloc[i:i + n], n))
+                  for i, n in ((i, min(BLOCK_ROWS, len(rows) - i)) for i in range(0, len(rows), BLOCK_ROWS))]
     return Table(name, table_name, columns, blocks=blocks, freeze=(1, 2))
 
 

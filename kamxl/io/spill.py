@@ -18,13 +18,14 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterator
 
 from ..schema import CONTACTS, DAILY_REPORT, VISIT_PLAN, Sheet
 
 TEMP_PREFIX = "kamxl-"  # every temporary kamxl makes in the system's temp folder: kamxl-<what>-<pid>-<random>
+if TYPE_CHECKING:
+    import pandas as pd
+
 _LEFTOVER = re.compile(r"kamxl-(?:spill|layout|member)-(\d+)-")
 
 
@@ -98,37 +99,41 @@ def spill_sheets(sheets: dict, folder: Path, index: int) -> None:
     this for the file it read; `index` keeps files apart)."""
     for key in DETAILS:
         result = sheets.get(key)
-        if result is None or not len(result.frame):
+        if result is None or not result.accepted:
             continue
-        frame = result.frame
+        data = result.data
         path = folder / f"{index:06d}-{key}.pkl"
         with open(path, "wb") as fh:
-            pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        result.spilled = (str(path), list(frame.columns))
-        result.frame = frame[[c for c in (*RULE_COLUMNS[key], "row") if c in frame.columns]]
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        result.spilled = (str(path), list(data))
+        result.data = {c: data[c] for c in (*RULE_COLUMNS[key], "row") if c in data}
 
 
 @dataclass
 class Part:
-    """One workbook's rows of a detail sheet: in memory (`frame`) or spilled (`path`)."""
+    """One workbook's rows of a detail sheet, column by column: in memory (`data`) or spilled (`path`)."""
 
     rep: str
     file: str
     rows: int
     columns: list[str]
-    frame: pd.DataFrame | None = None
+    data: dict[str, list] | None = None
     path: str | None = None
 
-    def load(self) -> pd.DataFrame:
-        """The rows with 代表 first and the source file last, as the roll-up lists them."""
-        if self.frame is not None:
-            frame = self.frame.copy()
+    def load_columns(self) -> dict[str, list]:
+        """The rows' columns with 代表 first and the source file last, as the roll-up lists them."""
+        if self.data is not None:
+            data = self.data
         else:
             with open(self.path, "rb") as fh:
-                frame = pickle.load(fh)
-        frame.insert(0, "rep", self.rep)
-        frame["file"] = self.file
-        return frame
+                data = pickle.load(fh)
+        return {"rep": [self.rep] * self.rows, **data, "file": [self.file] * self.rows}
+
+    def load(self) -> "pd.DataFrame":
+        """The rows as a DataFrame (object columns), 代表 first and the source file last."""
+        import pandas as pd
+
+        return pd.DataFrame(self.load_columns(), dtype=object)
 
 
 @dataclass
@@ -152,13 +157,15 @@ class Detail:
             seen.update(dict.fromkeys([*(c.key for c in self.sheet.columns), "row", "file"]))
         return list(seen)
 
-    def blocks(self) -> Iterator[pd.DataFrame]:
+    def blocks(self) -> Iterator["pd.DataFrame"]:
         """Each file's rows in turn: only one file's detail rows are in memory at a time."""
         for part in self.parts:
             yield part.load()
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self) -> "pd.DataFrame":
         """All rows in one frame (small teams, tests, the visit-plan proposal)."""
+        import pandas as pd
+
         parts = list(self.blocks())
         if not parts:
             return pd.DataFrame(columns=self.columns, dtype=object)

@@ -1,6 +1,7 @@
 """Workers read with the cyclic collector paused, and leave the parent's as it was."""
 
 import gc
+import time
 
 import pytest
 
@@ -87,3 +88,26 @@ def test_background_work_whose_fork_is_refused_is_computed_here(monkeypatch):
     job = Background(_pid_and_sum, [1, 2, 3])
     assert job.result(here=False) is None  # nothing was made elsewhere
     assert job.result() == (os.getpid(), 6)  # computed here, when asked
+
+
+def _touch_and_wait(job):
+    path, seconds = job
+    path.write_text("started")
+    time.sleep(seconds)
+    return path.name
+
+
+def test_the_parents_own_work_runs_once_while_the_workers_read(tmp_path):
+    jobs = [(tmp_path / f"job{i}", 0.3) for i in range(4)]
+    calls = []
+
+    def meanwhile():  # the parent's own work (consolidate loads pandas here): the first two jobs are running
+        deadline = time.monotonic() + 10
+        while not all(path.exists() for path, _ in jobs[:2]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        calls.append(sorted(p.name for p in tmp_path.iterdir()))
+
+    assert run_isolated(_touch_and_wait, jobs, workers=2, meanwhile=meanwhile) == [f"job{i}" for i in range(4)]
+    assert calls == [["job0", "job1"]]
+    nothing = []
+    assert run_isolated(_touch_and_wait, [], meanwhile=lambda: nothing.append(1)) == [] and nothing == [1]

@@ -1,6 +1,8 @@
 """The detail rows go to disk as workbooks are read and come back whole, in order, for the roll-up."""
 
 import gc
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +22,7 @@ def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
     assert len(used) == len(reps)
     for key in DETAILS:
         detail = getattr(rollup, key)
-        assert detail.parts and all(p.path and Path(p.path).is_file() and p.frame is None for p in detail.parts)
+        assert detail.parts and all(p.path and Path(p.path).is_file() and p.data is None for p in detail.parts)
         # the same rows, columns and order as reading each workbook in this process and putting them together
         expected = []
         for source in used:
@@ -29,7 +31,7 @@ def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
             frame.insert(0, "rep", source.rep)
             frame["file"] = Path(source.path).name
             expected.append(frame)
-        pd.testing.assert_frame_equal(detail.frame(), pd.concat(expected, ignore_index=True))
+        pd.testing.assert_frame_equal(detail.frame(), pd.concat(expected, ignore_index=True), check_dtype=False)
         assert len(detail) == sum(len(f) for f in expected) > 0
     folder = rollup.daily_report.folder.path
     assert folder.is_dir()
@@ -51,7 +53,9 @@ def test_the_rules_see_only_the_columns_they_read(tmp_path):
         for key in DETAILS:
             result = book.sheets[key]
             assert list(result.frame.columns) == [*RULE_COLUMNS[key], "row"]
-            assert len(pd.read_pickle(result.spilled[0])) == len(result.frame)  # counts still hold every row
+            spilled = pd.read_pickle(result.spilled[0])  # every column of every accepted row, column by column
+            assert list(spilled) == result.spilled[1] and set(RULE_COLUMNS[key]) < set(spilled)
+            assert {len(values) for values in spilled.values()} == {len(result.frame)} == {result.accepted}
     assert len(list(spill.iterdir())) == len(books) * len(DETAILS)
 
 
@@ -74,3 +78,27 @@ def test_leftovers_of_killed_runs_are_swept_and_a_running_ones_kept(tmp_path):
     other.write_text("x")
     sweep_leftovers(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
+
+
+def test_reading_a_workbook_and_spilling_it_never_loads_pandas(tmp_path):
+    # what a reading worker does, in a fresh interpreter: the workers start before the main process loads pandas
+    # (consolidate's `meanwhile`) and must not load it themselves, each for half a second
+    files = write_demo_team(tmp_path / "team", DemoOptions(reps=1, customers=30, visits=100))
+    rep = next(p for p in files if p.name != "kpi.xlsx" and not p.name.startswith("~$"))
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    script = f"""
+import sys
+from datetime import date
+from pathlib import Path
+from kamxl.io.batch import _read_job
+import kamxl.cli, kamxl.gather, kamxl.io.outputs, kamxl.settings
+book = _read_job((Path({str(rep)!r}), "auto", date(2026, 11, 5), __import__("kamxl.io.excel_file").io.excel_file.LIMITS,
+                  Path({str(spill)!r}), 0))
+assert book.sheets["daily_report"].accepted > 0 and book.sheets["daily_report"].spilled, book
+print(sorted(m for m in ("pandas", "numpy", "openpyxl", "xlsxwriter") if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert len(list(spill.iterdir())) == len(DETAILS)

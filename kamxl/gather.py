@@ -1,0 +1,61 @@
+"""What a roll-up is made from: every input workbook read, and last period's roll-up found — before any figure.
+
+Nothing here loads pandas: `kamxl consolidate` reads the team's files with this while the roll-up's own
+code (consolidate.py, pandas and numpy: half a second) is loaded beside the reading workers.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import KamxlError
+from .io.batch import Outcome, read_files
+from .io.inputs import collect_inputs
+from .io.isolation import collector_paused
+from .io.previous import RollupFigures, checked_previous, find_rollups, last_periods_rollup
+from .io.spill import SpillFolder
+from .rules.periods import Period, parse_period
+
+
+class NoInput(KamxlError):
+    "No input file could be found"
+
+
+@dataclass
+class Gathered:
+    """The inputs of one roll-up, read."""
+
+    period: Period
+    outcomes: list[Outcome]  # each input file's reading, in the order of `paths`
+    paths: list[Path]
+    kpi_path: Path | None  # the KPI workbook named with --kpi
+    spill: SpillFolder  # where the workers put the detail rows
+    previous: RollupFigures | None  # last period's roll-up, found or named
+    earlier: list = field(default_factory=list)  # every roll-up found, for 趋势
+
+
+@collector_paused()
+def gather(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
+           today: date | None = None, workers: int | None = None, exclude: Iterable = (),
+           progress: Callable[[int, int], None] | None = None, search: Iterable = (),
+           meanwhile: Callable[[], None] | None = None) -> Gathered:
+    """Read every input (see `consolidate.consolidate`); `meanwhile` runs here while the workers read."""
+    period = period if isinstance(period, Period) else parse_period(period)
+    inputs, exclude = list(inputs), list(exclude)  # each is walked twice: inputs, then earlier roll-ups
+    today = today or date.today()
+    # a wrong --previous is said before any workbook is read
+    earlier = find_rollups([*inputs, *search], exclude=exclude)
+    previous_figures = checked_previous(previous, period) if previous else last_periods_rollup(earlier, period)
+    excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
+    paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
+    kpi_path = Path(kpi) if kpi else None
+    if kpi_path is not None and all(p.resolve() != kpi_path.resolve() for p in paths):
+        paths.insert(0, kpi_path)
+    if not paths:
+        raise NoInput("没有找到任何工作簿 (no workbooks found in the inputs)")
+
+    kinds = {p: "kpi" if kpi_path is not None and p.resolve() == kpi_path.resolve() else "auto" for p in paths}
+    spill = SpillFolder()  # the detail rows go to disk as each workbook is read: memory grows with customers only
+    outcomes = read_files(paths, kinds, today, workers, progress=progress, spill=spill.path, meanwhile=meanwhile)
+    return Gathered(period, outcomes, paths, kpi_path, spill, previous_figures, earlier)
