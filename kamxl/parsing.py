@@ -28,8 +28,14 @@ BLANK = Parsed()
 
 def is_blank(raw) -> bool:
     """None, or text with nothing but spaces — and characters a workbook cannot hold, which are dropped."""
-    return raw is None or (isinstance(raw, str) and (not raw.strip() or (ILLEGAL_XML.search(raw) is not None
-                                                                         and not xml_safe(raw).strip())))
+    if raw is None:
+        return True
+    if not isinstance(raw, str):
+        return False
+    if not raw or raw.isspace():  # what strip() would leave empty, without making the stripped copy
+        return True
+    # what XML forbids is never printable: the search is only for text that is not
+    return not raw.isprintable() and ILLEGAL_XML.search(raw) is not None and not xml_safe(raw).strip()
 
 
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # what XML 1.0 cannot hold

@@ -20,6 +20,16 @@ def test_clean_text_drops_what_xml_forbids_with_or_without_the_printable_shortcu
     assert parsing.clean_text(text) == expected
 
 
+@given(st.one_of(_ANY_TEXT, st.none(), st.integers(), st.floats(), st.booleans()))
+@example("\u3000\x0b\t")
+@example(" \ud800 ")
+@settings(max_examples=500)
+def test_is_blank_without_the_stripped_copy_is_the_long_way(raw):
+    long_way = raw is None or (isinstance(raw, str) and (not raw.strip() or (
+        parsing.ILLEGAL_XML.search(raw) is not None and not parsing.xml_safe(raw).strip())))
+    assert parsing.is_blank(raw) == long_way
+
+
 _RAWS = st.lists(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.0, 1.0, 2.5]),
                            st.sampled_from(["", " ", "是", "否", "1", "x", "１"])), max_size=30)
 
@@ -27,8 +37,8 @@ _RAWS = st.lists(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.samp
 @given(_RAWS, _RAWS, st.sampled_from([parsing.parse_text, parsing.parse_yes_no, parsing.parse_amount, parsing.parse_date]))
 def test_a_column_parses_cell_by_cell_alike(first, again, parse):
     memo: dict = {}  # kept between calls, as the KAM_CHECK worksheet function keeps it between recalculations
-    for raws in (first, again):
-        values, issues = _parse_column(raws, parse, memo)
+    for raws, kept in ((first, memo), (again, memo), (first, None), (again, None)):  # None: a file read once
+        values, issues = _parse_column(raws, parse, kept)
         cells = [parse(raw) for raw in raws]
         assert values == [c.value for c in cells]
         assert [type(v) for v in values] == [type(c.value) for c in cells]

@@ -133,16 +133,23 @@ def _no_rows(sheet: Sheet) -> dict[str, list]:
     return {key: [] for key in [c.key for c in sheet.columns] + ["row"]}
 
 
-def _parse_column(raws: list, parse: Callable, memo: dict) -> tuple[list, dict[int, parsing.Parsed]]:
+def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list, dict[int, parsing.Parsed]]:
     """Each cell's clean value, and the results holding a problem by cell index (sparse).
 
-    `memo` is the column's own: (type, raw value) → parse result (for plain text, the clean value).
-    Each distinct raw value is parsed once (`memo` keeps the results between calls); the per-cell work is
-    lookups only, so a column of 5,000 visits with 40 distinct dates costs 40 parses.
+    Each distinct raw value is parsed once; the per-cell work is lookups only, so a column of 5,000 visits with
+    40 distinct dates costs 40 parses. `memo`, when given, is the column's own and keeps the results between calls
+    (a worksheet function's recalculations): (type, raw value) → parse result (for plain text, the clean value).
     """
     types = set(map(type, raws))
-    if parse is parsing.parse_text:
+    if memo is None and bool not in types:  # a file read once; without booleans a raw value is its own key
+        distinct = dict.fromkeys(raws)
+        if parse is parsing.parse_text:  # plain text never has a problem
+            clean = dict(zip(distinct, map(parsing.clean_text, distinct)))
+            return list(map(clean.__getitem__, raws)), {}
+        keys, results = raws, dict(zip(distinct, map(parse, distinct)))
+    elif parse is parsing.parse_text:
         # plain text never has a problem: its memo keeps clean values, not results (most distinct values are text)
+        memo = {} if memo is None else memo
         typed = bool in types
         keys = list(zip(map(type, raws), raws)) if typed else raws
         distinct = dict.fromkeys(keys)
@@ -150,7 +157,7 @@ def _parse_column(raws: list, parse: Callable, memo: dict) -> tuple[list, dict[i
             key = k if typed else (k.__class__, k)
             distinct[k] = memo[key] if key in memo else memo.setdefault(key, parsing.clean_text(key[1]))
         return list(map(distinct.__getitem__, keys)), {}
-    if bool not in types:
+    elif bool not in types:
         # without booleans a raw value is its own key (1 and 1.0 parse alike everywhere)
         distinct = dict.fromkeys(raws)
         for k in distinct:
@@ -159,6 +166,7 @@ def _parse_column(raws: list, parse: Callable, memo: dict) -> tuple[list, dict[i
         keys, results = raws, distinct
     else:
         # with booleans, values go with their type: True == 1 would otherwise share a result
+        memo = {} if memo is None else memo
         keys = [(raw.__class__, raw) for raw in raws]
         for k, raw in zip(keys, raws):
             if k not in memo:
@@ -185,6 +193,11 @@ def _raw_text(raw) -> str:
     return raw if isinstance(raw, str) else parsing.clean_text(raw) or ""
 
 
+def _raw_texts(raws) -> list[str]:
+    """`_raw_text` of each cell of a column (one of text only, as it is)."""
+    return list(raws) if set(map(type, raws)) <= {str} else list(map(_raw_text, raws))
+
+
 def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
                known_customers: set[str] | None = None, today: date | None = None, build_frame: bool = True,
                parse_memo: dict | None = None) -> SheetResult:
@@ -193,7 +206,6 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     `parse_memo` (column key → raw value → parse result) may be kept by a caller checking the same
     sheet again and again, as a worksheet function does on every recalculation.
     """
-    parse_memo = {} if parse_memo is None else parse_memo
     today = today or date.today()
     problems: list[Problem] = []
     header = find_header(rows, sheet)
@@ -216,11 +228,9 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
 
     # rows that hold anything in a named column; blank and styled-empty rows are dropped here
     used = sorted(label_of)
-    numbers, body = [], []
-    for offset, row in enumerate(rows[header_index + 1:], start=first_row + header_index + 1):
-        if _has_value(row, used):
-            numbers.append(offset)
-            body.append(row)
+    below = rows[header_index + 1:]
+    kept = [k for k, row in enumerate(below) if _has_value(row, used)]
+    numbers, body = [first_row + header_index + 1 + k for k in kept], [below[k] for k in kept]
     n = len(body)
     future = parsing.Parsed(None, "future_date", (("today", today.isoformat()),))
     required = parsing.Parsed(None, "required")
@@ -233,7 +243,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         col = sheet.column(key)
         parse = _parser(col)
         raws = list(transposed[i]) if i < len(transposed) else [None] * n
-        values, issues = _parse_column(raws, parse, parse_memo.setdefault(key, {}))
+        values, issues = _parse_column(raws, parse, None if parse_memo is None else parse_memo.setdefault(key, {}))
         if col.required:
             for j in [j for j, v in enumerate(values) if v is None]:
                 issues.setdefault(j, required)
@@ -289,7 +299,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
                                                    issue.problem, Severity.WARNING, issue.params)))
     for i in used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
         raws = transposed[i] if i < len(transposed) else ()
-        texts = "".join(filter(str.__instancecheck__, raws))  # one search a column; none when all is printable
+        # one search a column, of its distinct texts; none when all is printable
+        texts = "".join(filter(str.__instancecheck__, dict.fromkeys(raws)))
         if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
             for j, raw in enumerate(raws):
                 if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
@@ -299,7 +310,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     problems.extend(w[2] for w in warnings)
 
     rejected: list[RejectedRow] = []
-    for j, reason in enumerate(reject):
+    for j, reason in enumerate(reject) if any(reject) else ():
         if reason is None:
             continue
         code, key, params = reason
@@ -313,11 +324,11 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     problems.sort(key=lambda p: p.row or 0)  # as the rep reads the sheet: top to bottom
     if not build_frame:  # the UDFs want the problems only
         return SheetResult(sheet, {}, rejected, problems)
-    keep = [j for j in range(n) if reject[j] is None]
-    take = (lambda values: values) if len(keep) == n else (lambda values: list(map(values.__getitem__, keep)))
+    keep = [j for j in range(n) if reject[j] is None] if rejected else range(n)
+    take = (lambda values: list(map(values.__getitem__, keep))) if rejected else (lambda values: values)
     data = {c.key: (take(columns[c.key]) if c.key in columns else [None] * len(keep)) for c in sheet.columns}
     for i, label in extras.items():
-        data[_extra_name(label, i, data)] = [_raw_text(body[j][i] if i < len(body[j]) else None) for j in keep]
+        data[_extra_name(label, i, data)] = take(_raw_texts(transposed[i]) if i < len(transposed) else [""] * n)
     data["row"] = take(numbers)
     if sheet is CUSTOMERS:
         data["completeness"] = take(completeness_column(raw_by_key, n))
