@@ -727,10 +727,18 @@ def run():
         code = 0
     if threading.active_count() > 1 or not (code is None or isinstance(code, int)):
         sys.exit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe: as the ordinary exit would, say nothing more
-        code = code or 1
+    code = _flushed(code)
     atexit._run_exitfuncs()
-    os._exit(code or 0)
+    os._exit(_flushed(code) or 0)  # flushed again: what an exit handler printed
+
+
+def _flushed(code: int | None) -> int | None:
+    """The exit code once standard output and error are flushed: 120 when one cannot be (a closed pipe), as
+    Python's own exit gives; a stream that is not there (started with it closed, pythonw) is passed over."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = code or 120
+    return code

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -118,14 +119,17 @@ def test_kamxl_lang_from_the_environment_and_the_option_wins(rep_workbook, monke
     assert "[拒收]" in CliRunner().invoke(main, ["validate", str(path)], catch_exceptions=False).output
 
 
-def _kamxl_process(tmp_path, *args):
-    """The installed command's entry point (`run`) in a process of its own, an exit handler registered before it."""
+def _kamxl_process(tmp_path, *args, stdout_closed=False):
+    """The installed command's entry point (`run`) in a process of its own, two exit handlers registered before it
+    (one writes a file, one prints), its standard output block-buffered as in a pipe (or closed)."""
     marker = tmp_path / "exit-handler-ran"
     script = ("import atexit, pathlib, sys; "
               f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran'); "
+              "atexit.register(print, 'said at exit'); "
               "sys.argv = ['kamxl', *sys.argv[1:]]; from kamxl.cli import run; run()")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     done = subprocess.run([sys.executable, "-c", script, "--lang", "en", *map(str, args)], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, env=env, preexec_fn=(lambda: os.close(1)) if stdout_closed else None)
     return done, marker.exists()
 
 
@@ -136,7 +140,9 @@ def test_the_command_leaves_with_its_output_whole_its_exit_code_and_its_exit_han
     done, handled = _kamxl_process(tmp_path, "consolidate", tmp_path / "team", "--period", "2026-10", "--out", out,
                                    "--json", "-")
     assert (done.returncode, handled) == (0, True), done.stderr
-    report = json.loads(done.stdout)  # every byte of a long report arrives through the pipe
+    report, said = done.stdout.rstrip("\n").rsplit("\n", 1)
+    assert said == "said at exit"  # what an exit handler printed is flushed too
+    report = json.loads(report)  # every byte of a long report arrives through the pipe
     assert report["customers"]["total"] == 399 and report["output"] == str(out)
     assert "roll-up written" in done.stderr and out.exists()
     empty = tmp_path / "empty"
@@ -145,3 +151,8 @@ def test_the_command_leaves_with_its_output_whole_its_exit_code_and_its_exit_han
     assert (done.returncode, handled) == (1, True) and "Error" in done.stderr and "Traceback" not in done.stderr
     done, handled = _kamxl_process(tmp_path, "consolidate", empty, "--period", "not-a-period", "--out", tmp_path / "r3.xlsx")
     assert (done.returncode, handled) == (2, True) and "--period" in done.stderr
+    # started with no standard output at all (a scheduled job closing it): the roll-up is written, exit 0
+    again = tmp_path / "again.xlsx"
+    done, handled = _kamxl_process(tmp_path, "consolidate", tmp_path / "team", "--period", "2026-10", "--out", again,
+                                   stdout_closed=True)
+    assert (done.returncode, handled, again.exists()) == (0, True, True) and "Traceback" not in done.stderr

@@ -312,20 +312,20 @@ def test_a_rollup_longer_than_an_excel_sheet_is_refused_with_what_to_do(team, tm
 
 
 def test_extra_columns_named_like_the_ones_the_rollup_adds_are_kept_apart(tmp_path):
-    # a rep's own columns headed rep, file and row: the roll-up's 代表, 来源文件 and 源行号 stay what they are, and the
-    # rep's columns are kept beside them under their label and column number
+    # a rep's own columns headed rep, file, row and overdue: the roll-up's 代表, 来源文件, 源行号 and 逾期 stay what they
+    # are, and the rep's columns are kept beside them under their label and column number
     folder = tmp_path / "team"
     folder.mkdir()
-    rows = [["客户编号", "客户名称", "行业", "开发阶段", "建档日期", "rep", "file", "row"],
-            ["KA-1", "华信", "制造", "合作", date(2026, 3, 1), "老王", "a.xlsx", 99]]
+    rows = [["客户编号", "客户名称", "行业", "开发阶段", "建档日期", "rep", "file", "row", "overdue"],
+            ["KA-1", "华信", "制造", "合作", date(2026, 3, 1), "老王", "a.xlsx", 99, "my note"]]
     visits = [["日期", "客户编号", "拜访结果", "rep", "file", "row"], [date(2026, 10, 3), "KA-1", "签约", "小李", "b", 7]]
     write_workbook(folder / "张伟.xlsx", {"客户档案": rows, "拜访日报": visits})
     out = tmp_path / "rollup.xlsx"
     result = _cli("--lang", "zh", "consolidate", folder, "--period", "2026-10", "--out", out)
     assert result.exit_code == 0, result.output
     customers, _ = read_sheet(out, "客户总表")
-    assert [(c["代表"], c["来源文件"], c["源行号"], c["rep (6)"], c["file (7)"], c["row (8)"]) for c in customers] == \
-        [("张伟", "张伟.xlsx", 2, "老王", "a.xlsx", "99")]
+    assert [(c["代表"], c["来源文件"], c["源行号"], c["rep (6)"], c["file (7)"], c["row (8)"], c["overdue (9)"], c["逾期"])
+            for c in customers] == [("张伟", "张伟.xlsx", 2, "老王", "a.xlsx", "99", "my note", "否")]
     visits, _ = read_sheet(out, "拜访日报")
     assert [(v["代表"], v["来源文件"], v["源行号"], v["rep (4)"], v["file (5)"], v["row (6)"]) for v in visits] == \
         [("张伟", "张伟.xlsx", 2, "小李", "b", "7")]

@@ -336,7 +336,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     return SheetResult(sheet, data, rejected, problems, ids_seen=ids_seen)
 
 
-ADDED_COLUMNS = ("rep", "file", "row")  # what the reader and the roll-up add to a sheet's rows
+# what the reader and the roll-up add to a sheet's rows (consolidate's derived customer columns among them)
+ADDED_COLUMNS = ("rep", "file", "row", "overdue", "man_qualified", "chain_missing")
 
 
 def _extra_name(label: str, index: int, taken) -> str:
