@@ -355,22 +355,21 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
     parts = []
     for book in books:
         result = book.sheets[key]
-        data, result.data = result.data, {}  # each row is held once: by the concatenation
-        if data and len(next(iter(data.values()))):
-            parts.append((book, data))
+        if result.accepted:
+            parts.append((book, result.data, result.accepted))
+        result.data = {}  # each row is held once: by the concatenation
     if not parts:
         sheet = next(s for s in REP_SHEETS if s.key == key)
         return pd.DataFrame(columns=["rep"] + [c.key for c in sheet.columns] + ["row", "file"], dtype=object)
     columns = list(parts[0][1])
-    if any(list(data) != columns for _, data in parts):  # a workbook with columns of its own: pandas aligns them
+    if any(list(data) != columns for _, data, _ in parts):  # a workbook with columns of its own: pandas aligns them
         frames = [pd.DataFrame({"rep": book.rep, **data, "file": Path(book.path).name}, dtype=object)
-                  for book, data in parts]
+                  for book, data, _ in parts]
         return pd.concat(frames, ignore_index=True)
     # the same columns in every workbook (the usual case): each column is joined as one list, one frame made
-    lengths = [len(data[columns[0]]) for _, data in parts]
-    joined = {"rep": list(chain.from_iterable([book.rep] * n for (book, _), n in zip(parts, lengths)))}
-    joined |= {column: list(chain.from_iterable(data[column] for _, data in parts)) for column in columns}
-    joined["file"] = list(chain.from_iterable([Path(book.path).name] * n for (book, _), n in zip(parts, lengths)))
+    joined = {"rep": list(chain.from_iterable([book.rep] * n for book, _, n in parts))}
+    joined |= {column: list(chain.from_iterable(data[column] for _, data, _ in parts)) for column in columns}
+    joined["file"] = list(chain.from_iterable([Path(book.path).name] * n for book, _, n in parts))
     return pd.DataFrame(joined, dtype=object)
 
 

@@ -141,7 +141,8 @@ def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list,
     (a worksheet function's recalculations): (type, raw value) → parse result (for plain text, the clean value).
     """
     types = set(map(type, raws))
-    if memo is None and bool not in types:  # a file read once; without booleans a raw value is its own key
+    once, memo = memo is None, {} if memo is None else memo
+    if once and bool not in types:  # a file read once; without booleans a raw value is its own key
         distinct = dict.fromkeys(raws)
         if parse is parsing.parse_text:  # plain text never has a problem
             clean = dict(zip(distinct, map(parsing.clean_text, distinct)))
@@ -149,7 +150,6 @@ def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list,
         keys, results = raws, dict(zip(distinct, map(parse, distinct)))
     elif parse is parsing.parse_text:
         # plain text never has a problem: its memo keeps clean values, not results (most distinct values are text)
-        memo = {} if memo is None else memo
         typed = bool in types
         keys = list(zip(map(type, raws), raws)) if typed else raws
         distinct = dict.fromkeys(keys)
@@ -166,7 +166,6 @@ def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list,
         keys, results = raws, distinct
     else:
         # with booleans, values go with their type: True == 1 would otherwise share a result
-        memo = {} if memo is None else memo
         keys = [(raw.__class__, raw) for raw in raws]
         for k, raw in zip(keys, raws):
             if k not in memo:

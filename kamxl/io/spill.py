@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..schema import CONTACTS, DAILY_REPORT, VISIT_PLAN, Sheet
 
-TEMP_PREFIX = "kamxl-"  # every temporary kamxl makes in the system's temp folder: kamxl-<what>-<pid>-<random>
 if TYPE_CHECKING:
     import pandas as pd
 
+TEMP_PREFIX = "kamxl-"  # every temporary kamxl makes in the system's temp folder: kamxl-<what>-<pid>-<random>
 _LEFTOVER = re.compile(r"kamxl-(?:spill|layout|member)-(\d+)-")
 
 
