@@ -58,7 +58,8 @@ class RepScore:
     rank: int | None = None
     kpi_inputs: dict = field(default_factory=dict)
     churn: dict = field(default_factory=dict)  # start, lost, new
-    activity: dict = field(default_factory=dict)  # visits, valid_info_rate, trip_days in the period
+    activity: dict | None = field(default_factory=dict)  # visits, valid_info_rate, trip_days; None: no usable workbook
+    status: str = "ok"  # ok | no_workbook (none in the inputs) | unreadable (its workbook failed or was unusable)
 
 
 @dataclass

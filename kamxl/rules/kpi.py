@@ -4,7 +4,7 @@ Ratios are computed in Decimal from the numbers as typed, so 95 % is exactly 95 
 "every full 5 % below" steps never slip on floating point (0.95 as a float is 0.9499…).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import math
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from functools import cache
@@ -112,6 +112,14 @@ class Scorecard:
     rating: str | None
     warning: bool
     missing: list[str]  # KPI keys left out of the total
+    reasons: dict[str, str] = field(default_factory=dict)  # KPI key → why it was left out (text a director reads)
+    possible: int = 0  # the points the total was scaled over
+    full: int = 100  # the points of the whole sheet (Σ of the settings' points)
+
+    @property
+    def scaled(self) -> bool:
+        """The total is scaled to 100 over fewer points than the full sheet."""
+        return self.total is not None and self.possible < self.full
 
 
 def scorecard(inputs: dict, churn_percent, completeness_percent, settings) -> Scorecard:
@@ -130,5 +138,7 @@ def scorecard(inputs: dict, churn_percent, completeness_percent, settings) -> Sc
     # (or churn) would otherwise rate a rep 100 points
     from_kpi_sheet = [points[k] for k in (*KPI_INPUTS, "complaints")]
     total = total_score(points, settings) if any(p is not None for p in from_kpi_sheet) else None
+    possible = sum(rules[k].points for k, p in points.items() if p is not None and rules[k].points > 0)
     return Scorecard(values, points, total, rating(total, settings), warning(total, settings),
-                     [k for k, p in points.items() if p is None])
+                     [k for k, p in points.items() if p is None], possible=possible if total is not None else 0,
+                     full=sum(r.points for r in rules.values() if r.points > 0))
