@@ -29,7 +29,7 @@ from .rules.activity import KEY_ROLES, valid_info_rate
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
 from .rules.periods import Period
-from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
+from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, KPIS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
 from .settings import DEFAULTS
 
 SHEET_KEYS = tuple(s.key for s in REP_SHEETS)
@@ -58,7 +58,7 @@ class RepScore:
     rank: int | None = None
     kpi_inputs: dict = field(default_factory=dict)
     churn: dict = field(default_factory=dict)  # start, lost, new
-    activity: dict | None = field(default_factory=dict)  # visits, valid_info_rate, trip_days; None: no usable workbook
+    activity: dict = field(default_factory=dict)  # visits, valid_info_rate, trip_days; each None without a usable workbook
     status: str = "ok"  # ok | no_workbook (none in the inputs) | unreadable (its workbook failed or was unusable)
 
 
@@ -226,12 +226,14 @@ def linked_groups(codes: list[str | None], names: list[str | None]) -> list[list
 # ---------------------------------------------------------------- KPIs
 
 
-def _kpi_inputs_for(kpi: KpiWorkbook | None, period: Period) -> dict[str, dict]:
-    """Per rep, the KPI inputs of the period: its own row if there is one (2026-Q4), else its months summed."""
+def _kpi_inputs_for(kpi: KpiWorkbook | None, period: Period) -> tuple[dict[str, dict], dict[str, list[str]]]:
+    """Per rep, the KPI inputs of the period: its own row if there is one (2026-Q4), else its months summed;
+    and per rep summed from months, the months of the period without a row (named, never taken as zero)."""
     if kpi is None:
-        return {}
+        return {}, {}
     exact: dict[str, dict] = {}
     summed: dict[str, dict] = {}
+    months: dict[str, set] = defaultdict(set)
     for record in kpi.kpi.frame.to_dict("records"):
         row_period = record["period"]
         if not period.covers(row_period):
@@ -241,27 +243,41 @@ def _kpi_inputs_for(kpi: KpiWorkbook | None, period: Period) -> dict[str, dict]:
         for key in _KPI_AMOUNTS:
             if record[key] is not None:
                 acc[key] = (acc[key] or 0) + record[key]
-    return summed | exact
+        months[record["rep"]].update(m.label for m in row_period.months())
+    missing = {rep: [m.label for m in period.months() if m.label not in months[rep]]
+               for rep in summed if rep not in exact}
+    return summed | exact, {rep: m for rep, m in missing.items() if m}
 
 
-def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame) -> dict[str, dict]:
-    """Per rep: accounts at the start (last roll-up, not lost), lost since (gone or now 流失), new since."""
-    if previous is None:
-        return {}
-    now = {(r, c): s for r, c, s in zip(customers["rep"].tolist(), customers["customer_id"].tolist(),
-                                         customers["stage"].tolist())}
-    out: dict[str, dict] = defaultdict(lambda: {"start": 0, "lost": 0, "new": 0})
-    before = set()
-    for acc in previous:
-        before.add((acc.rep, acc.customer_id))
-        if acc.stage == LOST_STAGE:
-            continue
-        out[acc.rep]["start"] += 1
-        if now.get((acc.rep, acc.customer_id), LOST_STAGE) == LOST_STAGE:
-            out[acc.rep]["lost"] += 1
-    for (rep, cid), stage in now.items():
-        if (rep, cid) not in before and stage != LOST_STAGE:
-            out[rep]["new"] += 1
+def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame, period: Period,
+           without_workbook: set[str] = frozenset()) -> dict[str, dict]:
+    """Per rep: accounts at the start (last roll-up, not lost), lost since (gone or now 流失), new in the period.
+
+    A new account is one created (建档日期) within the period and not lost: known without last period's roll-up.
+    Start and lost need it: without it they are None, never 0. A rep without a usable workbook this period has
+    no lost accounts to count (their accounts are unknown, not gone): left out of churn.
+    """
+    created = columnar.ordinals(customers["created_on"].tolist())
+    new_in_period = ((created >= period.start.toordinal()) & (created <= period.end.toordinal())
+                     & np.array([s != LOST_STAGE for s in customers["stage"].tolist()], dtype=bool))
+    out: dict[str, dict] = defaultdict(lambda: {"start": None, "lost": None, "new": 0})
+    for rep, is_new in zip(customers["rep"].tolist(), new_in_period.tolist()):
+        out[rep]["new"] += int(is_new)
+    if previous is not None:
+        now = {(r, c): s for r, c, s in zip(customers["rep"].tolist(), customers["customer_id"].tolist(),
+                                             customers["stage"].tolist())}
+        for acc in previous:
+            if acc.rep in without_workbook:
+                continue
+            counts = out[acc.rep]
+            counts["start"], counts["lost"] = counts["start"] or 0, counts["lost"] or 0
+            if acc.stage == LOST_STAGE:
+                continue
+            counts["start"] += 1
+            if now.get((acc.rep, acc.customer_id), LOST_STAGE) == LOST_STAGE:
+                counts["lost"] += 1
+        for counts in out.values():
+            counts["start"], counts["lost"] = counts["start"] or 0, counts["lost"] or 0
     return dict(out)
 
 
@@ -293,21 +309,74 @@ def _activity(period_visits: pd.DataFrame) -> dict[str, dict]:
             for name, v, r, t in zip(reps.tolist(), visits.tolist(), rates, trip_days)}
 
 
-def _scores(reps: list[str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,
-            activity: dict, settings) -> list[RepScore]:
+def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,
+            activity: dict, unreadable: dict[tuple[str, str], object], period: Period, settings) -> list[RepScore]:
+    """Each rep's scorecard; `reps` maps a rep to their workbook's status (ok, no_workbook, unreadable)."""
     completeness = customers.groupby("rep")["completeness"].mean().to_dict() if len(customers) else {}
     scores = []
-    for rep in reps:
-        counts = churn.get(rep, {"start": 0, "lost": 0, "new": 0})
-        churn_percent = _percent(counts["lost"], counts["start"]) if has_previous else None
-        comp = completeness.get(rep)
-        card = scorecard(kpi_inputs.get(rep, {}), churn_percent, round(comp * 100, 4) if comp is not None else None, settings)
-        scores.append(RepScore(rep, card, kpi_inputs=kpi_inputs.get(rep, {}), churn=counts,
-                               activity=activity.get(rep, {"visits": 0, "valid_info_rate": None, "trip_days": 0})))
+    for rep, status in reps.items():
+        known = has_previous and status == "ok"
+        counts = churn.get(rep, {"start": 0 if known else None, "lost": 0 if known else None, "new": 0})
+        churn_percent = _percent(counts["lost"], counts["start"]) if known else None
+        comp = completeness.get(rep) if status == "ok" else None
+        inputs = kpi_inputs.get(rep, {})
+        card = scorecard(inputs, churn_percent, round(comp * 100, 4) if comp is not None else None, settings)
+        card.reasons = _left_out_reasons(card, rep, inputs, unreadable, has_previous, status, period)
+        in_period = (activity.get(rep, {"visits": 0, "valid_info_rate": None, "trip_days": 0}) if status == "ok"
+                     else {"visits": None, "valid_info_rate": None, "trip_days": None})  # unknown, never 0
+        scores.append(RepScore(rep, card, kpi_inputs=inputs, churn=counts, activity=in_period, status=status))
     ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
     for s in ranked:
         s.rank = 1 + sum(1 for o in ranked if o.card.total > s.card.total)  # ties share a rank
     return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, s.rep))
+
+
+_INPUT_LABELS = {c.key: c.label for c in KPI_INPUTS.columns}
+
+
+def _left_out_reasons(card: Scorecard, rep: str, inputs: dict, unreadable: dict, has_previous: bool, status: str,
+                      period: Period) -> dict[str, str]:
+    """Why each KPI left out of the rep's total could not be scored, in the director's words."""
+    reasons = {}
+    for key in card.missing:
+        if key == "churn":
+            reasons[key] = (render("reason_no_previous") if not has_previous else render("reason_no_workbook")
+                            if status != "ok" else render("reason_no_accounts_at_start"))
+        elif key == "completeness":
+            reasons[key] = render("reason_no_workbook") if status != "ok" else render("reason_no_customers")
+        elif not inputs:
+            reasons[key] = render("reason_no_kpi_row", period=period.label)
+        else:
+            pair = KPI_RATIO_INPUTS.get(key, ("complaints",))
+            texts = []
+            for input_key in pair[::-1]:  # the plan first: it is what a ratio needs most
+                label = _INPUT_LABELS[input_key]
+                if (rep, input_key) in unreadable:
+                    texts.append(render("reason_not_a_number", label=label, value=unreadable[rep, input_key]))
+                elif inputs.get(input_key) is None:
+                    texts.append(render("reason_blank", label=label))
+                elif input_key == pair[-1] and len(pair) == 2 and not inputs[input_key]:
+                    texts.append(render("reason_zero", label=label))
+            reasons[key] = "；".join(texts) or render("reason_not_a_number", label=_INPUT_LABELS[pair[-1]],
+                                                      value=inputs.get(pair[-1]))
+    return reasons
+
+
+def _unreadable_kpi_cells(kpi: KpiWorkbook | None, period: Period) -> dict[tuple[str, str], object]:
+    """(rep, KPI input key) → the raw text of a KPI cell of the period that is not a number (`一百`, `N/A`)."""
+    if kpi is None:
+        return {}
+    rows = {row: (rep, row_period) for row, rep, row_period in
+            zip(kpi.kpi.data.get("row", []), kpi.kpi.data.get("rep", []), kpi.kpi.data.get("period", []))}
+    keys = {c.label: c.key for c in KPI_INPUTS.columns}
+    out = {}
+    for problem in kpi.kpi.problems:
+        where = rows.get(problem.row)
+        key = keys.get(problem.column or "")
+        if where and key in _KPI_AMOUNTS and problem.value not in (None, "") and isinstance(where[1], Period) \
+                and period.covers(where[1]):
+            out[(where[0], key)] = problem.value
+    return out
 
 
 # ---------------------------------------------------------------- the whole run
@@ -374,6 +443,41 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
     return pd.DataFrame(joined, dtype=object)
 
 
+def _as_of_period_end(frames: dict[str, pd.DataFrame], details: dict[str, Detail], period: Period) -> dict[str, Counter]:
+    """Leave out what did not exist at the period's end: customers created after it (with their contacts, plans and
+    visits), and plans and visits dated after it. Returns, per sheet, how many rows of each file were left out."""
+    end = period.end.toordinal()
+    customers = frames["customers"]
+    created = columnar.ordinals(customers["created_on"].tolist())
+    later = (created != columnar.NO_DAY) & (created > end)
+    left_out: dict[str, Counter] = {key: Counter() for key in SHEET_KEYS}
+    if later.any():
+        left_out["customers"].update(customers["file"][later].tolist())
+        frames["customers"] = customers[~later].reset_index(drop=True)
+    not_yet = set(zip(customers["file"][later].tolist(), customers["customer_id"][later].tolist()))
+    for key, dated_by in (("contacts", None), ("visit_plan", "planned_on"), ("daily_report", "date")):
+        frame = frames[key]
+        if not len(frame):
+            continue
+        keep = np.ones(len(frame), dtype=bool)
+        if not_yet:
+            keep &= np.fromiter(((f, c) not in not_yet for f, c in zip(frame["file"].tolist(), frame["customer_id"].tolist())),
+                                bool, len(frame))
+        if dated_by is not None:
+            days = columnar.ordinals(frame[dated_by].tolist())
+            keep &= (days == columnar.NO_DAY) | (days <= end)
+        if keep.all():
+            continue
+        left_out[key].update(frame["file"][~keep].tolist())
+        parts = details[key].parts
+        assert sum(p.rows for p in parts) == len(keep), "the detail parts and the rule columns are the same rows"
+        for part, mask in zip(parts, np.split(keep, np.cumsum([p.rows for p in parts])[:-1])):
+            if not mask.all():
+                part.keep_only(np.flatnonzero(mask).tolist())
+        frames[key] = frame[keep].reset_index(drop=True)
+    return left_out
+
+
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
                 today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
                 progress: Callable[[int, int], None] | None = None, search: Iterable = ()) -> Rollup:
@@ -432,28 +536,72 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
 
     details = {key: _detail(books, key, spill) for key in DETAILS}  # before the books' frames are let go
     frames = {key: _frame(books, key) for key in SHEET_KEYS}
+    left_out = _as_of_period_end(frames, details, period)
+    for source in sources:
+        if source.kind == "rep" and source.status == "ok":
+            for key in SHEET_KEYS:  # accepted = in the roll-up + dated after the period (the counts reconcile)
+                source.sheets[key]["after_period"] = left_out[key].get(Path(source.path).name, 0)
     # the duplicates need only the rows as read: found in a forked process while the rules run here
     duplicates = Background(find_duplicates, frames["customers"][["rep", "customer_id", "name", "credit_code"]])
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
     previous_accounts = read_previous_accounts(previous_figures.path) if previous_figures else None
-    churn = _churn(previous_accounts, customers)
 
-    reps: list[str] = []
-    failed_reps = [s.rep for s in sources if s.kind == "rep" and s.status == "failed"]
-    for name in ([*kpi_book.team.frame["rep"], *kpi_book.kpi.frame["rep"]] if kpi_book else []) + \
-            [b.rep for b in books] + failed_reps:
-        if name and name not in reps:
-            reps.append(name)
-    kpi_inputs = _kpi_inputs_for(kpi_book, period)
+    reps = _rep_statuses(kpi_book, books, sources)
+    kpi_inputs, months_missing = _kpi_inputs_for(kpi_book, period)
     period_visits = _in_period(frames["daily_report"], period)
-    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers,
-                     _activity(period_visits), settings)
+    churn = _churn(previous_accounts, customers, period, {rep for rep, status in reps.items() if status != "ok"})
+    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers, _activity(period_visits),
+                     _unreadable_kpi_cells(kpi_book, period), period, settings)
     duplicates = duplicates.result()
     overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
+    overview["reps_without_workbook"] = {rep: status for rep, status in reps.items() if status != "ok"}
     warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
+    warnings += _incomplete(scores, sources, months_missing, previous_accounts is not None, bool(kpi_inputs))
     return Rollup(period, settings, sources, customers, details["contacts"], details["visit_plan"], details["daily_report"],
-                  problems, rejected, scores, duplicates, previous_accounts is not None, overview, reps,
+                  problems, rejected, scores, duplicates, previous_accounts is not None, overview, list(reps),
                   previous_figures, history(earlier, period), warnings)
+
+
+def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], sources: list[SourceFile]) -> dict[str, str]:
+    """Every rep of the roster, the KPI sheet or a workbook, in that order → ok | no_workbook | unreadable."""
+    named = [*kpi_book.team.data.get("rep", []), *kpi_book.kpi.data.get("rep", [])] if kpi_book else []
+    used = {b.rep for b in books}
+    failed = [s.rep for s in sources if s.kind == "rep" and s.status == "failed" and s.rep]
+    statuses: dict[str, str] = {}
+    for name in [*named, *used, *failed]:
+        if name and name not in statuses:
+            statuses[name] = "ok" if name in used else "unreadable" if name in failed else "no_workbook"
+    return statuses
+
+
+def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missing: dict[str, list[str]],
+                has_previous: bool, has_kpi_rows: bool) -> list[tuple[str, dict]]:
+    """Say who and what is missing: reps without a usable workbook, KPIs left out of a total, months the KPI rows lack."""
+    warnings: list[tuple[str, dict]] = []
+    absent = [s.rep for s in scores if s.status == "no_workbook"]
+    if absent:
+        warnings.append(("warn_no_workbook", {"reps": "、".join(absent)}))
+    for s in scores:
+        if s.status == "unreadable":
+            files = "、".join(Path(f.path).name for f in sources if f.rep == s.rep and f.status == "failed")
+            warnings.append(("warn_unreadable_workbook", {"rep": s.rep, "files": files}))
+    by_months: dict[str, list[str]] = defaultdict(list)
+    for rep, months in months_missing.items():
+        by_months["、".join(months)].append(rep)
+    for months, reps in by_months.items():
+        warnings.append(("warn_kpi_months_missing", {"months": months, "reps": "、".join(reps)}))
+    labels = {k.key: k.label for k in KPIS}
+    for s in scores:
+        # said once for everyone elsewhere: no previous roll-up (churn), no KPI rows at all (no total)
+        own = {k: r for k, r in s.card.reasons.items()
+               if not (k == "churn" and not has_previous) and s.card.total is not None}
+        if own:
+            warnings.append(("warn_kpi_left_out", {
+                "rep": s.rep, "kpis": "；".join(f"{labels[k]}（{r}）" for k, r in own.items()),
+                "possible": s.card.possible, "full": s.card.full}))
+        elif s.card.total is None and has_kpi_rows and s.status == "ok" and not s.kpi_inputs:
+            warnings.append(("warn_rep_not_scored", {"rep": s.rep}))
+    return warnings
 
 
 def _why_missing(period: Period, kpi_path, kpi_book, kpi_inputs: dict, has_previous: bool, frames: dict,
@@ -485,7 +633,7 @@ def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problem
         return sum(values) if values else None
 
     ratios = {key: _percent(total(actual), total(plan)) for key, (actual, plan) in KPI_RATIO_INPUTS.items()}
-    start = sum(c["start"] for c in churn.values())
+    start = sum(c["start"] or 0 for c in churn.values())
     a_accounts = [missing == "" for grade, missing in zip(customers["grade"].tolist(), customers["chain_missing"].tolist()) if grade == "A"]
     due = sum(1 for d in customers["next_visit_due"].tolist() if d is not None)  # customers a visit was due for
     overdue = int(sum(bool(x) for x in customers["overdue"].tolist()))
@@ -496,11 +644,11 @@ def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problem
         "amounts": amounts,
         "sales_completion": ratios["sales_completion"], "collection": ratios["collection"],
         "settlement": ratios["settlement"], "development": ratios["development"], "expense": ratios["expense"],
-        "churn": _percent(sum(c["lost"] for c in churn.values()), start) if has_previous else None,
+        "churn": _percent(sum(c["lost"] or 0 for c in churn.values()), start) if has_previous else None,
         "new_accounts": _percent(sum(c["new"] for c in churn.values()), start) if has_previous else None,
         "accounts_at_start": start if has_previous else None,
-        "lost": sum(c["lost"] for c in churn.values()) if has_previous else None,
-        "new": sum(c["new"] for c in churn.values()) if has_previous else None,
+        "lost": sum(c["lost"] or 0 for c in churn.values()) if has_previous else None,
+        "new": sum(c["new"] for c in churn.values()),  # created within the period: known without last period's roll-up
         "completeness": round(float(customers["completeness"].mean()) * 100, 1) if len(customers) else None,
         "visit_compliance": round((due - overdue) / due * 100, 1) if due else None,
         "customers": len(customers), "overdue": overdue,

@@ -134,6 +134,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "Overdue and visits are counted at {end}"),
     "warn_no_visits": ("{months} 没有任何拜访记录：拜访次数、有效信息登记率和出差天数为 0",
                        "no visits at all in {months}: visits, valid-information rate and trip days are 0"),
+    # incomplete is loud: who and what is missing from a roll-up (issue 17)
+    "warn_no_workbook": ("{reps} 没有工作簿：其客户与拜访不在本汇总中，考核排名中标为「无工作簿」（不按 0 计）",
+                         "{reps}: no workbook; their customers and visits are not in this roll-up, shown as "
+                         "'no workbook' in the ranking (not as zero)"),
+    "warn_unreadable_workbook": ("{rep} 的工作簿无法使用（{files}）：其客户与拜访不在本汇总中，考核排名中标为「无法读取」",
+                                 "{rep}'s workbook cannot be used ({files}): their customers and visits are not in this "
+                                 "roll-up, shown as 'unreadable' in the ranking"),
+    "warn_kpi_months_missing": ("考核指标缺少 {months} 的行（{reps}）：本期考核只合计了已填写的月份",
+                                "the KPI sheet has no rows for {months} ({reps}): this period's KPIs sum the months "
+                                "that are there"),
+    "warn_kpi_left_out": ("{rep}：{kpis} 未计入总分，总分按 {possible}/{full} 分折算为百分制",
+                          "{rep}: {kpis} left out of the total, which is scaled to 100 over {possible} of {full} points"),
+    "warn_rep_not_scored": ("{rep} 在考核指标中没有本期的行：未评分", "{rep} has no KPI row for this period: not scored"),
+    "reason_no_previous": ("无上期汇总", "no roll-up of last period"),
+    "reason_no_accounts_at_start": ("期初无客户", "no accounts at the start"),
+    "reason_no_workbook": ("无可用工作簿", "no usable workbook"),
+    "reason_no_customers": ("无客户档案", "no customers"),
+    "reason_no_kpi_row": ("考核指标无 {period} 的行", "no KPI row for {period}"),
+    "reason_not_a_number": ("「{label}」为「{value}」，不是数字", "'{label}' is '{value}', not a number"),
+    "reason_blank": ("「{label}」未填写", "'{label}' is blank"),
+    "reason_zero": ("「{label}」为 0", "'{label}' is 0"),
     # mail (kamxl mail, the director's 发送 button)
     "mail_not_rollup": ("{path} 不是 kamxl 汇总文件：缺少「{missing}」", "{path} is not a kamxl roll-up: '{missing}' is missing"),
     "mail_no_host": ("未设置邮件服务器：用 --smtp-host 或 KAMXL_SMTP_HOST", "no mail server: use --smtp-host or KAMXL_SMTP_HOST"),

@@ -111,9 +111,10 @@ def test_counts_reconcile_and_nothing_is_lost(team, tmp_path):
     assert files["坏文件.xlsx"]["status"] == "failed" and "文本/CSV" in files["坏文件.xlsx"]["reason"]
     assert files["~$张伟.xlsx"]["status"] == "skipped"
     zw = files["张伟.xlsx"]["sheets"]
-    assert zw["customers"] == {"read": 6, "accepted": 4, "rejected": 2, "warnings": 0}
-    assert zw["contacts"] == {"read": 2, "accepted": 1, "rejected": 1, "warnings": 0}
-    assert zw["daily_report"] == {"read": 5, "accepted": 4, "rejected": 1, "warnings": 0}
+    assert zw["customers"] == {"read": 6, "accepted": 4, "rejected": 2, "warnings": 0, "after_period": 0}
+    assert zw["contacts"] == {"read": 2, "accepted": 1, "rejected": 1, "warnings": 0, "after_period": 0}
+    # the visit of 2026-11-05 is after October: read and accepted, not in October's roll-up
+    assert zw["daily_report"] == {"read": 5, "accepted": 4, "rejected": 1, "warnings": 0, "after_period": 1}
     for f in report["files"]:
         for counts in f["sheets"].values():
             assert counts["read"] == counts["accepted"] + counts["rejected"]
@@ -126,9 +127,11 @@ def test_counts_reconcile_and_nothing_is_lost(team, tmp_path):
     assert (dup["文件"], dup["行"], dup["问题"]) == ("张伟.xlsx", 5, "客户编号与第 2 行重复，此行未采用")
     assert "客户名称=重复行" in dup["被拒收行的全部原始内容"]
     assert any(p["文件"] == "坏文件.xlsx" and p["处理"] == "无法读取" for p in problems)
-    # accepted rows in the roll-up + rejected rows in 数据问题 = every row read
+    # rows in the roll-up + rejected rows in 数据问题 + rows dated after the period (counted in 来源) = every row read
     visits, _ = read_sheet(out, "拜访日报")
-    assert len(visits) + sum(1 for p in rejected if p["工作表"] == "拜访日报") == 5 + 1
+    assert all(v["日期"].date() <= date(2026, 10, 31) for v in visits)
+    after = sum(f["sheets"]["daily_report"]["after_period"] for f in report["files"] if f["sheets"])
+    assert len(visits) + sum(1 for p in rejected if p["工作表"] == "拜访日报") + after == 5 + 1
     sources, _ = read_sheet(out, "来源")
     zw_source = next(s for s in sources if s["文件"] == "张伟.xlsx")
     assert (zw_source["客户档案读取"], zw_source["客户档案采用"], zw_source["客户档案拒收"], zw_source["对账"]) == (6, 4, 2, "平")
@@ -169,9 +172,11 @@ def test_quarter_sums_the_months(team):
 
 def test_churn_and_new_accounts_from_the_previous_rollup(team, tmp_path, rep_workbook):
     previous = write_rollup(consolidate([team], "2026-09", today=TODAY, workers=1), tmp_path / "2026-09.xlsx")
-    # in October 张伟 lost KA-2 and KA-3 left his file; a new account KA-7 arrived
+    # in October 张伟 lost KA-2 and KA-3 left his file; a new account KA-7 was created; KA-8, filed in October
+    # with its creation in March, existed before the period: not a new account
     rep_workbook(customers=[customer("KA-1", "恒瑞精密机械有限公司", **A_FACTORS), customer("KA-2", "东方化工", stage="流失"),
-                            customer("KA-7", "新客户")], name="team/张伟.xlsx")
+                            customer("KA-7", "新客户", created=date(2026, 10, 15)),
+                            customer("KA-8", "老客户", created=date(2026, 3, 1))], name="team/张伟.xlsx")
     rollup = consolidate([team], "2026-10", previous=previous, today=TODAY, workers=1)
     zw = next(s for s in rollup.scores if s.rep == "张伟")
     assert zw.churn == {"start": 3, "lost": 2, "new": 1}  # KA-5 was already 流失 last month

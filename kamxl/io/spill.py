@@ -119,6 +119,12 @@ class Part:
     columns: list[str]
     data: dict[str, list] | None = None
     path: str | None = None
+    keep: list[int] | None = None  # the rows (positions) in the roll-up; None: all (see `keep_only`)
+
+    def keep_only(self, positions: list[int]) -> None:
+        """Only these rows are the roll-up's (the others are dated after its period)."""
+        self.keep = [self.keep[i] for i in positions] if self.keep is not None else list(positions)
+        self.rows = len(self.keep)
 
     def load_columns(self) -> dict[str, list]:
         """The rows' columns with 代表 first and the source file last, as the roll-up lists them."""
@@ -127,6 +133,8 @@ class Part:
         else:
             with open(self.path, "rb") as fh:
                 data = pickle.load(fh)
+        if self.keep is not None:
+            data = {key: [values[i] for i in self.keep] for key, values in data.items()}
         return {"rep": [self.rep] * self.rows, **data, "file": [self.file] * self.rows}
 
     def load(self) -> "pd.DataFrame":
