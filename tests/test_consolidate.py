@@ -130,7 +130,7 @@ def test_counts_reconcile_and_nothing_is_lost(team, tmp_path):
     # rows in the roll-up + rejected rows in 数据问题 + rows dated after the period (counted in 来源) = every row read
     visits, _ = read_sheet(out, "拜访日报")
     assert all(v["日期"].date() <= date(2026, 10, 31) for v in visits)
-    after = sum(f["sheets"]["daily_report"]["after_period"] for f in report["files"] if f["sheets"])
+    after = sum(f["sheets"].get("daily_report", {}).get("after_period", 0) for f in report["files"])
     assert len(visits) + sum(1 for p in rejected if p["工作表"] == "拜访日报") + after == 5 + 1
     sources, _ = read_sheet(out, "来源")
     zw_source = next(s for s in sources if s["文件"] == "张伟.xlsx")
