@@ -92,8 +92,8 @@ _HELP_ZH = {
     \b
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
     """,
-    "consolidate --period": "期间：月 2026-10、季度 2026-Q4 或年 2026。",
-    "consolidate --out": "要写入的汇总工作簿。",
+    "consolidate --period": "期间：月 2026-10、季度 2026-Q4 或年 2026；范围 2025-11..2026-10 为每个期间各写一个汇总表。",
+    "consolidate --out": "要写入的汇总工作簿（期间为范围时：写入的文件夹）。",
     "consolidate --kpi": "考核工作簿（默认：输入中含「考核指标」表的那个）。",
     "consolidate --previous": "上期汇总表，用于流失率和新开发率（默认自动寻找）。",
     "consolidate --history": "存放往期汇总表的文件夹，用于「趋势」页（输出文件夹总会被查找）。",
@@ -350,8 +350,10 @@ def _echo_report(report, lang: str):
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--period", required=True, help="Month 2026-10, quarter 2026-Q4 or year 2026.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The roll-up workbook to write.")
+@click.option("--period", required=True,
+              help="Month 2026-10, quarter 2026-Q4 or year 2026; a range 2025-11..2026-10 writes one roll-up per period.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="The roll-up workbook to write (with a range of periods: the folder to write them into).")
 @click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The KPI workbook (default: the one among the inputs holding a 考核指标 sheet).")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -375,26 +377,46 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     \b
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
     """
-    from importlib import import_module
-
     from .errors import PeriodError
-    from .gather import NoInput, gather
-    from .rules.periods import parse_period
+    from .rules.periods import is_period_range, parse_period, parse_period_range
 
     try:
-        chosen = parse_period(period)
+        periods = parse_period_range(period) if is_period_range(period) else [parse_period(period)]
     except PeriodError as exc:
         raise click.BadParameter(render("bad_period"), param_hint="--period") from exc
     from .settings import settings_from_toml
 
-    from .io.outputs import check_outputs
-    from .io.outputs import UnsafeOutput
+    settings = settings_from_toml(settings_path) if settings_path else None
+    if not is_period_range(period):
+        report = _consolidate_period(inputs, periods[0], out, kpi, previous, history_dir, json_path, settings, settings_path)
+        sys.exit(1 if strict and report["problems"] else 0)
+    # one roll-up per period into the folder --out, oldest first: each finds the one before it there
+    if out.exists() and not out.is_dir():
+        raise click.UsageError(render("range_needs_folder", path=str(out)))
+    reports = []
+    for chosen in periods:
+        click.echo(render("range_period", period=chosen.label, index=len(reports) + 1, count=len(periods)),
+                   err=bool(json_path and str(json_path) == "-"))
+        reports.append(_consolidate_period(inputs, chosen, out / f"rollup-{chosen.label}.xlsx", kpi,
+                                           previous if not reports else None, history_dir, None, settings, settings_path))
+    if json_path:
+        _write_json(json_path, reports)
+    sys.exit(1 if strict and any(r["problems"] for r in reports) else 0)
+
+
+def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, json_path, settings, settings_path) -> dict:
+    """One roll-up written, its summary said and returned (exits 1 or 2 on what the command cannot get past)."""
+    from importlib import import_module
+
+    from .gather import NoInput, gather
+    from .io.outputs import UnsafeOutput, check_outputs, check_replaced_rollup
 
     try:
         check_outputs(inputs, out, json_path, kpi=kpi, previous=previous, settings=settings_path)
+        check_replaced_rollup(out, chosen)
     except UnsafeOutput as exc:
         raise click.UsageError(str(exc)) from exc
-    settings = settings_from_toml(settings_path) if settings_path else None
+
     def load_rollup_code():  # while the workers read: pandas, numpy and the writer take half a second to load
         import_module("kamxl.consolidate")
         import_module("kamxl.io.rollup_writer")
@@ -407,7 +429,6 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     from .consolidate import TwoKpiWorkbooks, rollup_of, summary
-    from .io.atomic import write_text_atomically
     from .io.rollup_writer import write_rollup
 
     try:
@@ -418,6 +439,7 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
         click.echo(f"Error: {render('nothing_usable')}", err=True)
         sys.exit(1)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         write_rollup(rollup, out)
     except OSError as exc:  # a full disk, a share gone read-only: said, not a traceback
         click.echo(f"Error: {render('write_failed', path=str(out), detail=exc.strerror or type(exc).__name__)}", err=True)
@@ -426,18 +448,25 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
         rollup.close()  # the spilled detail rows: not left for the exit, when a late Ctrl-C could cut it short
     report = summary(rollup, str(out))
     if json_path:
-        text = _json_text(report)
-        if str(json_path) == "-":
-            click.echo(text)
-        else:
-            try:
-                write_text_atomically(json_path, text)
-            except OSError as exc:
-                click.echo(f"Error: {render('write_failed', path=str(json_path), detail=exc.strerror or type(exc).__name__)}",
-                           err=True)
-                sys.exit(1)
+        _write_json(json_path, report)
     _echo_rollup_summary(rollup, out, err=bool(json_path and str(json_path) == "-"))
-    sys.exit(1 if strict and rollup.problem_count else 0)
+    return report
+
+
+def _write_json(json_path: Path, report) -> None:
+    """The JSON summary to its file (atomically) or to standard output ('-')."""
+    from .io.atomic import write_text_atomically
+
+    text = _json_text(report)
+    if str(json_path) == "-":
+        click.echo(text)
+        return
+    try:
+        write_text_atomically(json_path, text)
+    except OSError as exc:
+        click.echo(f"Error: {render('write_failed', path=str(json_path), detail=exc.strerror or type(exc).__name__)}",
+                   err=True)
+        sys.exit(1)
 
 
 def _rollup_places(out: Path, history_dir: Path | None) -> list[Path]:

@@ -134,6 +134,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "Overdue and visits are counted at {end}"),
     "warn_no_visits": ("{months} 没有任何拜访记录：拜访次数、有效信息登记率和出差天数为 0",
                        "no visits at all in {months}: visits, valid-information rate and trip days are 0"),
+    # the month's commands: a range of periods, an existing roll-up of another period (issue 17)
+    "output_other_period": ("--out「{path}」是 {found} 的汇总表，不能用 {period} 的汇总覆盖：请换一个文件名",
+                            "--out '{path}' is the roll-up of {found}: it is not replaced by the roll-up of {period}; "
+                            "choose another file name"),
+    "range_needs_folder": ("期间为范围时 --out 应为文件夹：「{path}」是文件", "with a range of periods --out must be a folder: "
+                           "'{path}' is a file"),
+    "range_period": ("[{index}/{count}] {period}", "[{index}/{count}] {period}"),
     # incomplete is loud: who and what is missing from a roll-up (issue 17)
     "warn_no_workbook": ("{reps} 没有工作簿：其客户与拜访不在本汇总中，考核排名中标为「无工作簿」（不按 0 计）",
                          "{reps}: no workbook; their customers and visits are not in this roll-up, shown as "

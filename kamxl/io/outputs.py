@@ -65,3 +65,19 @@ def _check_writable(path: Path, option: str):
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UnsafeOutput(render("output_unusable", option=option, path=str(path), detail=render("folder_not_writable")))
+
+
+def check_replaced_rollup(out: Path, period) -> None:
+    """An existing roll-up at `out` may be replaced only by the roll-up of its own period (last month's is kept)."""
+    if not out.is_file() or not ROLLUP_MARKERS <= set(workbook_sheet_names(out)):
+        return
+    from ..errors import UnreadableWorkbook
+    from .previous import read_rollup_figures
+
+    try:
+        figures = read_rollup_figures(out)
+    except UnreadableWorkbook:
+        figures = None
+    if figures is None or figures.period != period:
+        found = figures.period.label if figures else "?"
+        raise UnsafeOutput(render("output_other_period", path=str(out), found=found, period=period.label))

@@ -102,3 +102,25 @@ def _parse_period(raw) -> Period:
     elif m := _YEAR.match(text):
         return year(int(m.group(1)))
     raise PeriodError(text)
+
+
+RANGE_SEPARATOR = ".."
+MAX_RANGE = 120  # periods one command writes: ten years of months
+
+
+def is_period_range(raw) -> bool:
+    return isinstance(raw, str) and RANGE_SEPARATOR in raw
+
+
+def parse_period_range(raw: str) -> list[Period]:
+    """`2025-11..2026-10` → every period from the first to the last, of the same kind (month, quarter, year)."""
+    first_text, _, last_text = str(raw).partition(RANGE_SEPARATOR)
+    first, last = parse_period(first_text), parse_period(last_text)
+    if first.kind != last.kind or last.start < first.start:
+        raise PeriodError(str(raw))
+    periods = [first]
+    while periods[-1] != last:
+        if len(periods) >= MAX_RANGE:
+            raise PeriodError(str(raw))
+        periods.append(period_containing(periods[-1].end + timedelta(days=1), first.kind))
+    return periods
