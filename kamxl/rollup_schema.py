@@ -173,14 +173,12 @@ def scaled_text(possible: int, full: int) -> str:
     return render("scaled_total", "zh", possible=possible, full=full)
 
 
+_customer = CUSTOMER_TABLE.column  # the customer columns other tables show are the very same columns
 COMPLIANCE_TABLE = RollupTable("compliance", COMPLIANCE, "tblOverdue", (
-    REP, RollupColumn("grade", CUSTOMERS.column("grade").label, "grade", "text", 8),
-    _from_schema(CUSTOMERS.column("customer_id")),
-    RollupColumn("name", CUSTOMERS.column("name").label, "name", "text", 28),
-    _from_schema(CUSTOMERS.column("last_visit")),
+    REP, _customer("grade"), _customer("customer_id"), _customer("name"), _customer("last_visit"),
     RollupColumn("next_visit_due", "应拜访日期", "next_visit_due", "date", 11),
     RollupColumn("days_overdue", "逾期天数", "days_overdue", "int", 9, how="期末 − 应拜访日期"),
-    RollupColumn("stage", CUSTOMERS.column("stage").label, "stage", "text", 10),
+    _customer("stage"),
 ))
 
 FUNNEL_TABLE = RollupTable("funnel", FUNNEL, "tblFunnel", (
@@ -191,8 +189,7 @@ FUNNEL_TABLE = RollupTable("funnel", FUNNEL, "tblFunnel", (
 DUPLICATE_TABLE = RollupTable("duplicates", DUPLICATES, "tblDuplicates", (
     RollupColumn("key", "重复键（信用代码或名称）", "key", "text", 24),
     RollupColumn("reps", "涉及代表数", "reps", "int", 9),
-    REP, RollupColumn("customer_id", CUSTOMERS.column("customer_id").label, "customer_id", "text", 11),
-    RollupColumn("name", CUSTOMERS.column("name").label, "name", "text", 30),
+    REP, _customer("customer_id"), _customer("name"),
 ))
 
 RAW_ROW_SEPARATOR = "｜"  # 被拒收行的全部原始内容 joins label=value with it

@@ -108,26 +108,35 @@ def left_out_text(card, short: bool = False) -> str:
     return "、".join(labels[m] + (f"（{card.reasons[m]}）" if card.reasons.get(m) else "") for m in card.missing)
 
 
-def _activity(s, key):
+def workbook_status(rollup: Rollup, s) -> str:
+    """The rep's workbook status: consolidate's, or — while it says ok — what the sources show (a rep on the KPI
+    sheet whose workbook is absent or failed is never shown as consolidated with zero activity)."""
+    if s.status != "ok":
+        return s.status
+    states = {f.status for f in rollup.sources if f.kind == "rep" and f.rep == s.rep}
+    return "ok" if "ok" in states else "unreadable" if "failed" in states else "no_workbook"
+
+
+def _activity(rollup: Rollup, s, key):
     """A rep's activity figure; None (a blank cell, never 0) when the rep had no usable workbook."""
-    return s.activity.get(key) if s.activity else None
+    return s.activity.get(key) if s.activity and workbook_status(rollup, s) == "ok" else None
 
 
 def _score_table(rollup: Rollup) -> Table:
     spec, scores = rs.SCORE_TABLE, rollup.scores
     before = [previous_rank(rollup, s.rep) for s in scores]
-    rate = [_activity(s, "valid_info_rate") for s in scores]
+    rate = [_activity(rollup, s, "valid_info_rate") for s in scores]
     by_key = {
         "rank": [s.rank for s in scores], "rep": [s.rep for s in scores],
-        "status": [rs.WORKBOOK_STATUS.get(s.status, s.status) for s in scores], "previous_rank": before,
+        "status": [rs.WORKBOOK_STATUS[workbook_status(rollup, s)] for s in scores], "previous_rank": before,
         "rank_change": [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, scores)],
         "total": [s.card.total for s in scores],
         "scaled": [rs.scaled_text(s.card.possible, s.card.full) if s.card.scaled else None for s in scores],
         "rating": [s.card.rating for s in scores], "warning": [s.card.warning for s in scores],
         "left_out": [left_out_text(s.card) or None for s in scores],
-        "visits": [_activity(s, "visits") for s in scores],
+        "visits": [_activity(rollup, s, "visits") for s in scores],
         "valid_info_rate": [r / 100 if r is not None else None for r in rate],
-        "trip_days": [_activity(s, "trip_days") for s in scores],
+        "trip_days": [_activity(rollup, s, "trip_days") for s in scores],
     }
     for k in KPIS:
         values = [s.card.values.get(k.key) for s in scores]
@@ -258,8 +267,8 @@ def _rep_figures(rollup: Rollup) -> dict[str, dict]:
         card = s.card
         out[s.rep] = {"total": card.total, "rank": s.rank, "rating": card.rating, "warning": card.warning,
                       "left_out": card.missing, "reasons": dict(card.reasons), "possible": card.possible,
-                      "full": card.full, "scaled": card.scaled, "status": s.status,
-                      **{key: _activity(s, key) for key in ("visits", "valid_info_rate", "trip_days")},
+                      "full": card.full, "scaled": card.scaled, "status": workbook_status(rollup, s),
+                      **{key: _activity(rollup, s, key) for key in ("visits", "valid_info_rate", "trip_days")},
                       **{f"points_{k}": v for k, v in card.points.items()},
                       **{f"value_{k}": v for k, v in card.values.items()}}
     return out
@@ -281,11 +290,12 @@ _STANDING_COLOURS = {MET: "#C6EFCE", CLOSE: "#FFEB9C", MISSED: "#FFC7CE"}
 _STANDING_LABEL = {MET: "达标", CLOSE: "接近", MISSED: "未达标"}
 
 
-def _left_out_of_total(s) -> str:
+def _left_out_of_total(rollup: Rollup, s) -> str:
     """总览's 未计入总分 of a rep: the workbook's state when it was not usable, how the total was scaled, what was left out."""
     if s.card.total is None:
         return "未评分（见上方提醒）"
-    parts = [rs.WORKBOOK_STATUS[s.status]] if s.status != "ok" else []
+    status = workbook_status(rollup, s)
+    parts = [rs.WORKBOOK_STATUS[status]] if status != "ok" else []
     if s.card.scaled:
         parts.append(rs.scaled_text(s.card.possible, s.card.full))
     left_out = left_out_text(s.card, short=True)
@@ -434,7 +444,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         moved = _rank_change(before_rank, s.rank, _ranked_before(rollup))
         if moved:
             ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
-        ws.write_string(i, 15, _left_out_of_total(s), warn if s.status != "ok" else None)
+        ws.write_string(i, 15, _left_out_of_total(rollup, s), warn if workbook_status(rollup, s) != "ok" else None)
     last_rank = first_metric + len(rollup.scores) - 1
 
     # charts beside each other under the tables; their data is on the hidden 图表数据 sheet
