@@ -177,33 +177,48 @@ class MailReport:
 
 # ---------------------------------------------------------------- messages
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
+def _percent(value) -> str:
+    """A ratio recorded in percent (89.492537) as the mail shows it: 89.5%."""
+    return f"{value:.1f}%" if isinstance(value, (int, float)) and not isinstance(value, bool) else "—"
+
+
+def total_note(result, lang: str = "zh", rating: bool = True) -> str:
+    """What stands beside a total: its rating and, when it was scaled over fewer points, over how many."""
+    parts = [result.rating] if rating and result.rating else []
+    if result.scaled:
+        parts.append(render("scaled_total", lang, possible=result.possible, full=result.full))
+    return render("mail_total_note", lang, parts=render("note_separator", lang).join(parts)) if parts else ""
 
 
 def _who(results, lang: str) -> str:
-    return ("、" if lang != "en" else ", ").join(f"{r.rep} {r.total:.1f}" + (f"（{r.rating}）" if lang != "en" else f" ({r.rating})")
-                                                for r in results)
+    return ("、" if lang != "en" else ", ").join(f"{r.rep} {r.total:.1f}{total_note(r, lang)}" for r in results)
+
+
+def _workbook_state(result, lang: str) -> str:
+    code = {"no_workbook": "rep_no_workbook", "unreadable": "rep_unreadable"}.get(result.status)
+    return f"{result.rep}{render('mail_total_note', lang, parts=render(code, lang))}" if code else result.rep
 
 
 def rollup_figures(digest: RollupDigest, lang: str = "zh") -> list[tuple[str, str]]:
-    """The month's key figures as (label, text) lines, for both bodies."""
+    """The month's key figures as (label, text) lines, for both bodies: read by key, never from visible text."""
     t = partial(render, lang=lang)
     ranked = digest.ranked
     best = [r for r in ranked if r.total == max(x.total for x in ranked)] if ranked else []
     weakest = [r for r in ranked if r.total == min(x.total for x in ranked)] if ranked else []
     warned = [r for r in ranked if r.warning]
-    missing = [*digest.reps_without_workbook(),
+    missing = [*(_workbook_state(digest.result_of(rep), lang) for rep in digest.reps_without_workbook()),
                *(f"{s.file}（{s.reason}）" for s in digest.failed_files() if not s.rep)]
+    figures = digest.figures
+    count = lambda key, fallback: str(figures[key]) if isinstance(figures.get(key), int) else str(fallback)
     return [
-        (t("mail_sales"), _pct(digest.figures.get("销售计划完成率"))),
-        (t("mail_collection"), _pct(digest.figures.get("合同回款率"))),
+        (t("mail_sales"), _percent(figures.get("sales_completion"))),
+        (t("mail_collection"), _percent(figures.get("collection"))),
         (t("mail_best"), _who(best, lang) or "—"),
         (t("mail_weakest"), _who(weakest, lang) or "—"),
         (t("mail_warned"), _who(warned, lang) or t("mail_none")),
-        (t("mail_overdue"), str(len(digest.overdue))),
-        (t("mail_problems"), str(len(digest.problems))),
-        (t("mail_missing"), "、".join(missing) or t("mail_none")),
+        (t("mail_overdue"), count("overdue", len(digest.overdue))),
+        (t("mail_problems"), count("problems", len(digest.problems))),
+        (t("mail_missing"), ("、" if lang != "en" else ", ").join(missing) or t("mail_none")),
     ]
 
 
@@ -274,7 +289,8 @@ def rep_message(card: RepCard, to: Sequence[str], sender: str | None = None, lan
     r = card.result
     lines: list[tuple[str, str]] = []
     if r and r.total is not None:
-        lines += [(t("mail_rep_total"), f"{r.total:.1f}"), (t("mail_rep_rank"), card.rank_text or "—"),
+        lines += [(t("mail_rep_total"), f"{r.total:.1f}{total_note(r, lang, rating=False)}"),
+                  (t("mail_rep_rank"), card.rank_text or "—"),
                   (t("mail_rep_rating"), r.rating or "—")]
         if card.previous and card.total_change is not None:
             lines.append((t("mail_rep_change"), f"{card.total_change:+.1f}（{card.previous_rank_text or '—'}）"))

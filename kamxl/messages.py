@@ -287,6 +287,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "empty_roster": ("考核工作簿「{path}」的「团队」表中没有代表姓名", "the roster of '{path}' holds no rep"),
     "unknown_action": ("未知的按钮操作「{action}」", "unknown button action '{action}'"),
     "unexpected_error": ("kamxl 出错：{error}。请把此消息发给维护人员。", "kamxl failed: {error}. Please send this message to whoever maintains kamxl."),
+    # the roll-up's own schema: keyed figures for mail and scorecards, incomplete totals shown as such
+    "mail_no_figures": ("{path} 没有 kamxl 的数值表（{sheet}）：它不是 kamxl 汇总文件，或由旧版本写成。请用本版本重新汇总后再发送",
+                        "{path} has no kamxl figures sheet ({sheet}): it is not a kamxl roll-up, or an older version wrote it. Consolidate again with this version, then send it"),
+    "scaled_total": ("按 {possible}/{full} 分折算", "scaled over {possible} of {full} points"),
+    "mail_total_note": ("（{parts}）", " ({parts})"),
+    "note_separator": ("，", ", "),
+    "rep_no_workbook": ("无工作簿", "no workbook"),
+    "rep_unreadable": ("无法读取", "workbook unreadable"),
 }
 
 

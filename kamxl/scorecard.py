@@ -157,6 +157,10 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
             for col, x in ((2, points), (3, card.max_points.get(k.key, k.points)), (4, before)):
                 ws.write_number(row, col, x, num) if x is not None else ws.write_string(row, col, "—", dash)
             _write_change(ws, row, 5, card.point_change(k.key), signed, dash)
+        if r.scaled:  # a total over fewer points is never shown as if it were over all of them
+            row += 1
+            scaled = t("scaled_total", possible=r.possible, full=r.full)
+            ws.merge_range(row, 0, row, 5, t("mail_rep_total") + t("mail_total_note", parts=scaled), red)
         if r.missing:
             row += 1
             ws.merge_range(row, 0, row, 5, t("card_missing", kpis=r.missing), note)

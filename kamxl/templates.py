@@ -219,7 +219,7 @@ def _validation(col: Column, sheet: Sheet, column_index: int = 0) -> dict | None
 
 
 # beside each customer-id picker of 联系人 / 拜访计划 / 拜访日报: the customer's name, looked up (not read back)
-CUSTOMER_NAME_LOOKUP = Column("customer_name", "客户名称", computed=True, help="按客户编号从「客户档案」查出", width=20)
+CUSTOMER_NAME_LOOKUP = Column("customer_name", CUSTOMERS.column("name").label, computed=True, help="按客户编号从「客户档案」查出", width=20)
 
 
 def customer_name_formula(sheet: Sheet, lang: str = "zh") -> str:

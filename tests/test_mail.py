@@ -225,7 +225,7 @@ def test_body_names_the_reps_under_the_warning_line_and_the_missing_workbooks(te
     assert gone.stem in {s["代表"] for s in scores}  # still on the KPI sheet
     lines = dict(line[2:].split("：", 1) for line in mailer.rollup_message(rollup, ["gm@example.com"])
                  .get_body(("plain",)).get_content().splitlines() if line.startswith("- "))
-    assert lines["工作簿缺失或无法读取"] == gone.stem
+    assert lines["工作簿缺失或无法读取"] == f"{gone.stem}（无工作簿）"  # its state named, from the keyed status
     [(_, card_message, _)] = mailer.scorecard_messages(rollup, [mailer.RepAddress(gone.stem, "x@example.com")],
                                                        only=[gone.stem])
     assert "本期未汇总到你的工作簿" in card_message.get_body(("plain",)).get_content()
@@ -584,3 +584,50 @@ def test_a_transient_4xx_reply_is_tried_again_and_the_message_goes(server, passw
     mailer.send_rollup(team["rollup"], ["gm@example.com"], settings(server, backoff=2.0))
     assert len(calls) == 2 and len(server.messages) == 1
     assert waits == [2.0]  # back-off before the second attempt
+
+
+# ---------------------------------------------------------------- keyed figures, never visible text
+
+@pytest.fixture(scope="module")
+def demo_rollups(tmp_path_factory):
+    """`kamxl demo`'s team consolidated for 2026-09 and 2026-10 through the CLI, and the October roll-up mailed."""
+    tmp = tmp_path_factory.mktemp("keyed")
+    runner = CliRunner()
+    write_demo_team(tmp / "team", DemoOptions(reps=3, customers=20, visits=80, seed=3))
+    for period in ("2026-09", "2026-10"):
+        result = runner.invoke(main, ["consolidate", str(tmp / "team"), "--period", period, "--out",
+                                      str(tmp / f"r{period[-2:]}.xlsx")], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["mail", str(tmp / "r10.xlsx"), "--to", "gm@example.com", "--eml", str(tmp / "m.eml")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return tmp
+
+
+def _kpi_sum(kpi_path, period: str, label: str) -> float:
+    ws = openpyxl.load_workbook(kpi_path, read_only=True)["考核指标"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    return sum(r[header.index(label)] for r in rows[1:] if r[header.index("期间")] == period)
+
+
+def test_the_department_ratios_in_the_mail_are_the_kpi_sheets_sums_for_the_period(demo_rollups):
+    message = email.message_from_bytes((demo_rollups / "m.eml").read_bytes(), policy=email.policy.default)
+    body = message.get_body(("plain",)).get_content()
+    kpi = demo_rollups / "team" / "kpi.xlsx"
+    sales = _kpi_sum(kpi, "2026-10", "实际销售(万元)") / _kpi_sum(kpi, "2026-10", "销售计划(万元)")
+    collection = _kpi_sum(kpi, "2026-10", "实际回款(万元)") / _kpi_sum(kpi, "2026-10", "应回款(万元)")
+    assert f"- 部门销售计划完成率：{sales * 100:.1f}%" in body
+    assert f"- 部门合同回款率：{collection * 100:.1f}%" in body
+
+
+def test_a_rollup_without_its_figures_sheet_is_refused_not_scraped(demo_rollups, tmp_path):
+    wb = openpyxl.load_workbook(demo_rollups / "r10.xlsx")
+    del wb["_kamxl_figures"]
+    wb.save(tmp_path / "old.xlsx")
+    result = CliRunner().invoke(main, ["mail", str(tmp_path / "old.xlsx"), "--to", "gm@example.com", "--eml",
+                                       str(tmp_path / "m.eml")], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert (f"{tmp_path / 'old.xlsx'} 没有 kamxl 的数值表（_kamxl_figures）：它不是 kamxl 汇总文件，或由旧版本写成。"
+            "请用本版本重新汇总后再发送") in result.output
+    assert not (tmp_path / "m.eml").exists()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import parsing
+from .. import rollup_schema as rs
 from ..errors import KamxlError, PeriodError, UnreadableWorkbook
 from ..messages import render
 from ..rules.periods import Period, parse_period
@@ -26,23 +27,23 @@ from .isolation import Crashed, run_isolated
 from .reader import check_rows
 
 
-CUSTOMER_SHEET = "客户总表"
-OVERVIEW_SHEET = "总览"
-FIGURES_SHEET = "_kamxl_figures"  # hidden; written by io/rollup_writer.py
-FIGURES_HEADER = ("kind", "rep", "key", "value")
-FIGURES_VERSION = 1
-REP_LABEL = "代表"
+FIGURES_SHEET = rs.FIGURES_SHEET  # hidden; written by io/rollup_writer.py
 HISTORY_PERIODS = 12  # 趋势 shows up to this many periods, this one included
-_TITLE = re.compile(r"大客户部月度汇总\s*(\S+)")
 _SUFFIXES = (".xlsx", ".xlsm")
 
-# the columns of 客户总表 that churn needs; written by io/rollup_writer.py under the same labels
-_PREVIOUS = Sheet("previous_customers", CUSTOMER_SHEET, (
-    Column("rep", REP_LABEL, required=True),
-    Column("customer_id", "客户编号", required=True),
-    Column("name", "客户名称"),
-    Column("stage", "开发阶段"),
-))
+
+def _title_period(title: str) -> str | None:
+    """The period written after 总览's title (大客户部月度汇总 2026-10), else None."""
+    match = re.match(rf"{re.escape(rs.TITLE)}\s*(\S+)", title)
+    return match.group(1) if match else None
+
+
+def _previous_spec() -> Sheet:
+    """The columns of 客户总表 that churn needs, under the labels the writer gives them."""
+    table = rs.CUSTOMER_TABLE
+    return Sheet("previous_customers", rs.CUSTOMER_SHEET, tuple(
+        Column(key, table.label(key), required=key in ("rep", "customer_id"))
+        for key in ("rep", "customer_id", "name", "stage")))
 
 
 class PreviousRollupError(KamxlError):
@@ -65,11 +66,12 @@ class RollupFigures:
     department: dict[str, object] = field(default_factory=dict)
     reps: dict[str, dict[str, object]] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    version: int | None = None  # of the figures sheet (rs.FIGURES_VERSION); None: written before it existed
 
 
 def figures_rows(period: Period, department: dict, reps: dict[str, dict], settings: dict) -> list[tuple[str, str, str, str]]:
     """The figures sheet's rows (kind, rep, key, JSON value), header first."""
-    rows = [FIGURES_HEADER, ("meta", "", "kamxl_rollup", json.dumps(FIGURES_VERSION)),
+    rows = [rs.FIGURES_HEADER, ("meta", "", rs.FIGURES_VERSION_KEY, json.dumps(rs.FIGURES_VERSION)),
             ("meta", "", "period", json.dumps(period.label))]
     rows += [("department", "", key, json.dumps(value, ensure_ascii=False)) for key, value in department.items()]
     for rep, values in reps.items():
@@ -78,7 +80,8 @@ def figures_rows(period: Period, department: dict, reps: dict[str, dict], settin
     return rows
 
 
-def _from_figures(path: Path, rows: list[list]) -> RollupFigures | None:
+def figures_from_rows(path: Path, rows: list[list]) -> RollupFigures | None:
+    """The figures sheet's rows read back by key; None when they name no period."""
     meta, department, reps, settings = {}, {}, {}, {}
     for row in rows[1:]:
         if len(row) < 4 or not row[0]:
@@ -97,7 +100,7 @@ def _from_figures(path: Path, rows: list[list]) -> RollupFigures | None:
         period = parse_period(meta.get("period"))
     except PeriodError:
         return None
-    return RollupFigures(path, period, department, reps, settings)
+    return RollupFigures(path, period, department, reps, settings, meta.get(rs.FIGURES_VERSION_KEY))
 
 
 def _errors_returned(func, path: Path):
@@ -133,17 +136,17 @@ def _rows(book, sheet: str, path: Path):
 
 
 def _read_rollup_figures(path: Path) -> RollupFigures | None:
-    book = _open_for(path, {FIGURES_SHEET, OVERVIEW_SHEET})
+    book = _open_for(path, {rs.FIGURES_SHEET, rs.OVERVIEW})
     try:
         names = set(book.sheet_names)
-        if FIGURES_SHEET in names:
-            return _from_figures(path, _rows(book, FIGURES_SHEET, path)[0])
-        if {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names:  # written before the figures sheet: the title names the period
-            rows, _ = _rows(book, OVERVIEW_SHEET, path)
+        if rs.FIGURES_SHEET in names:
+            return figures_from_rows(path, _rows(book, rs.FIGURES_SHEET, path)[0])
+        if {rs.OVERVIEW, rs.CUSTOMER_SHEET} <= names:  # written before the figures sheet: the title names the period
+            rows, _ = _rows(book, rs.OVERVIEW, path)
             title = str(rows[0][0]) if rows and rows[0] else ""
-            if match := _TITLE.match(title):
+            if label := _title_period(title):
                 try:
-                    return RollupFigures(path, parse_period(match.group(1)))
+                    return RollupFigures(path, parse_period(label))
                 except PeriodError:
                     return None
         return None
@@ -178,8 +181,8 @@ def find_rollups(places: Iterable, exclude: Iterable = ()) -> list[RollupFigures
                 seen.add(p.resolve())
                 candidates.append(p)
     # cheap: only workbook.xml is read, no cell is loaded unless the file looks like a roll-up
-    likely = [p for p in candidates if FIGURES_SHEET in (names := set(workbook_sheet_names(p)))
-              or {OVERVIEW_SHEET, CUSTOMER_SHEET} <= names]
+    likely = [p for p in candidates if rs.FIGURES_SHEET in (names := set(workbook_sheet_names(p)))
+              or {rs.OVERVIEW, rs.CUSTOMER_SHEET} <= names]
     results = run_isolated(partial(_errors_returned, _read_rollup_figures), likely, workers=min(2, len(likely)) or 1,
                            limits=ROLLUP_LIMITS)
     return [r for r in results if isinstance(r, RollupFigures)]  # unreadable ones are passed over
@@ -210,13 +213,13 @@ def read_previous_accounts(path: str | Path) -> list[PreviousAccount]:
 
 
 def _read_previous_accounts(path: Path) -> list[PreviousAccount]:
-    book = _open_for(path, {CUSTOMER_SHEET})
+    book = _open_for(path, {rs.CUSTOMER_SHEET})
     try:
-        if CUSTOMER_SHEET not in book.sheet_names:
+        if rs.CUSTOMER_SHEET not in book.sheet_names:
             raise PreviousRollupError(render("not_a_rollup", path=Path(path).name))
-        rows, first = _rows(book, CUSTOMER_SHEET, path)
+        rows, first = _rows(book, rs.CUSTOMER_SHEET, path)
     finally:
         book.close()
-    frame = check_rows(_PREVIOUS, rows, first, Path(path).name).frame
+    frame = check_rows(_previous_spec(), rows, first, Path(path).name).frame
     return [PreviousAccount(rep, cid, parsing.clean_text(stage))
             for rep, cid, stage in zip(frame["rep"], frame["customer_id"], frame["stage"])]

@@ -20,18 +20,21 @@ from xml.sax.saxutils import escape
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import parsing
-from ..schema import CONTACTS, Column, Sheet
+from .. import rollup_schema as rs
+from ..schema import CONTACTS
 from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
-from .previous import REP_LABEL
 from .reader import find_header
-from .rollup_reader import PROBLEMS_SHEET
+from .rollup_reader import header_spec
 
 PERSONAL_KEYS = ("mobile", "email", "birthday", "hobbies")  # 手机, 邮箱, 生日, 爱好: the person, not the company
 PERSONAL_LABELS = tuple(CONTACTS.column(k).label for k in PERSONAL_KEYS)
-# what 联系人 keeps; any other column (a rep's own 微信 or 住址, kept by the roll-up as an extra) is blanked too
-KEPT_LABELS = frozenset({REP_LABEL, "来源文件", "源行号", *(c.label for c in CONTACTS.columns if c.key not in PERSONAL_KEYS)})
-RAW_ROW_SEPARATOR = "｜"  # 数据问题's 被拒收行的全部原始内容 joins label=value with it (io/rollup_writer.py)
-RAW_ROW_LABEL = "被拒收行的全部原始内容"
+RAW_ROW_SEPARATOR = rs.RAW_ROW_SEPARATOR  # 数据问题's 被拒收行的全部原始内容 joins label=value with it
+
+
+def kept_labels() -> frozenset[str]:
+    """What 联系人 keeps: the roll-up's declared columns but the personal ones. Any other column (a rep's own
+    微信 or 住址, kept by the roll-up as an extra) is blanked too."""
+    return frozenset(c.label for c in rs.CONTACT_TABLE.columns if c.key not in PERSONAL_KEYS)
 
 _SHARED_REF = re.compile(r'<c r="[A-Z]+\d+"[^>]*?\bt="s"[^>]*>\s*<v>(\d+)</v>')
 _SI = re.compile(r"<si>.*?</si>|<si/>", re.S)
@@ -111,42 +114,45 @@ def _stream_edit(src: zipfile.ZipFile, part: str, edit: SheetEdit, out, blanked_
 
 def _contacts_edit(book) -> SheetEdit | None:
     """Blank the personal columns of 联系人 below its header."""
-    if CONTACTS.name not in book.sheet_names:
+    if rs.CONTACT_SHEET not in book.sheet_names:
         return None
-    rows, first = sheet_rows(book, CONTACTS.name)
-    header = find_header(rows, CONTACTS)
+    rows, first = sheet_rows(book, rs.CONTACT_SHEET)
+    header = find_header(rows, header_spec(rs.CONTACT_TABLE, ("customer_id", "name")))
     if header is None:
         return None
     index, _ = header
     header_row = first - 1 + index  # 0-based, as the cell references decode
-    columns = {i for i, label in enumerate(rows[index]) if parsing.clean_text(label) not in KEPT_LABELS}
+    kept = kept_labels()
+    columns = {i for i, label in enumerate(rows[index]) if parsing.clean_text(label) not in kept}
     return SheetEdit(frozenset(columns), lambda row, col: "" if row > header_row else None)
 
 
 def _problems_edit(book) -> SheetEdit | None:
     """In 数据问题, the raw values of contacts' personal cells, and their label=value in a rejected row's contents."""
-    if PROBLEMS_SHEET not in book.sheet_names:
+    table = rs.PROBLEM_TABLE
+    if table.sheet not in book.sheet_names:
         return None
-    rows, first = sheet_rows(book, PROBLEMS_SHEET)
-    labels = ("工作表", "列", "原始值", RAW_ROW_LABEL)
-    header = find_header(rows, Sheet(PROBLEMS_SHEET, PROBLEMS_SHEET, tuple(Column(x, x) for x in labels)))
+    rows, first = sheet_rows(book, table.sheet)
+    header = find_header(rows, header_spec(table, keys=("sheet", "column", "value", "raw_row")))
     if header is None:
         return None
     index, mapping = header
-    col = {label: i for i, label in mapping.items()}
+    key_of = {c.label: c.key for c in table.columns}
+    col = {key_of[label]: i for i, label in mapping.items()}
+    kept = kept_labels()
     edits: dict[tuple[int, int], str] = {}
     for offset, row in enumerate(rows[index + 1:], start=first + index):  # offset: the 0-based row
-        cell = lambda label: row[col[label]] if label in col and col[label] < len(row) else None
-        if parsing.clean_text(cell("工作表")) != CONTACTS.name:
+        cell = lambda key: row[col[key]] if key in col and col[key] < len(row) else None
+        if parsing.clean_text(cell("sheet")) != CONTACTS.name:  # a problem of a rep workbook's 联系人
             continue
-        column = parsing.clean_text(cell("列"))
-        if "原始值" in col and column and column not in KEPT_LABELS and not parsing.is_blank(cell("原始值")):
-            edits[(offset, col["原始值"])] = ""
-        raw = cell(RAW_ROW_LABEL)
-        if RAW_ROW_LABEL in col and isinstance(raw, str) and raw:
-            kept = [part for part in raw.split(RAW_ROW_SEPARATOR) if part.split("=", 1)[0] in KEPT_LABELS and "=" in part]
-            if RAW_ROW_SEPARATOR.join(kept) != raw:
-                edits[(offset, col[RAW_ROW_LABEL])] = RAW_ROW_SEPARATOR.join(kept)
+        column = parsing.clean_text(cell("column"))
+        if "value" in col and column and column not in kept and not parsing.is_blank(cell("value")):
+            edits[(offset, col["value"])] = ""
+        raw = cell("raw_row")
+        if "raw_row" in col and isinstance(raw, str) and raw:
+            parts = [part for part in raw.split(RAW_ROW_SEPARATOR) if part.split("=", 1)[0] in kept and "=" in part]
+            if RAW_ROW_SEPARATOR.join(parts) != raw:
+                edits[(offset, col["raw_row"])] = RAW_ROW_SEPARATOR.join(parts)
     return SheetEdit(frozenset(c for _, c in edits), lambda row, column: edits.get((row, column)))
 
 
@@ -160,7 +166,7 @@ def write_without_personal(rollup: str | Path, dest: str | Path) -> Path:
     rollup, dest = Path(rollup), Path(dest)
     book = open_workbook(rollup, ROLLUP_LIMITS)
     try:
-        edits = {CONTACTS.name: _contacts_edit(book), PROBLEMS_SHEET: _problems_edit(book)}
+        edits = {rs.CONTACT_SHEET: _contacts_edit(book), rs.PROBLEM_TABLE.sheet: _problems_edit(book)}
     finally:
         book.close()
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}-", suffix=".xlsx", dir=dest.parent)

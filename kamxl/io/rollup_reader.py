@@ -1,29 +1,25 @@
-"""Reading a written roll-up back (for mailing): its sheets looked up by header label, never by position.
+"""Reading a written roll-up back (for mailing and the scorecards).
 
-Only the labels of 考核排名, 客户总表, 数据问题 and 来源 are relied on; 总览's figures are found by
-the label in the cell to their left, and are None when a reshaped 总览 no longer carries them.
+Every figure — department ratios, each rep's values, points, total, rank, rating, workbook status and
+what was left out — is read by key from the hidden figures sheet (rollup_schema.FIGURES_SHEET), never
+from visible text; a roll-up without it is refused. The lists (overdue customers, problems, sources)
+are read from their tables by the labels the roll-up schema gives them.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from .. import parsing
-from ..errors import KamxlError, PeriodError
-from ..rules.periods import Period, parse_period
+from .. import rollup_schema as rs
+from ..errors import KamxlError
+from ..rules.periods import Period
 from ..schema import KPIS, Column, Sheet
 from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
-from .previous import CUSTOMER_SHEET, REP_LABEL
-from .reader import find_header, labelled_value
+from .previous import RollupFigures, figures_from_rows
+from .reader import find_header
 
-OVERVIEW_SHEET = "总览"
-SCORES_SHEET = "考核排名"
-PROBLEMS_SHEET = "数据问题"
-SOURCES_SHEET = "来源"
-STATUS_OK = "已汇总"  # 来源's 状态 of a file that was consolidated (io/rollup_writer.py)
-YES = "是"
-_PERIOD_IN_TEXT = re.compile(r"\d{4}(?:-Q[1-4]|-\d{2})?")
+STATUS_OK = "ok"
 
 
 class NotARollup(KamxlError):
@@ -34,6 +30,22 @@ class NotARollup(KamxlError):
 
         self.path = str(path)
         super().__init__(render("mail_not_rollup", lang, path=self.path, missing=missing))
+
+
+class NoFigures(KamxlError):
+    "The roll-up holds no figures sheet (not a kamxl roll-up, or written by an older version): nothing is scraped"
+
+    def __init__(self, path, lang: str = "zh"):
+        from ..messages import render
+
+        self.path = str(path)
+        super().__init__(render("mail_no_figures", lang, path=self.path, sheet=rs.FIGURES_SHEET))
+
+
+def header_spec(table: rs.RollupTable, required: tuple[str, ...] = (), keys=None) -> Sheet:
+    """A sheet spec of a roll-up table for `find_header`: its labels as keys (the cells are read by label)."""
+    return Sheet(table.key, table.sheet, tuple(Column(c.label, c.label, required=c.key in required)
+                                                for c in table.columns if keys is None or c.key in keys))
 
 
 def _labels_sheet(name: str, labels: tuple[str, ...], required: tuple[str, ...]) -> Sheet:
@@ -80,20 +92,58 @@ def _text(raw) -> str | None:
     return parsing.clean_text(raw)
 
 
+def read_keyed(book, path, table: rs.RollupTable, keys: tuple[str, ...], required: tuple[str, ...],
+               lang: str = "zh") -> list[dict]:
+    """The rows of a roll-up table as {column key: raw value}, its columns found by the schema's labels."""
+    labels = {table.label(k): k for k in keys}
+    rows = read_table(book, path, table.sheet, tuple(labels), tuple(table.label(k) for k in required), lang)
+    return [{labels[label]: value for label, value in row.items()} for row in rows]
+
+
+def _number(raw) -> float | None:
+    return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+
+
+def _day(raw) -> date | None:
+    if isinstance(raw, datetime):
+        return raw.date()
+    return raw if isinstance(raw, date) else None
+
+
+def _text(raw) -> str | None:
+    """A cell as text, as written (names compare alike: the writer wrote them folded already)."""
+    if isinstance(raw, str):
+        return raw.strip() or None
+    return parsing.clean_text(raw)
+
+
 @dataclass(frozen=True)
 class RepResult:
-    """One row of 考核排名: a rep's KPI values (percent, or a count), points, total, rank, rating."""
+    """A rep's keyed figures: KPI values (percent, or a count), points, total, rank, rating, what was left out."""
     rep: str
     rank: int | None
     total: float | None
     rating: str | None
     warning: bool
-    missing: str | None
+    missing: str | None  # the KPIs left out, with their reasons, as text
     values: dict[str, float | None]
     points: dict[str, float | None]
     visits: float | None = None
     valid_info_rate: float | None = None  # percent
     trip_days: float | None = None
+    status: str | None = None  # ok | no_workbook | unreadable; None: a roll-up written before it was recorded
+    left_out: tuple[str, ...] = ()  # KPI keys
+    reasons: dict[str, str] = field(default_factory=dict)
+    possible: int | None = None  # the points the total was scaled over
+    full: int | None = None
+
+    @property
+    def scaled(self) -> bool:
+        return self.total is not None and self.possible is not None and self.full is not None and self.possible < self.full
+
+    @property
+    def has_workbook(self) -> bool | None:
+        return None if self.status is None else self.status == STATUS_OK
 
 
 @dataclass(frozen=True)
@@ -121,7 +171,7 @@ class ProblemRow:
 class SourceRow:
     file: str
     rep: str | None
-    status: str | None
+    status: str | None  # as 来源 shows it (rs.FILE_STATUS)
     reason: str | None
 
 
@@ -130,7 +180,7 @@ class RollupDigest:
     """What a message about a roll-up needs, read back from the workbook."""
     path: str
     period: Period | None
-    figures: dict[str, float | None]  # 总览 label → value (percent figures as fractions, as written)
+    figures: dict[str, object]  # the department's figures by key (rs.OVERVIEW_FIGURES; ratios in percent)
     results: list[RepResult]
     customers: int
     overdue: list[OverdueCustomer]
@@ -148,70 +198,72 @@ class RollupDigest:
         return {s.file for s in self.sources if s.rep == rep}
 
     def reps_without_workbook(self) -> list[str]:
-        """Reps in the ranking without a consolidated workbook (missing, or their file failed)."""
-        ok = {s.rep for s in self.sources if s.status == STATUS_OK and s.rep}
+        """Reps without a usable workbook, from their keyed status (from 来源 for a roll-up that records none)."""
+        if any(r.status is not None for r in self.results):
+            return [r.rep for r in self.results if r.status not in (STATUS_OK, None)]
+        ok = {s.rep for s in self.sources if s.status == rs.FILE_STATUS["ok"] and s.rep}
         return [r.rep for r in self.results if r.rep not in ok]
 
     def failed_files(self) -> list[SourceRow]:
-        return [s for s in self.sources if s.status not in (STATUS_OK, None) and not s.file.startswith("~$")]
+        return [s for s in self.sources if s.status not in (rs.FILE_STATUS["ok"], None) and not s.file.startswith("~$")]
 
     def days_overdue(self, customer: OverdueCustomer) -> int | None:
         return (self.period.end - customer.due).days if self.period and customer.due else None
 
 
-OVERVIEW_FIGURES = ("销售计划完成率", "合同回款率", "销售合同结算率", "大客户开发计划完成率", "拜访合规率")
-_SCORE_LABELS = ("排名", REP_LABEL, *(k.label for k in KPIS), *(f"{k.label}得分" for k in KPIS), "总分", "评级", "口头警告",
-                 "未评分项", "本期拜访", "有效信息登记率", "出差天数")
-_CUSTOMER_LABELS = (REP_LABEL, "客户编号", "客户名称", "客户等级", "最近拜访", "下次拜访", "逾期")
-_PROBLEM_LABELS = ("文件", "工作表", "行", "列", "原始值", "问题", "处理")
-_SOURCE_LABELS = ("文件", REP_LABEL, "状态", "原因")
+def left_out_text(keys, reasons: dict[str, str]) -> str | None:
+    """The KPIs left out of a total with their reasons (the KPI's label alone when none was recorded)."""
+    labels = {k.key: k.label for k in KPIS}
+    parts = [labels.get(k, k) + (f"（{reasons[k]}）" if reasons.get(k) else "") for k in keys]
+    return "、".join(parts) or None
 
 
-def _period(rows: list[list], path: Path) -> Period | None:
-    """The period written in 总览's title (大客户部月度汇总 2026-10), else in the file name."""
-    texts = [str(c) for row in rows[:3] for c in row if isinstance(c, str)] + [path.stem]
-    for text in texts:
-        for token in _PERIOD_IN_TEXT.findall(text):
-            try:
-                return parse_period(token)
-            except PeriodError:
-                continue
-    return None
+def _int(value) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _result(record: dict) -> RepResult:
-    values, points = {}, {}
-    for k in KPIS:
-        value = _number(record[k.label])
-        values[k.key] = (value * 100 if k.ratio else value) if value is not None else None
-        points[k.key] = _number(record[f"{k.label}得分"])
-    rank = _number(record["排名"])
-    rate = _number(record["有效信息登记率"])
-    return RepResult(_text(record[REP_LABEL]), int(rank) if rank is not None else None, _number(record["总分"]),
-                     _text(record["评级"]), _text(record["口头警告"]) == YES, _text(record["未评分项"]), values, points,
-                     _number(record["本期拜访"]), rate * 100 if rate is not None else None, _number(record["出差天数"]))
+def _result(rep: str, f: dict, settings: dict) -> RepResult:
+    """A rep's figures as recorded by key; a roll-up of figures version 1 lacks status, activity and scaling."""
+    total = _number(f.get("total"))
+    warning = f.get("warning")
+    if warning is None:  # version 1: the warning line of the settings the roll-up was made with
+        line = settings.get("warning_below")
+        warning = total is not None and isinstance(line, (int, float)) and total < line
+    left_out = tuple(f.get("left_out") or ())
+    reasons = dict(f.get("reasons") or {})
+    return RepResult(rep, _int(f.get("rank")), total, f.get("rating"), bool(warning), left_out_text(left_out, reasons),
+                     {k.key: _number(f.get(f"value_{k.key}")) for k in KPIS},
+                     {k.key: _number(f.get(f"points_{k.key}")) for k in KPIS},
+                     _number(f.get("visits")), _number(f.get("valid_info_rate")), _number(f.get("trip_days")),
+                     f.get("status"), left_out, reasons, _int(f.get("possible")), _int(f.get("full")))
 
 
 def read_rollup(path: str | Path, lang: str = "zh") -> RollupDigest:
-    """The roll-up's period, key figures, ranking, overdue customers, problems and sources."""
+    """The roll-up's period, keyed figures, ranking, overdue customers, problems and sources."""
     path = Path(path)
     book = open_workbook(path, ROLLUP_LIMITS)
     try:
-        if OVERVIEW_SHEET not in book.sheet_names:
-            raise NotARollup(path, OVERVIEW_SHEET, lang)
-        overview, _ = sheet_rows(book, OVERVIEW_SHEET)
-        figures = {label: _number(labelled_value(overview, label)) for label in OVERVIEW_FIGURES}
-        scores = read_table(book, path, SCORES_SHEET, _SCORE_LABELS, (REP_LABEL, "总分"), lang)
-        customers = read_table(book, path, CUSTOMER_SHEET, _CUSTOMER_LABELS, (REP_LABEL, "客户编号", "逾期"), lang)
-        problems = read_table(book, path, PROBLEMS_SHEET, _PROBLEM_LABELS, ("文件", "问题"), lang)
-        sources = read_table(book, path, SOURCES_SHEET, _SOURCE_LABELS, ("文件", "状态"), lang)
+        names = set(book.sheet_names)
+        if rs.FIGURES_SHEET not in names:
+            if rs.OVERVIEW not in names:
+                raise NotARollup(path, rs.OVERVIEW, lang)
+            raise NoFigures(path, lang)
+        keyed: RollupFigures | None = figures_from_rows(path, sheet_rows(book, rs.FIGURES_SHEET)[0])
+        if keyed is None:
+            raise NoFigures(path, lang)
+        c, p, s = rs.CUSTOMER_TABLE, rs.PROBLEM_TABLE, rs.SOURCE_TABLE
+        customers = read_keyed(book, path, c, ("rep", "customer_id", "name", "grade", "last_visit", "next_visit_due",
+                                               "overdue"), ("rep", "customer_id", "overdue"), lang)
+        problems = read_keyed(book, path, p, ("file", "sheet", "row", "column", "value", "message", "severity"),
+                              ("file", "message"), lang)
+        sources = read_keyed(book, path, s, ("file", "rep", "status", "reason"), ("file", "status"), lang)
     finally:
         book.close()
-    overdue = [OverdueCustomer(_text(c[REP_LABEL]), _text(c["客户编号"]), _text(c["客户名称"]), _text(c["客户等级"]),
-                               _day(c["最近拜访"]), _day(c["下次拜访"]))
-               for c in customers if _text(c["逾期"]) == YES]
-    rows = [ProblemRow(_text(p["文件"]), _text(p["工作表"]), int(p["行"]) if _number(p["行"]) else None, _text(p["列"]),
-                       _text(p["原始值"]), _text(p["问题"]), _text(p["处理"])) for p in problems]
-    files = [SourceRow(_text(s["文件"]), _text(s[REP_LABEL]), _text(s["状态"]), _text(s["原因"])) for s in sources]
-    return RollupDigest(str(path), _period(overview, path), figures, [_result(r) for r in scores if _text(r[REP_LABEL])],
-                        len(customers), overdue, rows, files)
+    overdue = [OverdueCustomer(_text(x["rep"]), _text(x["customer_id"]), _text(x["name"]), _text(x["grade"]),
+                               _day(x["last_visit"]), _day(x["next_visit_due"]))
+               for x in customers if _text(x["overdue"]) == rs.YES]
+    rows = [ProblemRow(_text(x["file"]), _text(x["sheet"]), int(x["row"]) if _number(x["row"]) else None,
+                       _text(x["column"]), _text(x["value"]), _text(x["message"]), _text(x["severity"])) for x in problems]
+    files = [SourceRow(_text(x["file"]), _text(x["rep"]), _text(x["status"]), _text(x["reason"])) for x in sources]
+    results = [_result(rep, f, keyed.settings) for rep, f in keyed.reps.items()]
+    return RollupDigest(str(path), keyed.period, dict(keyed.department), results, len(customers), overdue, rows, files)

@@ -5,21 +5,20 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import rollup_schema as rs
 from ..consolidate import Rollup, previous_rank
 from ..errors import KamxlError
 from ..messages import render
 from ..problems import Severity
 from ..rules.activity import MIN_TRIP_DAYS
 from ..rules.standing import CLOSE, MET, MISSED, standard_text, standing
-from ..schema import CONTACTS, CUSTOMERS, DAILY_REPORT, GRADES, KPIS, STAGES, UNGRADED, VISIT_PLAN, Sheet
+from ..schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
 from .isolation import collector_paused
-from .previous import FIGURES_SHEET, REP_LABEL, figures_rows
+from .previous import figures_rows
 from .spill import Detail
-from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, column_kind
+from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
 
-SHEETS = ("总览", "考核排名", "趋势", "客户总表", "联系人", "拜访计划", "拜访日报", "拜访合规", "销售漏斗", "重复客户", "数据问题",
-          "来源", "图表数据", "_kamxl_figures")  # the last two are hidden
-STATUS_LABEL = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}
+SHEETS = rs.SHEETS  # the last two are hidden
 
 
 BLOCK_ROWS = 16_384
@@ -30,32 +29,45 @@ class RollupTooLong(KamxlError):
     "A roll-up sheet would have more rows than an Excel sheet holds"
 
 
-def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_name: str,
-                 extra_after: list[tuple[str, str, str]] = ()) -> Table:
-    """A roll-up table of a rep sheet: 代表, the sheet's columns, then computed and source columns.
+def _col(c: rs.RollupColumn) -> Col:
+    return Col(c.label, c.kind, c.width)
+
+
+def _table(spec: rs.RollupTable, data: list[list], **options) -> Table:
+    """A small roll-up table, its columns as the roll-up schema declares them; `data` column by column."""
+    return Table(spec.sheet, spec.table, [_col(c) for c in spec.columns], data, **options)
+
+
+def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dict | None = None) -> Table:
+    """A roll-up table of a rep sheet, laid out as `spec` declares: 代表, the sheet's columns, computed columns,
+    the rep's own extra columns, then 来源文件 and 源行号.
 
     `rows`: a frame, or a detail sheet streamed from disk file by file (io/spill.py) so that only one
-    workbook's rows are in memory at a time.
+    workbook's rows are in memory at a time. `names`: (file, customer id) → 客户名称, for a detail sheet's
+    客户名称 column (filled block by block; blank when the customer is unknown).
     """
     present = list(rows.columns)
-    keys = ["rep", *(c.key for c in sheet.columns if c.key in present), *(k for k, _, _ in extra_after)]
-    columns = [Col(REP_LABEL, "text", 10)] + [Col(c.label, column_kind(c), c.width) for c in sheet.columns if c.key in present]
-    columns += [Col(label, kind, 10) for _, label, kind in extra_after]
-    known = {"rep", "file", "row", *(c.key for c in sheet.columns), *(k for k, _, _ in extra_after)}
-    extras = [k for k in present if k not in known]
-    columns += [Col(str(extra), "text", 12) for extra in extras]
-    columns += [Col("来源文件", "text", 18), Col("源行号", "int", 7)]
+    declared = [c.key for c in spec.columns]
+    # the rep template's own looked-up 客户名称 (a formula's last result, if any) gives way to the name filled here
+    filled = {rs.CUSTOMER_NAME.label} if rs.CUSTOMER_NAME.key in declared else set()
+    extras = [k for k in present if k not in {*declared, *filled, "file", "row"}]
+    head, tail = spec.columns[:spec.extras_at], spec.columns[spec.extras_at:]
+    columns = [_col(c) for c in head] + [Col(str(extra), "text", 12) for extra in extras] + [_col(c) for c in tail]
+    keys = [c.key for c in head] + extras + [c.key for c in tail]
+    blank_nan = set(extras)  # NaN: a file lacking the column
 
     def body(columns: dict, length: int) -> list[list]:
         """A block's columns in the table's order; `columns` maps a key to its values (a list or a Series)."""
-        def column(key, blank_nan: bool = False) -> list:
+        def values(key) -> list:
+            if key == rs.CUSTOMER_NAME.key and names is not None and key not in columns:
+                return [names.get(pair) for pair in zip(values("file"), values("customer_id"))]
             if key not in columns:
                 return [None] * length
-            values = columns[key]
-            values = values if isinstance(values, list) else values.tolist()
-            return [None if v != v else v for v in values] if blank_nan else values  # NaN: a file lacking the column
+            out = columns[key]
+            out = out if isinstance(out, list) else out.tolist()
+            return [None if v != v else v for v in out] if key in blank_nan else out
 
-        return [column(k) for k in keys] + [column(k, True) for k in extras] + [column("file"), column("row")]
+        return [values(k) for k in keys]
 
     # a detail sheet file by file, a frame in slices: the cells of one block at a time are turned into Python values
     if isinstance(rows, Detail):
@@ -63,53 +75,83 @@ def _sheet_table(sheet: Sheet, rows: "pd.DataFrame | Detail", name: str, table_n
     else:
         blocks = [(n, lambda i=i, n=n: body(rows.iloc[i:i + n], n))
                   for i, n in ((i, min(BLOCK_ROWS, len(rows) - i)) for i in range(0, len(rows), BLOCK_ROWS))]
-    return Table(name, table_name, columns, blocks=blocks, freeze=(1, 2))
+    return Table(spec.sheet, spec.table, columns, blocks=blocks, freeze=(1, 2))
 
 
 def _customers_table(rollup: Rollup) -> Table:
     frame = rollup.customers
-    table = _sheet_table(CUSTOMERS, frame, "客户总表", "tblAllCustomers",
-                         [("overdue", "逾期", "bool"), ("man_qualified", "MAN合格", "bool"),
-                          ("chain_missing", "决策链缺失角色", "text")])
+    spec = rs.CUSTOMER_TABLE
+    table = _sheet_table(spec, frame)
     headers = [c.header for c in table.columns]
     n = max(len(frame), 1) + 1
-    grade, overdue = xl_col_to_name(headers.index("客户等级")), xl_col_to_name(headers.index("逾期"))
+    grade = xl_col_to_name(headers.index(spec.label("grade")))
+    overdue = xl_col_to_name(headers.index(spec.label("overdue")))
     last = xl_col_to_name(len(headers) - 1)
     table.conditional = [(f"{grade}2:{grade}{n}", {"type": "cell", "criteria": "==", "value": f'"{g}"',
                                                     "format": {"bg_color": c}}) for g, c in GRADE_COLOURS.items()]
-    table.conditional.append((f"A2:{last}{n}", {"type": "formula", "criteria": f'=${overdue}2="是"',
+    table.conditional.append((f"A2:{last}{n}", {"type": "formula", "criteria": f'=${overdue}2="{rs.YES}"',
                                                 "format": {"font_color": "#C00000"}}))
     return table
 
 
+def _customer_names(rollup: Rollup) -> dict:
+    """(file, customer id) → 客户名称, for the detail sheets' 客户名称 beside their 客户编号."""
+    c = rollup.customers
+    if not len(c):
+        return {}
+    return dict(zip(zip(c["file"].tolist(), c["customer_id"].tolist()), c["name"].tolist()))
+
+
+def left_out_text(card, short: bool = False) -> str:
+    """The KPIs left out of a total, each with its reason when consolidate gave one: 大客户流失率（无上期汇总）."""
+    labels = {k.key: k.label.replace("大客户", "") if short else k.label for k in KPIS}
+    return "、".join(labels[m] + (f"（{card.reasons[m]}）" if card.reasons.get(m) else "") for m in card.missing)
+
+
+def workbook_status(rollup: Rollup, s) -> str:
+    """The rep's workbook status: consolidate's, or — while it says ok — what the sources show (a rep on the KPI
+    sheet whose workbook is absent or failed is never shown as consolidated with zero activity)."""
+    if s.status != "ok":
+        return s.status
+    states = {f.status for f in rollup.sources if f.kind == "rep" and f.rep == s.rep}
+    return "ok" if "ok" in states else "unreadable" if "failed" in states else "no_workbook"
+
+
+def _activity(rollup: Rollup, s, key):
+    """A rep's activity figure; None (a blank cell, never 0) when the rep had no usable workbook."""
+    return s.activity.get(key) if s.activity and workbook_status(rollup, s) == "ok" else None
+
+
 def _score_table(rollup: Rollup) -> Table:
-    columns = [Col("排名", "int", 5), Col("代表", "text", 8), Col("上期排名", "int", 6), Col("排名变化", "text", 6)]
-    before = [previous_rank(rollup, s.rep) for s in rollup.scores]
-    data: list[list] = [[s.rank for s in rollup.scores], [s.rep for s in rollup.scores], before,
-                        [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, rollup.scores)]]
+    spec, scores = rs.SCORE_TABLE, rollup.scores
+    before = [previous_rank(rollup, s.rep) for s in scores]
+    rate = [_activity(rollup, s, "valid_info_rate") for s in scores]
+    by_key = {
+        "rank": [s.rank for s in scores], "rep": [s.rep for s in scores],
+        "status": [rs.WORKBOOK_STATUS[workbook_status(rollup, s)] for s in scores], "previous_rank": before,
+        "rank_change": [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, scores)],
+        "total": [s.card.total for s in scores],
+        "scaled": [rs.scaled_text(s.card.possible, s.card.full) if s.card.scaled else None for s in scores],
+        "rating": [s.card.rating for s in scores], "warning": [s.card.warning for s in scores],
+        "left_out": [left_out_text(s.card) or None for s in scores],
+        "visits": [_activity(rollup, s, "visits") for s in scores],
+        "valid_info_rate": [r / 100 if r is not None else None for r in rate],
+        "trip_days": [_activity(rollup, s, "trip_days") for s in scores],
+    }
     for k in KPIS:
-        unit = "percent" if k.ratio else "int"
-        columns += [Col(k.label if k.ratio else f"{k.label}", unit, 9), Col(f"{k.label}得分", "number", 7)]
-        values = [s.card.values.get(k.key) for s in rollup.scores]
-        data += [[(v / 100 if v is not None and k.ratio else v) for v in values], [s.card.points.get(k.key) for s in rollup.scores]]
-    columns += [Col("总分", "score", 7), Col("评级", "text", 7), Col("口头警告", "bool", 6), Col("未评分项", "text", 22),
-                Col("本期拜访", "int", 7), Col("有效信息登记率", "percent", 9), Col("出差天数", "int", 7)]
-    labels = {k.key: k.label for k in KPIS}
-    rate = [s.activity["valid_info_rate"] for s in rollup.scores]
-    data += [[s.card.total for s in rollup.scores], [s.card.rating for s in rollup.scores],
-             [s.card.warning for s in rollup.scores], ["、".join(labels[m] for m in s.card.missing) for s in rollup.scores],
-             [s.activity["visits"] for s in rollup.scores], [r / 100 if r is not None else None for r in rate],
-             [s.activity["trip_days"] for s in rollup.scores]]
-    table = Table("考核排名", "tblScores", columns, data, freeze=(1, 2))
+        values = [s.card.values.get(k.key) for s in scores]
+        by_key[f"value_{k.key}"] = [(v / 100 if v is not None and k.ratio else v) for v in values]
+        by_key[f"points_{k.key}"] = [s.card.points.get(k.key) for s in scores]
+    table = _table(spec, [by_key[key] for key in spec.keys], freeze=(1, 2))
     # 第13条: at least 15 days a month on the road
     months = len(rollup.period.months())
-    trips, warned = xl_col_to_name(len(columns) - 1), xl_col_to_name(len(columns) - 5)
-    n = max(len(rollup.scores), 1) + 1
+    trips, warned = xl_col_to_name(spec.index("trip_days")), xl_col_to_name(spec.index("warning"))
+    n = max(len(scores), 1) + 1
     table.conditional = [
         (f"{trips}2:{trips}{n}", {"type": "cell", "criteria": "<", "value": MIN_TRIP_DAYS * months,
                                   "format": {"font_color": "#C00000", "bold": True}}),
-        (f"A2:{xl_col_to_name(len(columns) - 1)}{n}", {"type": "formula", "criteria": f'=${warned}2="是"',
-                                                        "format": {"bg_color": "#FFC7CE"}}),
+        (f"A2:{xl_col_to_name(len(spec.columns) - 1)}{n}", {"type": "formula", "criteria": f'=${warned}2="{rs.YES}"',
+                                                             "format": {"bg_color": "#FFC7CE"}}),
     ]
     return table
 
@@ -132,33 +174,30 @@ def _compliance_table(rollup: Rollup) -> Table:
     frame = rollup.customers[[bool(x) for x in rollup.customers["overdue"]]] if len(rollup.customers) else rollup.customers
     frame = frame.sort_values(["rep", "grade", "next_visit_due"], kind="stable") if len(frame) else frame
     end = rollup.period.end
-    days = [(end - d).days if d is not None else None for d in frame["next_visit_due"]]
-    columns = [Col("代表", "text", 10), Col("客户等级", "text", 8), Col("客户编号", "text", 11), Col("客户名称", "text", 28),
-               Col("最近拜访", "date", 11), Col("应拜访日期", "date", 11), Col("逾期天数", "int", 9), Col("开发阶段", "text", 10)]
-    data = [list(frame["rep"]), list(frame["grade"]), list(frame["customer_id"]), list(frame["name"]), list(frame["last_visit"]),
-            list(frame["next_visit_due"]), days, list(frame["stage"])]
-    return Table("拜访合规", "tblOverdue", columns, data, freeze=(1, 1))
+    computed = {"days_overdue": [(end - d).days if d is not None else None for d in frame["next_visit_due"]]}
+    data = [computed[c.key] if c.key in computed else list(frame[c.key]) for c in rs.COMPLIANCE_TABLE.columns]
+    return _table(rs.COMPLIANCE_TABLE, data, freeze=(1, 1))
 
 
 def _funnel_table(rollup: Rollup) -> Table:
     customers = rollup.customers
-    reps = rollup.reps
-    columns = [Col("代表", "text", 10)] + [Col(s, "int", 9) for s in STAGES] + [Col("合计", "int", 8)]
-    counts = {rep: {s: 0 for s in STAGES} for rep in reps}
+    counts = {rep: {s: 0 for s in STAGES} for rep in rollup.reps}
     for rep, stage in zip(customers["rep"], customers["stage"]):
         if stage in STAGES:
             counts.setdefault(rep, {s: 0 for s in STAGES})[stage] += 1
     names = list(counts)
     data = [names] + [[counts[r][s] for r in names] for s in STAGES] + [[sum(counts[r].values()) for r in names]]
-    return Table("销售漏斗", "tblFunnel", columns, data, freeze=(1, 1))
+    return _table(rs.FUNNEL_TABLE, data, freeze=(1, 1))
+
+
+def _columns_of(spec: rs.RollupTable, rows: list[tuple]) -> list[list]:
+    return [list(x) for x in zip(*rows)] if rows else [[] for _ in spec.columns]
 
 
 def _duplicates_table(rollup: Rollup) -> Table:
     rows = [(g["key"], len({c["rep"] for c in g["customers"]}), c["rep"], c["customer_id"], c["name"])
             for g in rollup.duplicates for c in g["customers"]]
-    columns = [Col("重复键（信用代码或名称）", "text", 24), Col("涉及代表数", "int", 9), Col("代表", "text", 10),
-               Col("客户编号", "text", 11), Col("客户名称", "text", 30)]
-    return Table("重复客户", "tblDuplicates", columns, [list(x) for x in zip(*rows)] if rows else [[] for _ in columns])
+    return _table(rs.DUPLICATE_TABLE, _columns_of(rs.DUPLICATE_TABLE, rows))
 
 
 def _problems_table(rollup: Rollup) -> Table:
@@ -167,31 +206,20 @@ def _problems_table(rollup: Rollup) -> Table:
     for p in rollup.problems:
         values = raw.get((p.file, p.sheet, p.row)) if p.severity == "rejected" else None
         rows.append((p.file, p.sheet, p.row, p.column, p.value, p.message(), Severity(p.severity).label("zh"),
-                     "｜".join(f"{k}={v}" for k, v in values.items() if v) if values else None))
-    columns = [Col("文件", "text", 18), Col("工作表", "text", 9), Col("行", "int", 6), Col("列", "text", 12),
-               Col("原始值", "text", 18), Col("问题", "text", 44), Col("处理", "text", 8), Col("被拒收行的全部原始内容", "text", 60)]
-    return Table("数据问题", "tblProblems", columns, [list(x) for x in zip(*rows)] if rows else [[] for _ in columns],
-                 freeze=(1, 0))
+                     rs.RAW_ROW_SEPARATOR.join(f"{k}={v}" for k, v in values.items() if v) if values else None))
+    return _table(rs.PROBLEM_TABLE, _columns_of(rs.PROBLEM_TABLE, rows), freeze=(1, 0))
 
 
 def _sources_table(rollup: Rollup) -> Table:
-    columns = [Col("文件", "text", 20), Col("路径", "text", 40), Col("SHA-256", "text", 20), Col("代表", "text", 10),
-               Col("状态", "text", 8), Col("原因", "text", 30)]
-    sheet_names = {"customers": "客户档案", "contacts": "联系人", "visit_plan": "拜访计划", "daily_report": "拜访日报",
-                   "kpi": "考核指标", "team": "团队"}
-    counts = {"read": "读取", "accepted": "采用", "rejected": "拒收", "warnings": "警告"}
-    for name in sheet_names.values():
-        columns += [Col(f"{name}{label}", "int", 8) for label in counts.values()]
-    columns.append(Col("对账", "text", 8))
     rows = []
     for s in rollup.sources:
-        row = [Path(s.path).name, s.path, s.sha256, s.rep, STATUS_LABEL[s.status], s.reason]
-        for key in sheet_names:
-            row += [s.sheets.get(key, {}).get(c) for c in counts]
+        row = [Path(s.path).name, s.path, s.sha256, s.rep, rs.FILE_STATUS[s.status], s.reason]
+        for key in rs.SOURCE_SHEETS:
+            row += [s.sheets.get(key, {}).get(c) for c in rs.SOURCE_COUNTS]
         balanced = all(v["read"] == v["accepted"] + v["rejected"] for v in s.sheets.values())
-        row.append(("平" if balanced else "不平") if s.sheets else None)
+        row.append(rs.BALANCED[balanced] if s.sheets else None)
         rows.append(row)
-    return Table("来源", "tblSources", columns, [list(x) for x in zip(*rows)] if rows else [[] for _ in columns])
+    return _table(rs.SOURCE_TABLE, _columns_of(rs.SOURCE_TABLE, rows))
 
 
 def _pareto_points(rollup: Rollup, steps: int = 100) -> list[tuple[float, float]]:
@@ -218,7 +246,7 @@ def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_h
     if repeat_header:
         ws.repeat_rows(0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_header(f"&L&\"-,Bold\"大客户部月度汇总 {rollup.period.label}&R{sheet}", {"margin": 0.25})
+    ws.set_header(f"&L&\"-,Bold\"{rs.TITLE} {rollup.period.label}&R{sheet}", {"margin": 0.25})
     ws.set_footer(f"&L期间 {rollup.period.start} 至 {rollup.period.end}&R第 &P 页，共 &N 页", {"margin": 0.25})
 
 
@@ -233,16 +261,21 @@ def _department_figures(rollup: Rollup) -> dict:
 
 
 def _rep_figures(rollup: Rollup) -> dict[str, dict]:
+    """Each rep's figures by key (rs.REP_FIGURES): what mail, the scorecards and later roll-ups read back."""
     out = {}
     for s in rollup.scores:
-        out[s.rep] = {"total": s.card.total, "rank": s.rank, "rating": s.card.rating, "left_out": s.card.missing,
-                      **{f"points_{k}": v for k, v in s.card.points.items()},
-                      **{f"value_{k}": v for k, v in s.card.values.items()}}
+        card = s.card
+        out[s.rep] = {"total": card.total, "rank": s.rank, "rating": card.rating, "warning": card.warning,
+                      "left_out": card.missing, "reasons": dict(card.reasons), "possible": card.possible,
+                      "full": card.full, "scaled": card.scaled, "status": workbook_status(rollup, s),
+                      **{key: _activity(rollup, s, key) for key in ("visits", "valid_info_rate", "trip_days")},
+                      **{f"points_{k}": v for k, v in card.points.items()},
+                      **{f"value_{k}": v for k, v in card.values.items()}}
     return out
 
 
 def _figures_sheet(book: StreamingWorkbook, rollup: Rollup):
-    ws = book.wb.add_worksheet(FIGURES_SHEET)
+    ws = book.wb.add_worksheet(rs.FIGURES_SHEET)
     rows = figures_rows(rollup.period, _department_figures(rollup), _rep_figures(rollup), rollup.settings.model_dump())
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
@@ -252,10 +285,21 @@ def _figures_sheet(book: StreamingWorkbook, rollup: Rollup):
 
 # ---------------------------------------------------------------- 总览: the one-page dashboard
 
-CHART_SHEET = "图表数据"  # hidden: the charts' sources, so no bare percentages print under a chart
+CHART_SHEET = rs.CHART_SHEET
 _STANDING_COLOURS = {MET: "#C6EFCE", CLOSE: "#FFEB9C", MISSED: "#FFC7CE"}
 _STANDING_LABEL = {MET: "达标", CLOSE: "接近", MISSED: "未达标"}
-_KPI_KEYS = {k.key for k in KPIS}  # the figures with a standard in the settings
+
+
+def _left_out_of_total(rollup: Rollup, s) -> str:
+    """总览's 未计入总分 of a rep: the workbook's state when it was not usable, how the total was scaled, what was left out."""
+    if s.card.total is None:
+        return "未评分（见上方提醒）"
+    status = workbook_status(rollup, s)
+    parts = [rs.WORKBOOK_STATUS[status]] if status != "ok" else []
+    if s.card.scaled:
+        parts.append(rs.scaled_text(s.card.possible, s.card.full))
+    left_out = left_out_text(s.card, short=True)
+    return "；".join(parts) + ("：" if parts and left_out else "") + left_out
 
 
 def _chart_series(rollup: Rollup) -> dict[str, tuple[int, int]]:
@@ -268,7 +312,7 @@ def _chart_data(book: StreamingWorkbook, rollup: Rollup):
     wb = book.wb
     ws = wb.add_worksheet(CHART_SHEET)
     head, pct = book.header_format, wb.add_format({"num_format": "0.0%"})
-    ws.write_row(0, 0, ["代表", "客户数", "逾期", "总分"], head)
+    ws.write_row(0, 0, rs.CHART_REPS, head)
     per_rep = rollup.customers.groupby("rep")["overdue"].agg(["size", "sum"]).to_dict("index") if len(rollup.customers) else {}
     for i, s in enumerate(rollup.scores, start=1):
         stats = per_rep.get(s.rep, {"size": 0, "sum": 0})
@@ -277,13 +321,13 @@ def _chart_data(book: StreamingWorkbook, rollup: Rollup):
         ws.write_number(i, 2, int(stats["sum"]))
         if s.card.total is not None:
             ws.write_number(i, 3, s.card.total)
-    ws.write_row(0, 5, ["客户等级", "客户数"], head)
+    ws.write_row(0, 5, rs.CHART_GRADES, head)
     grades = [*GRADES, UNGRADED]
     for i, g in enumerate(grades, start=1):
         ws.write_string(i, 5, g)
         ws.write_number(i, 6, rollup.overview["by_grade"][g])
     pareto = _pareto_points(rollup)
-    ws.write_row(0, 8, ["客户占比", "采购额累计占比"], head)
+    ws.write_row(0, 8, rs.CHART_PARETO, head)
     for i, (x, y) in enumerate(pareto, start=1):
         ws.write_number(i, 8, x, pct)
         ws.write_number(i, 9, y, pct)
@@ -298,7 +342,7 @@ def _change(now, before):
 
 def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     wb = book.wb
-    ws = wb.add_worksheet("总览")
+    ws = wb.add_worksheet(rs.OVERVIEW)
     settings = rollup.settings
     o = rollup.overview
     before = rollup.previous.department if rollup.previous else {}
@@ -319,7 +363,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     for col, width in enumerate((20, 12, 12, 10, 9, 10, 13, 34, 2, 5, 9, 7, 7, 8, 8, 26)):
         ws.set_column(col, col, width)
 
-    ws.write_string(0, 0, f"大客户部月度汇总 {rollup.period.label}", title)
+    ws.write_string(0, 0, f"{rs.TITLE} {rollup.period.label}", title)
     previous = (f"；上期汇总 {rollup.previous.path.name}（{rollup.previous.period.label}）" if rollup.previous
                 else "；未找到上期汇总")
     ws.write_string(1, 0, f"期间 {rollup.period.start} 至 {rollup.period.end}；{o['files']} 个文件，{o['failed_files']} 个失败，"
@@ -330,77 +374,61 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         row += 1
     row += 1
     # the department's figures: amount, plan, ratio against its standard (coloured), last period, change
-    a = o["amounts"]
-    wan_of = {"expense_actual": 10000, "expense_budget": 10000}  # expenses are kept in 元
+    figures = _department_figures(rollup)
+    # amounts are shown in 万元: those the KPI sheet keeps in 元 (expenses) are divided
+    in_yuan = {f"amount_{c.key}" for c in KPI_INPUTS.columns if c.unit == "元"}
 
-    def amount(key):
-        value = a.get(key)
-        return value / wan_of.get(key, 1) if value is not None else None
+    def amount(key, unit):
+        value = figures.get(key) if key else None
+        if value is None:
+            return None
+        return value / 10000 if unit == "wan" and key in in_yuan else value
 
-    kpi_rows = [
-        ("销售计划完成率", "sales_completion", amount("sales_actual"), amount("sales_plan"), "wan", "实际销售 ÷ 销售计划"),
-        ("合同回款率", "collection", amount("collection_actual"), amount("collection_due"), "wan", "实际回款 ÷ 应回款"),
-        ("销售合同结算率", "settlement", amount("settlement_actual"), amount("settlement_plan"), "wan", "实际结算 ÷ 结算计划"),
-        ("大客户开发计划完成率", "development", a.get("development_actual"), a.get("development_plan"), "home",
-         "实际开发 ÷ 开发计划"),
-        ("商务费用率", "expense", amount("expense_actual"), amount("expense_budget"), "wan", "实际费用 ÷ 费用预算，越低越好"),
-        ("大客户流失率", "churn", o.get("lost"), o.get("accounts_at_start"), "home",
-         "本期流失 ÷ 期初客户，越低越好" if rollup.has_previous else "无上期汇总：未计算，未计入总分（见上方提醒）"),
-        ("大客户档案完整率", "completeness", None, None, None, "客户档案各项已填写的平均比例"),
-    ]
-    other_rows = [
-        ("大客户新开发率", "new_accounts", o.get("new"), o.get("accounts_at_start"), "home",
-         "本期新增 ÷ 期初客户" if rollup.has_previous else "无上期汇总：未计算"),
-        ("拜访合规率", "visit_compliance", None, None, None, "未逾期的客户 ÷ 有拜访周期的客户"),
-        ("有效信息登记率", "valid_info_rate", None, None, None, "登记了有效市场信息的拜访 ÷ 全部拜访"),
-        ("A 类客户决策链完整率", "a_chain_complete", None, None, None, "决策者、技术把关者、使用者、教练齐全的 A 类客户"),
-    ]
-    counts = [("客户总数", "customers", ""), ("逾期未拜访客户", "overdue", f"截至 {rollup.period.end}"),
-              ("本期拜访次数", "visits", ""),
-              ("数据问题", "problems", f"拒收 {o['rejected']} 行，警告 {o['warnings']} 个（见「数据问题」）")]
-    ws.write_row(row, 0, ["部门指标", "实际", "计划 / 基数", "比率", "标准", "上期", "变化", "说明"], head)
+    ws.write_row(row, 0, rs.OVERVIEW_METRIC_HEADER, head)
     first_metric = row + 1
-    for label, key, actual, plan, unit, text in kpi_rows + other_rows:
+    for f in (*rs.OVERVIEW_KPIS, *rs.OVERVIEW_OTHERS):
         row += 1
-        value = o.get(key)
-        is_kpi = key in _KPI_KEYS
-        ws.write_string(row, 0, label, bold)
-        for col, v in ((1, actual), (2, plan)):
+        value = o.get(f.key)
+        ws.write_string(row, 0, f.label, bold)
+        for col, key in ((1, f.actual), (2, f.plan)):
+            v = amount(key, f.amount_unit)
             if v is not None:
-                ws.write_number(row, col, v, fmt[unit])
-        state = standing(key, value, settings) if is_kpi else None
+                ws.write_number(row, col, v, fmt[f.amount_unit])
+        state = standing(f.key, value, settings) if f.kpi else None
         if value is None:
             ws.write_string(row, 3, "—", dash)
         else:
             ws.write_number(row, 3, value / 100, standing_fmt[state] if state else fmt["pct"])
-        ws.write_string(row, 4, standard_text(key, settings) if is_kpi else "")
-        last = before.get(key)
+        ws.write_string(row, 4, standard_text(f.key, settings) if f.kpi else "")
+        last = before.get(f.key)
         if isinstance(last, (int, float)):
             ws.write_number(row, 5, last / 100, fmt["pct"])
         delta = _change(value, last)
         if delta is not None:
             ws.write_number(row, 6, delta, change["pct"])
+        text = f.how_without_previous if f.how_without_previous and not rollup.has_previous else f.how
         ws.write_string(row, 7, (f"{_STANDING_LABEL[state]}；" if state else "") + text, note if value is None else None)
-    for label, key, text in counts:
+    notes = {"overdue": f"截至 {rollup.period.end}",
+             "problems": f"拒收 {o['rejected']} 行，警告 {o['warnings']} 个（见「{rs.PROBLEMS}」）"}
+    for f in rs.OVERVIEW_COUNTS:
         row += 1
-        ws.write_string(row, 0, label, bold)
-        ws.write_number(row, 1, o[key], fmt["num"])
-        delta = _change(o[key], before.get(key))
+        ws.write_string(row, 0, f.label, bold)
+        ws.write_number(row, 1, o[f.key], fmt["num"])
+        delta = _change(o[f.key], before.get(f.key))
         if delta is not None:
             ws.write_number(row, 6, delta, change["num"])
-        ws.write_string(row, 7, text)
+        ws.write_string(row, 7, notes.get(f.key, f.how))
     row += 1
     ws.write_string(row, 0, "颜色：绿 = 达标，黄 = 接近（差距不足一档，尚未扣分），红 = 未达标；标准取自参数表。", note)
     last_metric = row
 
     # the ranking, with each rep's change since last period
-    ws.write_row(first_metric - 1, 9, ["排名", "代表", "总分", "评级", "上期排名", "排名变化", "未计入总分"], head)
+    ws.write_row(first_metric - 1, 9, rs.OVERVIEW_RANKING_HEADER, head)
     up = wb.add_format({"align": "center", "font_color": "#00703C", "bold": True})
     down = wb.add_format({"align": "center", "font_color": "#C00000", "bold": True})
     centre = wb.add_format({"align": "center"})
     score_fmt = wb.add_format({"num_format": "0.0"})
     warned = wb.add_format({"num_format": "0.0", "font_color": "#C00000", "bold": True})
-    labels = {k.key: k.label for k in KPIS}
     for i, s in enumerate(rollup.scores, start=first_metric):
         if s.rank is not None:
             ws.write_number(i, 9, s.rank, centre)
@@ -416,8 +444,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         moved = _rank_change(before_rank, s.rank, _ranked_before(rollup))
         if moved:
             ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
-        left_out = "、".join(labels[m].replace("大客户", "") for m in s.card.missing)
-        ws.write_string(i, 15, left_out if s.card.total is not None else "未评分（见上方提醒）")
+        ws.write_string(i, 15, _left_out_of_total(rollup, s), warn if workbook_status(rollup, s) != "ok" else None)
     last_rank = first_metric + len(rollup.scores) - 1
 
     # charts beside each other under the tables; their data is on the hidden 图表数据 sheet
@@ -432,7 +459,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     reps_first, reps_last = series["reps"]
     if rollup.scores:
         chart = wb.add_chart({"type": "bar"})
-        chart.add_series({"name": "总分", "categories": [CHART_SHEET, reps_first, 0, reps_last, 0],
+        chart.add_series({"name": rs.CHART_REPS[3], "categories": [CHART_SHEET, reps_first, 0, reps_last, 0],
                           "values": [CHART_SHEET, reps_first, 3, reps_last, 3], "data_labels": {"value": True}})
         chart.set_title({"name": "代表考核总分", "name_font": {"size": 11}})
         chart.set_legend({"none": True})
@@ -456,14 +483,14 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     pareto_first, pareto_last = series["pareto"]
     if pareto_last >= pareto_first:
         curve = wb.add_chart({"type": "scatter", "subtype": "straight"})
-        curve.add_series({"name": "采购额累计占比", "categories": [CHART_SHEET, pareto_first, 8, pareto_last, 8],
+        curve.add_series({"name": rs.CHART_PARETO[1], "categories": [CHART_SHEET, pareto_first, 8, pareto_last, 8],
                           "values": [CHART_SHEET, pareto_first, 9, pareto_last, 9]})
         curve.set_title({"name": "ABC 帕累托曲线（年采购额）", "name_font": {"size": 11}})
         curve.set_x_axis({"num_format": "0%", "max": 1, "min": 0})
         curve.set_y_axis({"num_format": "0%", "max": 1, "min": 0})
         curve.set_legend({"none": True})
         place(curve)
-    _page_setup(ws, rollup, "总览", one_page=True, repeat_header=False)
+    _page_setup(ws, rollup, rs.OVERVIEW, one_page=True, repeat_header=False)
     ws.print_area(0, 0, charts_row + 14, 15)
     ws.activate()
 
@@ -471,22 +498,21 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
 # ---------------------------------------------------------------- 趋势
 
 
-_TREND_DEPARTMENT = (("sales_completion", "销售计划完成率"), ("collection", "合同回款率"), ("settlement", "销售合同结算率"),
-                     ("development", "开发计划完成率"), ("expense", "商务费用率"), ("churn", "流失率"),
-                     ("completeness", "档案完整率"), ("visit_compliance", "拜访合规率"))
+_TREND_DEPARTMENT = rs.TREND_FIGURES
 
 
 def _trend(book: StreamingWorkbook, rollup: Rollup):
     """Up to the last 12 periods: department KPIs and each rep's total, with two line charts beside the table."""
     wb = book.wb
-    ws = wb.add_worksheet("趋势")
+    ws = wb.add_worksheet(rs.TREND)
     head, pct, score = book.header_format, wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "0.0"})
     note = wb.add_format({"font_color": "#595959", "italic": True})
     periods = [(r.period.label, r.department, r.reps, r.settings) for r in rollup.history]
     now_settings = rollup.settings.model_dump()
     periods.append((rollup.period.label, _department_figures(rollup), _rep_figures(rollup), now_settings))
     reps = [s.rep for s in rollup.scores] + sorted({r for _, _, reps, _ in periods for r in reps} - set(rollup.reps))
-    headers = ["期间", *(label for _, label in _TREND_DEPARTMENT), "客户总数", "逾期", *(f"{r}总分" for r in reps)]
+    headers = [rs.TREND_PERIOD, *(label for _, label in _TREND_DEPARTMENT), rs.TREND_CUSTOMERS, rs.TREND_OVERDUE,
+               *(rs.trend_rep_label(r) for r in reps)]
     ws.write_row(0, 0, headers, head)
     ws.set_row(0, 30)
     ws.set_column(0, 0, 9)
@@ -516,7 +542,7 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
     ws.freeze_panes(1, 1)
     department = wb.add_chart({"type": "line"})
     for j, (_, label) in enumerate(_TREND_DEPARTMENT[:5], start=1):
-        department.add_series({"name": ["趋势", 0, j], "categories": ["趋势", 1, 0, last, 0], "values": ["趋势", 1, j, last, j],
+        department.add_series({"name": [rs.TREND, 0, j], "categories": [rs.TREND, 1, 0, last, 0], "values": [rs.TREND, 1, j, last, j],
                                "marker": {"type": "circle", "size": 5}})
     department.set_title({"name": "部门指标趋势", "name_font": {"size": 11}})
     department.set_y_axis({"num_format": "0%"})
@@ -527,22 +553,21 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
         totals = wb.add_chart({"type": "line"})
         first_rep = 3 + len(_TREND_DEPARTMENT)
         for j in range(first_rep, first_rep + len(reps)):
-            totals.add_series({"name": ["趋势", 0, j], "categories": ["趋势", 1, 0, last, 0], "values": ["趋势", 1, j, last, j],
+            totals.add_series({"name": [rs.TREND, 0, j], "categories": [rs.TREND, 1, 0, last, 0], "values": [rs.TREND, 1, j, last, j],
                                "marker": {"type": "circle", "size": 5}})
         totals.set_title({"name": "代表总分趋势", "name_font": {"size": 11}})
         totals.set_y_axis({"min": 0, "max": 100})
         totals.set_legend({"position": "bottom"})
         ws.insert_chart(chart_row, 0, totals, {"x_offset": 545, "x_scale": 1.1, "y_scale": 1.0})
-    _page_setup(ws, rollup, "趋势", one_page=True)
+    _page_setup(ws, rollup, rs.TREND, one_page=True)
 
 
 @collector_paused()
 def write_rollup(rollup: Rollup, path: str | Path) -> Path:
     """Write the roll-up workbook atomically (a temp file beside it, renamed into place)."""
+    names = _customer_names(rollup)
     tables = [_score_table(rollup), None, _customers_table(rollup),
-              _sheet_table(CONTACTS, rollup.contacts, "联系人", "tblAllContacts"),
-              _sheet_table(VISIT_PLAN, rollup.visit_plan, "拜访计划", "tblAllPlans"),
-              _sheet_table(DAILY_REPORT, rollup.daily_report, "拜访日报", "tblAllVisits"),
+              *(_sheet_table(spec, getattr(rollup, spec.key), names) for spec in rs.DETAIL_TABLES),
               _compliance_table(rollup), _funnel_table(rollup), _duplicates_table(rollup), _problems_table(rollup),
               _sources_table(rollup)]
     for table in tables:
@@ -558,8 +583,8 @@ def write_rollup(rollup: Rollup, path: str | Path) -> Path:
                 _trend(book, rollup)
                 continue
             ws = book.add_table(table)
-            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == "考核排名")
-            if table.sheet == "考核排名":
+            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == rs.SCORES)
+            if table.sheet == rs.SCORES:
                 ws.repeat_columns(0, 1)
                 ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
         _chart_data(book, rollup)

@@ -24,7 +24,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from ..schema import UNGRADED, Column, ColType
+from ..rollup_schema import column_kind  # noqa: F401 (templates and the writer take it from here)
+from ..schema import UNGRADED
 from .atomic import atomic_path
 from .isolation import Background, can_fork
 
@@ -44,19 +45,6 @@ EXCEL_TEXT_LIMIT = 32767  # characters a cell may hold; longer text makes Excel 
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
 GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
-
-
-_KIND_OF_TYPE = {ColType.DATE: "date", ColType.AMOUNT: "amount", ColType.INTEGER: "int", ColType.FACTOR: "int",
-                 ColType.YES_NO: "bool"}
-
-
-def column_kind(col: Column) -> str:
-    """How a schema column's cells are shown: completeness as a percent, the value score to one decimal, else by type."""
-    if col.key == "completeness":
-        return "percent"
-    if col.key == "value_score":
-        return "score"
-    return _KIND_OF_TYPE.get(col.type, "text")
 
 
 @dataclass

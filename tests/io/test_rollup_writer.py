@@ -5,6 +5,7 @@ Expected numbers are hand calculations from the handbook's rules (domain.md), wr
 """
 
 import json
+import unicodedata
 from datetime import date
 
 import openpyxl
@@ -279,3 +280,89 @@ def test_a_rollup_from_before_the_figures_sheet_still_counts_for_churn(three_mon
     assert all(s.rank is not None for s in rollup.scores) and "warn_no_previous" not in _warning_codes(rollup)
     _, ranking, _ = _overview_rows(write_rollup(rollup, tmp_path / "r.xlsx"))
     assert [ranking[r][5].value for r in REPS] == [None] * 3  # no ranking to compare with: no change, not 新
+
+
+# ---------------------------------------------------------------- customer names; incomplete is loud
+
+@pytest.fixture(scope="module")
+def demo_rollup(tmp_path_factory):
+    from kamxl.demo import DemoOptions, write_demo_team
+
+    tmp = tmp_path_factory.mktemp("names")
+    write_demo_team(tmp / "team", DemoOptions(reps=3, customers=20, visits=80, seed=4))
+    rollup = consolidate([tmp / "team"], "2026-10", workers=1)
+    return tmp, rollup, write_rollup(rollup, tmp / "r.xlsx")
+
+
+def _rows(ws) -> list[dict]:
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def _input_names(path) -> dict:
+    """客户编号 → 客户名称 of a rep workbook's 客户档案, read with openpyxl (header: the row holding both labels)."""
+    rows = list(openpyxl.load_workbook(path, read_only=True)["客户档案"].iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows[:10]) if "客户编号" in r and "客户名称" in r)
+    header = list(rows[at])
+    names = {}
+    for r in rows[at + 1:]:  # an id used again is rejected (the contract): the first row's name stands
+        if r[header.index("客户编号")] is not None:
+            name = r[header.index("客户名称")]  # as every text is read: full-width folded (NFKC), trimmed
+            names.setdefault(str(r[header.index("客户编号")]), unicodedata.normalize("NFKC", name).strip() if name else None)
+    return names
+
+
+def test_customer_name_stands_beside_every_customer_id_of_the_detail_sheets(demo_rollup):
+    tmp, _, path = demo_rollup
+    wb = openpyxl.load_workbook(path)
+    names = {}
+    # a customer row the roll-up rejected (a bad 建档日期, say) is unknown to it: its contacts and visits show no name
+    accepted = {(r["来源文件"], r["客户编号"]) for r in _rows(wb["客户总表"])}
+    blank = seen = 0
+    for sheet in ("联系人", "拜访计划", "拜访日报"):
+        header = [c.value for c in wb[sheet][1]]
+        assert header[header.index("客户编号") + 1] == "客户名称", sheet
+        rows = _rows(wb[sheet])
+        assert rows, sheet
+        for row in rows:
+            file = row["来源文件"]
+            if file not in names:
+                names[file] = _input_names(tmp / "team" / file)
+            known = (file, row["客户编号"]) in accepted
+            assert row["客户名称"] == (names[file][row["客户编号"]] if known else None), (sheet, row["源行号"])
+            blank, seen = blank + (not known), seen + 1
+    assert blank < seen / 10  # only the rows of the demo's few rejected customers
+
+
+def test_a_rep_without_workbook_and_a_scaled_total_are_shown_as_such(demo_rollup, tmp_path):
+    from kamxl import mail as mailer
+    from kamxl.io.rollup_reader import read_rollup
+    from kamxl.scorecard import rep_card, scorecard_workbook
+
+    _, rollup, _ = demo_rollup
+    best, absent = rollup.scores[0], rollup.scores[-1]
+    # as consolidate reports them: a rep of the KPI sheet without a workbook; a total over 90 of 100 points
+    absent.status, absent.activity = "no_workbook", None
+    best.card.missing, best.card.reasons, best.card.possible = ["churn"], {"churn": "无上期汇总"}, 90
+    path = write_rollup(rollup, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ranking = {r["代表"]: r for r in _rows(wb["考核排名"])}
+    assert ranking[absent.rep]["工作簿"] == "无工作簿"
+    assert [ranking[absent.rep][k] for k in ("本期拜访", "有效信息登记率", "出差天数")] == [None, None, None]
+    assert ranking[best.rep]["工作簿"] == "已汇总" and ranking[best.rep]["本期拜访"] is not None
+    assert ranking[best.rep]["折算"] == "按 90/100 分折算"
+    assert ranking[best.rep]["未评分项"] == "大客户流失率（无上期汇总）"
+    overview = {row[1].value: row[6].value for row in wb["总览"].iter_rows(min_col=10, max_col=16)}
+    assert overview[best.rep] == "按 90/100 分折算：流失率（无上期汇总）"
+    assert overview[absent.rep].startswith("无工作簿")
+
+    body = mailer.rollup_message(path, ["gm@example.com"]).get_body(("plain",)).get_content()
+    total = f"{best.card.total:.1f}"
+    assert f"- 得分最高：{best.rep} {total}（{best.card.rating}，按 90/100 分折算）" in body
+    assert f"- 工作簿缺失或无法读取：{absent.rep}（无工作簿）" in body
+    card = rep_card(read_rollup(path), best.rep)
+    cells = [c for row in openpyxl.load_workbook(__import__("io").BytesIO(scorecard_workbook(card))).active
+             .iter_rows(values_only=True) for c in row if c is not None]
+    assert "总分（按 90/100 分折算）" in cells
+    rep_body = mailer.rep_message(card, ["x@example.com"]).get_body(("plain",)).get_content()
+    assert f"- 总分：{total}（按 90/100 分折算）" in rep_body
