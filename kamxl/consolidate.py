@@ -445,8 +445,10 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
 
 def _as_of_period_end(frames: dict[str, pd.DataFrame], details: dict[str, Detail], period: Period) -> dict[str, Counter]:
     """Leave out what did not exist at the period's end: customers created after it (with their contacts, plans and
-    visits), and plans and visits dated after it. Returns, per sheet, how many rows of each file were left out."""
+    visits), visits dated after it, and plans dated after the next period (a plan is made the period before its
+    date: October's roll-up shows November's plan). Returns, per sheet, how many rows of each file were left out."""
     end = period.end.toordinal()
+    horizon = {"visit_plan": period.following().end.toordinal(), "daily_report": end}
     customers = frames["customers"]
     created = columnar.ordinals(customers["created_on"].tolist())
     later = (created != columnar.NO_DAY) & (created > end)
@@ -465,7 +467,7 @@ def _as_of_period_end(frames: dict[str, pd.DataFrame], details: dict[str, Detail
                                 bool, len(frame))
         if dated_by is not None:
             days = columnar.ordinals(frame[dated_by].tolist())
-            keep &= (days == columnar.NO_DAY) | (days <= end)
+            keep &= (days == columnar.NO_DAY) | (days <= horizon[key])
         if keep.all():
             continue
         left_out[key].update(frame["file"][~keep].tolist())
@@ -591,16 +593,24 @@ def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missin
     for months, reps in by_months.items():
         warnings.append(("warn_kpi_months_missing", {"months": months, "reps": "、".join(reps)}))
     labels = {k.key: k.label for k in KPIS}
+    scored = [s for s in scores if s.card.total is not None]
+    # said once for everyone elsewhere: no previous roll-up (churn); a KPI left out of every total for the same
+    # reason (a column the department does not fill) is said once, naming no rep
+    own = {s.rep: {k: r for k, r in s.card.reasons.items() if not (k == "churn" and not has_previous)} for s in scored}
+    common = {k: r for k, r in (own[scored[0].rep].items() if scored else ())
+              if all(own[s.rep].get(k) == r for s in scored)} if len(scored) > 1 else {}
+    if common:
+        warnings.append(("warn_kpi_left_out_all", {"kpis": "；".join(f"{labels[k]}（{r}）" for k, r in common.items())}))
     for s in scores:
-        # said once for everyone elsewhere: no previous roll-up (churn), no KPI rows at all (no total)
-        own = {k: r for k, r in s.card.reasons.items()
-               if not (k == "churn" and not has_previous) and s.card.total is not None}
-        if own:
+        if s.card.total is None:
+            if has_kpi_rows and s.status == "ok" and not s.kpi_inputs:
+                warnings.append(("warn_rep_not_scored", {"rep": s.rep}))
+            continue
+        rest = {k: r for k, r in own[s.rep].items() if k not in common}
+        if rest:
             warnings.append(("warn_kpi_left_out", {
-                "rep": s.rep, "kpis": "；".join(f"{labels[k]}（{r}）" for k, r in own.items()),
+                "rep": s.rep, "kpis": "；".join(f"{labels[k]}（{r}）" for k, r in rest.items()),
                 "possible": s.card.possible, "full": s.card.full}))
-        elif s.card.total is None and has_kpi_rows and s.status == "ok" and not s.kpi_inputs:
-            warnings.append(("warn_rep_not_scored", {"rep": s.rep}))
     return warnings
 
 

@@ -153,6 +153,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "that are there"),
     "warn_kpi_left_out": ("{rep}：{kpis} 未计入总分，总分按 {possible}/{full} 分折算为百分制",
                           "{rep}: {kpis} left out of the total, which is scaled to 100 over {possible} of {full} points"),
+    "warn_kpi_left_out_all": ("各代表的 {kpis} 均未计入总分，总分按其余指标折算为百分制",
+                              "{kpis} left out of every rep's total, which is scaled to 100 over the other KPIs"),
     "warn_rep_not_scored": ("{rep} 在考核指标中没有本期的行：未评分", "{rep} has no KPI row for this period: not scored"),
     "reason_no_previous": ("无上期汇总", "no roll-up of last period"),
     "reason_no_accounts_at_start": ("期初无客户", "no accounts at the start"),

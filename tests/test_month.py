@@ -34,7 +34,8 @@ def team(tmp_path, rep_workbook):
                    customer("KA-4", "十月新客户但已流失", created=date(2026, 10, 20), stage="流失"),
                    customer("KA-5", "十一月新客户", created=date(2026, 11, 3))],
         contacts=[{"客户编号": "KA-1", "姓名": "王总", "角色": "决策者"}, {"客户编号": "KA-5", "姓名": "李总"}],
-        plans=[{"计划日期": date(2026, 10, 28), "客户编号": "KA-1"}, {"计划日期": date(2026, 11, 10), "客户编号": "KA-2"}],
+        plans=[{"计划日期": date(2026, 10, 28), "客户编号": "KA-1"}, {"计划日期": date(2026, 11, 10), "客户编号": "KA-2"},
+               {"计划日期": date(2026, 12, 1), "客户编号": "KA-2"}],
         visits=[visit(date(2026, 10, 5), "KA-1"), visit(date(2026, 10, 31), "KA-3"),
                 visit(date(2026, 11, 4), "KA-1"), visit(date(2026, 11, 5), "KA-5")],
         name="team/张伟.xlsx")
@@ -64,12 +65,13 @@ def test_customers_created_after_the_period_are_in_no_figure_or_table(team, tmp_
     assert [r["客户编号"] for r in sheet_records(out, "联系人")] == ["KA-1"]
 
 
-def test_visits_and_plans_after_the_period_do_not_count(team, tmp_path):
+def test_visits_after_the_period_and_plans_after_the_next_do_not_count(team, tmp_path):
     october = consolidate([team], "2026-10", today=TODAY, workers=1)
     out = write_rollup(october, tmp_path / "rollup-2026-10.xlsx")
     visits = sheet_records(out, "拜访日报")
     assert sorted((r["客户编号"], r["日期"].date()) for r in visits) == [("KA-1", date(2026, 10, 5)), ("KA-3", date(2026, 10, 31))]
-    assert [r["客户编号"] for r in sheet_records(out, "拜访计划")] == ["KA-1"]
+    # October's roll-up shows the plan for November (made in October), not December's
+    assert [r["计划日期"].date() for r in sheet_records(out, "拜访计划")] == [date(2026, 10, 28), date(2026, 11, 10)]
     # last visit as of 31 October: KA-1's visit of 4 November is not its last visit
     ka1 = october.customers[october.customers["customer_id"] == "KA-1"].iloc[0]
     assert ka1["last_visit"] == date(2026, 10, 5)

@@ -108,18 +108,9 @@ def left_out_text(card, short: bool = False) -> str:
     return "、".join(labels[m] + (f"（{card.reasons[m]}）" if card.reasons.get(m) else "") for m in card.missing)
 
 
-def workbook_status(rollup: Rollup, s) -> str:
-    """The rep's workbook status: consolidate's, or — while it says ok — what the sources show (a rep on the KPI
-    sheet whose workbook is absent or failed is never shown as consolidated with zero activity)."""
-    if s.status != "ok":
-        return s.status
-    states = {f.status for f in rollup.sources if f.kind == "rep" and f.rep == s.rep}
-    return "ok" if "ok" in states else "unreadable" if "failed" in states else "no_workbook"
-
-
 def _activity(rollup: Rollup, s, key):
     """A rep's activity figure; None (a blank cell, never 0) when the rep had no usable workbook."""
-    return s.activity.get(key) if s.activity and workbook_status(rollup, s) == "ok" else None
+    return s.activity.get(key) if s.activity and s.status == "ok" else None
 
 
 def _score_table(rollup: Rollup) -> Table:
@@ -128,7 +119,7 @@ def _score_table(rollup: Rollup) -> Table:
     rate = [_activity(rollup, s, "valid_info_rate") for s in scores]
     by_key = {
         "rank": [s.rank for s in scores], "rep": [s.rep for s in scores],
-        "status": [rs.WORKBOOK_STATUS[workbook_status(rollup, s)] for s in scores], "previous_rank": before,
+        "status": [rs.WORKBOOK_STATUS[s.status] for s in scores], "previous_rank": before,
         "rank_change": [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, scores)],
         "total": [s.card.total for s in scores],
         "scaled": [rs.scaled_text(s.card.possible, s.card.full) if s.card.scaled else None for s in scores],
@@ -267,7 +258,7 @@ def _rep_figures(rollup: Rollup) -> dict[str, dict]:
         card = s.card
         out[s.rep] = {"total": card.total, "rank": s.rank, "rating": card.rating, "warning": card.warning,
                       "left_out": card.missing, "reasons": dict(card.reasons), "possible": card.possible,
-                      "full": card.full, "scaled": card.scaled, "status": workbook_status(rollup, s),
+                      "full": card.full, "scaled": card.scaled, "status": s.status,
                       **{key: _activity(rollup, s, key) for key in ("visits", "valid_info_rate", "trip_days")},
                       **{f"points_{k}": v for k, v in card.points.items()},
                       **{f"value_{k}": v for k, v in card.values.items()}}
@@ -294,7 +285,7 @@ def _left_out_of_total(rollup: Rollup, s) -> str:
     """总览's 未计入总分 of a rep: the workbook's state when it was not usable, how the total was scaled, what was left out."""
     if s.card.total is None:
         return "未评分（见上方提醒）"
-    status = workbook_status(rollup, s)
+    status = s.status
     parts = [rs.WORKBOOK_STATUS[status]] if status != "ok" else []
     if s.card.scaled:
         parts.append(rs.scaled_text(s.card.possible, s.card.full))
@@ -444,7 +435,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         moved = _rank_change(before_rank, s.rank, _ranked_before(rollup))
         if moved:
             ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
-        ws.write_string(i, 15, _left_out_of_total(rollup, s), warn if workbook_status(rollup, s) != "ok" else None)
+        ws.write_string(i, 15, _left_out_of_total(rollup, s), warn if s.status != "ok" else None)
     last_rank = first_metric + len(rollup.scores) - 1
 
     # charts beside each other under the tables; their data is on the hidden 图表数据 sheet

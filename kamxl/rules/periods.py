@@ -27,6 +27,10 @@ class Period:
     def previous(self) -> "Period":
         return period_containing(self.start - timedelta(days=1), self.kind)
 
+    def following(self) -> "Period":
+        """The period of the same kind right after this one."""
+        return period_containing(self.end + timedelta(days=1), self.kind)
+
     def months(self) -> list["Period"]:
         """The months the period covers, in order (one for a month, three for a quarter)."""
         out = [month(self.start.year, self.start.month)]

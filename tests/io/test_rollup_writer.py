@@ -219,8 +219,12 @@ def _warning_codes(rollup):
 
 def test_say_why(three_months, tmp_path):
     team, out, written = three_months
-    assert _warning_codes(written["2026-10"][0]) == []  # everything there: nothing to say
-    assert _warning_codes(written["2026-08"][0]) == ["warn_no_previous"]
+    # everything there but the two KPIs whose columns the KPI sheet lacks: said once, for every rep
+    assert written["2026-10"][0].warning_texts("zh") == [
+        "各代表的 大客户开发计划完成率（「开发计划(家)」未填写；「实际开发(家)」未填写）；"
+        "销售合同结算率（「结算计划(万元)」未填写；「实际结算(万元)」未填写） 均未计入总分，"
+        "总分按其余指标折算为百分制"]
+    assert _warning_codes(written["2026-08"][0]) == ["warn_no_previous", "warn_kpi_left_out_all"]
     # a year typo: later than every date in the data, no visits in it, no KPI rows for it
     typo = consolidate([team], "2027-10", today=TODAY, workers=1, search=[out])
     assert _warning_codes(typo) == ["warn_no_kpi_rows", "warn_no_previous", "warn_period_after_data", "warn_no_visits"]
