@@ -216,3 +216,23 @@ def test_of_two_workbooks_of_one_rep_the_newer_data_wins_even_with_an_older_file
     assert "代表「张伟」有 2 个工作簿：采用「张伟.xlsx」（数据最新至 2026-10-20），未计入「张伟 - 副本.xlsx」" in result.output
     assert "重复文件未计入" not in result.output
     assert stale.exists()
+
+
+def test_a_kpi_whose_sheet_is_damaged_is_refused_once_read(tmp_path, rep_workbook):
+    # zip and workbook.xml are sound (the first look passes); the 考核指标 sheet's XML is cut in half
+    import zipfile
+
+    team = tmp_path / "team"
+    team.mkdir()
+    rep_workbook([customer("KA-1")], rep="杨芳", name="team/杨芳.xlsx")
+    sound = write_workbook(tmp_path / "sound.xlsx", {"考核指标": [["期间", "代表姓名"], ["2026-10", "杨芳"]]}, rep=None)
+    kpi = tmp_path / "kpi.xlsx"
+    with zipfile.ZipFile(sound) as src, zipfile.ZipFile(kpi, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[: len(data) // 2] if name == "xl/worksheets/sheet2.xml" else data)
+    out = tmp_path / "rollup.xlsx"
+    result = _cli("consolidate", team, "--period", "2026-10", "--out", out, "--kpi", kpi)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].startswith("Error: --kpi「kpi.xlsx」无法作为考核工作簿读取：工作表「考核指标」已损坏，无法读取（")
+    assert not out.exists()
