@@ -314,19 +314,23 @@ def validate(files, as_json):
     else:
         for report in reports:
             _echo_report(report, lang)
-        rejected = sum(1 for r in reports for p in r.problems if p.severity == "rejected")
-        warnings = sum(1 for r in reports for p in r.problems if p.severity == "warning")
-        failed = sum(1 for r in reports if r.status == "failed")
-        if lang == "en":
-            click.echo(f"{len(reports)} files: {failed} unreadable, {rejected} rows rejected, {warnings} warnings.")
-        else:
-            click.echo(f"共 {len(reports)} 个文件：{failed} 个无法读取，{rejected} 行被拒收，{warnings} 个警告。")
+        click.echo(_totals_line(reports, lang))
     sys.exit(1 if problem_count else 0)
 
 
 def _json_text(data) -> str:
     """A report as JSON text; a file name that is not UTF-8 (undecodable bytes) is shown with '?'."""
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8")
+
+
+def _totals_line(reports, lang: str) -> str:
+    """The closing line of `validate`: files, unreadable files, rejected rows (not problems) and warnings."""
+    from .validation import totals
+
+    t = totals(reports)
+    if lang == "en":
+        return f"{t.files} files: {t.failed} unreadable, {t.rejected_rows} rows rejected, {t.warnings} warnings."
+    return f"共 {t.files} 个文件：{t.failed} 个无法读取，{t.rejected_rows} 行被拒收，{t.warnings} 个警告。"
 
 
 def _echo_report(report, lang: str):
@@ -408,7 +412,7 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
     """One roll-up written, its summary said and returned (exits 1 or 2 on what the command cannot get past)."""
     from importlib import import_module
 
-    from .gather import NoInput, gather
+    from .gather import NoInput, NotKpiWorkbook, gather
     from .io.outputs import UnsafeOutput, check_outputs, check_replaced_rollup
 
     try:
@@ -428,6 +432,8 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
     except NoInput as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    except NotKpiWorkbook as exc:  # before anything is written: scores would be empty without a word
+        raise click.UsageError(str(exc)) from exc
     from .consolidate import TwoKpiWorkbooks, rollup_of, summary
     from .io.rollup_writer import write_rollup
 
@@ -481,9 +487,8 @@ def _echo_rollup_summary(rollup, out: Path, err: bool):
     ok = sum(1 for s in rollup.sources if s.status == "ok")
     click.echo(render("rollup_written", out=out, ok=ok, files=len(rollup.sources), customers=o["customers"],
                       overdue=o["overdue"], problems=rollup.problem_count), err=err)
-    copies = sum(1 for s in rollup.sources if s.status == "skipped" and s.rep)  # a copy or a rep's second workbook
-    if copies:
-        click.echo(render("copies_skipped", count=copies), err=err)
+    for line in _copies_lines(rollup):
+        click.echo(line, err=err)
     if rollup.previous:
         click.echo(render("previous_used", path=rollup.previous.path, period=rollup.previous.period.label), err=err)
     if rollup.history:
@@ -491,6 +496,20 @@ def _echo_rollup_summary(rollup, out: Path, err: bool):
                           last=rollup.period.label), err=err)
     for text in rollup.warning_texts():
         click.echo(f"{render('warning_label')}{text}", err=err)
+
+
+def _copies_lines(rollup) -> list[str]:
+    """Per rep with two workbooks, the file used and the file(s) skipped; byte-identical copies as one count."""
+    chosen: dict[str, list[dict]] = {}
+    for p in rollup.problems:
+        if p.code == "duplicate_rep":
+            chosen.setdefault(dict(p.params)["rep"], []).append(dict(p.params, file=p.file))
+    lines = [render("rep_file_chosen", rep=rep, count=len(skipped) + 1, kept=skipped[0]["kept"],
+                    kept_data=skipped[0]["kept_data"], skipped="」「".join(s["file"] for s in skipped))
+             for rep, skipped in chosen.items()]
+    skipped_reps = {Path(s["file"]).name for group in chosen.values() for s in group}
+    copies = sum(1 for s in rollup.sources if s.status == "skipped" and s.rep and Path(s.path).name not in skipped_reps)
+    return lines + ([render("copies_identical", count=copies)] if copies else [])
 
 
 class _progress:

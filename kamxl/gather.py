@@ -9,17 +9,44 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import KamxlError
-from .io.batch import Outcome, read_files
+from .errors import KamxlError, UnreadableWorkbook
+from .io.batch import Failure, Outcome, read_files
+from .io.excel_file import inspect, load, sheet_names_of
 from .io.inputs import collect_inputs
 from .io.isolation import collector_paused
 from .io.previous import RollupFigures, checked_previous, find_rollups, last_periods_rollup
 from .io.spill import SpillFolder
+from .messages import render
 from .rules.periods import Period, parse_period
+from .schema import KPI_INPUTS
 
 
 class NoInput(KamxlError):
     "No input file could be found"
+
+
+class NotKpiWorkbook(KamxlError):
+    "The file named with --kpi is not a readable KPI workbook (a rep workbook, a CSV, an encrypted or corrupt file)"
+
+
+def checked_kpi(path: Path) -> None:
+    """Refuse a --kpi that cannot be the KPI workbook before anything is read: scores would be empty without a word,
+    and a rep workbook would be read as KPI and its customers lost. Only the zip and workbook.xml are looked at."""
+    try:
+        package = load(path)
+        inspect(package, area=False, only=(KPI_INPUTS.name,))
+        names = sheet_names_of(package)
+    except UnreadableWorkbook as exc:
+        raise NotKpiWorkbook(render("kpi_unreadable", file=path.name, reason=exc.reason())) from exc
+    if KPI_INPUTS.name not in names:
+        raise NotKpiWorkbook(render("kpi_not_kpi_workbook", file=path.name))
+
+
+def _refuse_failed_kpi(outcome: Outcome, path: Path) -> None:
+    """A --kpi that passed the first look but could not be read (a damaged sheet) is refused as well; a bad 参数
+    sheet is the settings' own error (consolidate raises SettingsError for it)."""
+    if isinstance(outcome, Failure) and outcome.code != "settings_error":
+        raise NotKpiWorkbook(render("kpi_unreadable", file=path.name, reason=outcome.reason()))
 
 
 @dataclass
@@ -50,6 +77,8 @@ def gather(inputs: Iterable, period: str | Period, kpi: str | Path | None = None
     excluded = {Path(p).resolve() for p in exclude}  # the roll-up being written is never an input
     paths = [p for p in collect_inputs(inputs) if p.resolve() not in excluded]
     kpi_path = Path(kpi) if kpi else None
+    if kpi_path is not None:
+        checked_kpi(kpi_path)
     if kpi_path is not None and all(p.resolve() != kpi_path.resolve() for p in paths):
         paths.insert(0, kpi_path)
     if not paths:
@@ -58,4 +87,10 @@ def gather(inputs: Iterable, period: str | Period, kpi: str | Path | None = None
     kinds = {p: "kpi" if kpi_path is not None and p.resolve() == kpi_path.resolve() else "auto" for p in paths}
     spill = SpillFolder()  # the detail rows go to disk as each workbook is read: memory grows with customers only
     outcomes = read_files(paths, kinds, today, workers, progress=progress, spill=spill.path, meanwhile=meanwhile)
+    if kpi_path is not None:
+        try:
+            _refuse_failed_kpi(next(o for p, o in zip(paths, outcomes) if kinds[p] == "kpi"), kpi_path)
+        except NotKpiWorkbook:
+            spill.close()
+            raise
     return Gathered(period, outcomes, paths, kpi_path, spill, previous_figures, earlier)

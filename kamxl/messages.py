@@ -27,7 +27,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_customer_id": ("客户编号与第 {first_row} 行重复，此行未采用", "customer id already used on row {first_row}: this row is not used"),
     "unknown_customer_id": ("客户编号不在本文件的客户档案中", "customer id is not in this file's customer sheet"),
     "unreadable_required_date": ("必填日期无法识别，此行无法使用", "required date cannot be read: the row cannot be used"),
-    "missing_column": ("缺少必填列「{label}」", "required column '{label}' is missing"),
     "missing_column_row": ("缺少必填列「{label}」，此行无法使用", "required column '{label}' is missing: the row cannot be used"),
     "no_header": ("前 10 行内找不到表头（应含 {labels}）", "no header row found in the first 10 rows (it should hold {labels})"),
     "missing_sheet": ("缺少工作表「{sheet}」", "sheet '{sheet}' is missing"),
@@ -83,13 +82,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "have the reps archive earlier years' rows"),
     "write_failed": ("无法写入「{path}」：{detail}", "cannot write '{path}': {detail}"),
     "output_unusable": ("{option}「{path}」无法使用：{detail}", "{option} '{path}' cannot be used: {detail}"),
-    "copies_skipped": ("{count} 个重复文件未计入（同一文件的副本，或同一代表的第二个工作簿），见「来源」",
-                       "{count} duplicate files not counted (a copy of a file, or a rep's second workbook): see 来源"),
     "read_timeout": ("读取超过 {seconds} 秒仍未完成，已停止读取此文件", "reading took more than {seconds} s: stopped, the file is left out"),
     "duplicate_file": ("与「{other}」内容完全相同，只计一次", "identical to '{other}': counted once"),
-    "duplicate_rep": ("与「{kept}」同属代表「{rep}」：采用修改时间较新的「{kept}」（{kept_time}），此文件（{own_time}）未计入",
-                      "'{kept}' belongs to the same rep '{rep}': the more recently modified '{kept}' ({kept_time}) is used, "
-                      "this file ({own_time}) is not counted"),
+    "duplicate_rep": ("与「{kept}」同属代表「{rep}」：采用数据较新的「{kept}」（数据最新至 {kept_data}，修改于 {kept_time}），"
+                      "此文件（数据最新至 {own_data}，修改于 {own_time}）未计入",
+                      "'{kept}' belongs to the same rep '{rep}': '{kept}', whose data is newer (up to {kept_data}, "
+                      "modified {kept_time}), is used; this file (data up to {own_data}, modified {own_time}) is not counted"),
     "illegal_chars": ("含 Excel 不允许的控制字符，已删除或替换为 �", "holds characters Excel does not allow: removed or replaced by �"),
     "illegal_char_refs": ("文件中含 XML 不允许的字符引用（如 &#0;），已替换为 � 后读取：请检查显示 � 的单元格",
                           "the file holds character references XML forbids (such as &#0;): read with � in their place; check the cells showing �"),
@@ -97,6 +95,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "number_range": ("数值超出合理范围", "number outside the sane range"),
     "date_range": ("日期超出合理范围（{first} 至 {last}）", "date outside the sane range ({first} to {last})"),
     "rollup_file": ("kamxl 汇总文件，已跳过", "a kamxl roll-up workbook: skipped"),
+    # reading that never empties data silently (issue 17, reader side): header aliases, unusable sheets and files,
+    # a --kpi that is no KPI workbook, two workbooks of one rep, a visit before its customer was on file
+    "column_alias": ("列「{alias}」按「{label}」读取", "column '{alias}' read as '{label}'"),
+    "sheet_unusable": ("缺少必填列「{label}」：「{sheet}」的 {rows} 行均无法使用",
+                       "required column '{label}' is missing: none of the {rows} rows of '{sheet}' can be used"),
+    "unusable_no_customer_sheet": ("没有「客户档案」表：此文件没有可用的数据，未计入",
+                                   "no 客户档案 sheet: nothing in this file can be used, it is not counted"),
+    "unusable_no_header": ("「{sheet}」前 10 行内找不到表头（应含 {labels}）：此文件没有可用的数据，未计入",
+                           "no header row in the first 10 rows of '{sheet}' (it should hold {labels}): nothing in this "
+                           "file can be used, it is not counted"),
+    "unusable_missing_column": ("「{sheet}」缺少必填列「{label}」，其他表也无法使用：此文件没有可用的数据，未计入",
+                                "'{sheet}' lacks the required column '{label}' and no other sheet can be used either: "
+                                "nothing in this file can be used, it is not counted"),
+    "kpi_not_kpi_workbook": ("--kpi「{file}」不是考核工作簿（没有「考核指标」表）：请指定含「考核指标」表的工作簿",
+                             "--kpi '{file}' is not a KPI workbook (no 考核指标 sheet): name the workbook holding the "
+                             "考核指标 sheet"),
+    "kpi_unreadable": ("--kpi「{file}」无法作为考核工作簿读取：{reason}", "--kpi '{file}' cannot be read as the KPI workbook: {reason}"),
+    "rep_file_chosen": ("代表「{rep}」有 {count} 个工作簿：采用「{kept}」（数据最新至 {kept_data}），未计入「{skipped}」",
+                        "rep '{rep}' has {count} workbooks: '{kept}' is used (data up to {kept_data}), not counted: '{skipped}'"),
+    "copies_identical": ("{count} 个文件与另一文件内容完全相同，只计一次，见「来源」",
+                         "{count} files identical to another file, counted once: see 来源"),
+    "visit_before_created": ("拜访日期早于该客户的建档日期（{created_on}）", "visit dated before the customer's 建档日期 ({created_on})"),
     # settings
     "unknown_setting": ("未知参数「{key}」", "unknown setting '{key}'"),
     "settings_error": ("参数表有误：{detail}", "the settings sheet is wrong: {detail}"),

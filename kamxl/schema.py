@@ -49,6 +49,9 @@ class Column:
     profile: bool = False  # counts in 档案完整率 (file completeness)
     no_future: bool = False  # a date after today is a warning
     width: int = 12
+    # header variants reps really write (matched after the reader's folding: trimmed, full-width → half-width);
+    # reading one is a warning naming the mapping. Never another column's label, key or alias in the same sheet.
+    aliases: tuple[str, ...] = ()
 
     def header(self, lang: str = "zh") -> str:
         return self.key if lang == "en" else self.label
@@ -143,19 +146,27 @@ KPIS: tuple[KpiDefinition, ...] = (
 
 
 C = Column
+# header variants shared by several sheets (see Column.aliases)
+CUSTOMER_ID_ALIASES = ("编号", "客户ID", "客户号")
+EMAIL_ALIASES = ("电子邮箱", "邮箱地址")
 CUSTOMERS = Sheet("customers", "客户档案", (
-    C("customer_id", "客户编号", ColType.ID, required=True, help="本工作簿内唯一，如 KA-001", width=11),
-    C("name", "客户名称", required=True, profile=True, help="公司全称", width=28),
-    C("credit_code", "统一社会信用代码", ColType.CREDIT_CODE, profile=True, help="18 位，含校验位（GB 32100-2015）", width=21),
-    C("industry", "行业", ColType.CHOICE, required=True, choices=INDUSTRIES, profile=True, width=10),
+    C("customer_id", "客户编号", ColType.ID, required=True, help="本工作簿内唯一，如 KA-001", width=11,
+      aliases=CUSTOMER_ID_ALIASES),
+    C("name", "客户名称", required=True, profile=True, help="公司全称", width=28, aliases=("客户名", "客户", "客户全称")),
+    C("credit_code", "统一社会信用代码", ColType.CREDIT_CODE, profile=True, help="18 位，含校验位（GB 32100-2015）", width=21,
+      aliases=("信用代码", "社会信用代码", "统一信用代码")),
+    C("industry", "行业", ColType.CHOICE, required=True, choices=INDUSTRIES, profile=True, width=10, aliases=("所属行业",)),
     C("account_type", "客户类型", ColType.CHOICE, choices=ACCOUNT_TYPES, profile=True, help="经济大客户/重要客户/集团客户/战略客户", width=11),
     C("scale", "规模", ColType.CHOICE, choices=SCALES, profile=True, width=7),
-    C("region", "地区", profile=True, help="大区或省市，如 华东、苏州", width=9),
-    C("phone", "电话", ColType.PHONE, profile=True, help="手机或座机，如 010-12345678", width=15),
-    C("email", "邮箱", ColType.EMAIL, profile=True, width=22),
-    C("stage", "开发阶段", ColType.CHOICE, required=True, choices=STAGES, profile=True, width=11),
-    C("created_on", "建档日期", ColType.DATE, required=True, profile=True, no_future=True, width=11),
-    C("annual_purchase", "年采购额(万元)", ColType.AMOUNT, unit="万元", profile=True, help="万元；可写 12.5万 或 1,250,000元", width=13),
+    C("region", "地区", profile=True, help="大区或省市，如 华东、苏州", width=9, aliases=("区域", "所在地区")),
+    C("phone", "电话", ColType.PHONE, profile=True, help="手机或座机，如 010-12345678", width=15,
+      aliases=("联系电话", "电话号码")),
+    C("email", "邮箱", ColType.EMAIL, profile=True, width=22, aliases=EMAIL_ALIASES),
+    C("stage", "开发阶段", ColType.CHOICE, required=True, choices=STAGES, profile=True, width=11, aliases=("阶段",)),
+    C("created_on", "建档日期", ColType.DATE, required=True, profile=True, no_future=True, width=11,
+      aliases=("建档时间", "建档日")),
+    C("annual_purchase", "年采购额(万元)", ColType.AMOUNT, unit="万元", profile=True, help="万元；可写 12.5万 或 1,250,000元", width=13,
+      aliases=("年采购额", "年采购额(万)", "年采购额万元", "年采购金额(万元)")),
     C("credit_level", "信用等级", ColType.CHOICE, choices=CREDIT_LEVELS, profile=True, help="绿=好，黄=关注，红=风险；变化须 10 天内处理", width=9),
     C("man_money", "预算", ColType.YES_NO, choices=YES_NO, profile=True, help="MAN：有购买力（是/否）", width=6),
     C("man_authority", "决策权", ColType.YES_NO, choices=YES_NO, profile=True, help="MAN：已接触决策者（是/否）", width=7),
@@ -171,21 +182,21 @@ CUSTOMERS = Sheet("customers", "客户档案", (
 ), help="每个客户一行", )
 
 CONTACTS = Sheet("contacts", "联系人", (
-    C("customer_id", "客户编号", ColType.ID, required=True, width=11),
-    C("name", "姓名", required=True, width=10),
-    C("title", "职务", width=12),
+    C("customer_id", "客户编号", ColType.ID, required=True, width=11, aliases=CUSTOMER_ID_ALIASES),
+    C("name", "姓名", required=True, width=10, aliases=("联系人姓名",)),
+    C("title", "职务", width=12, aliases=("职位",)),
     C("role", "角色", ColType.CHOICE, choices=ROLES, help="决策链角色：决策者/技术把关者/使用者/采购/财务/教练", width=11),
     C("style", "性格", ColType.CHOICE, choices=STYLES, width=8),
     C("attitude", "态度", ColType.CHOICE, choices=ATTITUDES, width=7),
-    C("mobile", "手机", ColType.MOBILE, width=14),
-    C("email", "邮箱", ColType.EMAIL, width=22),
-    C("birthday", "生日", ColType.DATE, no_future=True, width=11),
+    C("mobile", "手机", ColType.MOBILE, width=14, aliases=("手机号", "手机号码")),
+    C("email", "邮箱", ColType.EMAIL, width=22, aliases=EMAIL_ALIASES),
+    C("birthday", "生日", ColType.DATE, no_future=True, width=11, aliases=("出生日期",)),
     C("hobbies", "爱好", width=16),
 ), keyed_by_customer=True)
 
 VISIT_PLAN = Sheet("visit_plan", "拜访计划", (
-    C("planned_on", "计划日期", ColType.DATE, required=True, width=11),
-    C("customer_id", "客户编号", ColType.ID, required=True, width=11),
+    C("planned_on", "计划日期", ColType.DATE, required=True, width=11, aliases=("计划拜访日期", "计划时间")),
+    C("customer_id", "客户编号", ColType.ID, required=True, width=11, aliases=CUSTOMER_ID_ALIASES),
     C("contact", "拜访对象", width=10),
     C("purpose", "目的", ColType.CHOICE, choices=PURPOSES, width=10),
     C("mode", "方式", ColType.CHOICE, choices=MODES, width=10),
@@ -193,17 +204,17 @@ VISIT_PLAN = Sheet("visit_plan", "拜访计划", (
 ), keyed_by_customer=True)
 
 DAILY_REPORT = Sheet("daily_report", "拜访日报", (
-    C("date", "日期", ColType.DATE, required=True, no_future=True, width=11),
-    C("customer_id", "客户编号", ColType.ID, required=True, width=11),
+    C("date", "日期", ColType.DATE, required=True, no_future=True, width=11, aliases=("拜访日期", "拜访时间")),
+    C("customer_id", "客户编号", ColType.ID, required=True, width=11, aliases=CUSTOMER_ID_ALIASES),
     C("contact", "联系人", width=10),
     C("mode", "方式", ColType.CHOICE, choices=MODES, width=10),
     C("purpose", "目的", ColType.CHOICE, choices=PURPOSES, width=10),
-    C("result", "拜访结果", required=True, width=24),
+    C("result", "拜访结果", required=True, width=24, aliases=("结果",)),
     C("feedback", "客户反馈", help="产品质量、使用满意度、竞品、行业动态", width=24),
     C("next_step", "下一步", width=16),
-    C("next_date", "下次日期", ColType.DATE, width=11),
-    C("expense", "费用(元)", ColType.AMOUNT, unit="元", width=10),
-    C("on_trip", "出差", ColType.YES_NO, choices=YES_NO, width=6),
+    C("next_date", "下次日期", ColType.DATE, width=11, aliases=("下次拜访日期",)),
+    C("expense", "费用(元)", ColType.AMOUNT, unit="元", width=10, aliases=("费用", "拜访费用")),
+    C("on_trip", "出差", ColType.YES_NO, choices=YES_NO, width=6, aliases=("是否出差",)),
     C("valid_info", "有效信息", ColType.YES_NO, choices=YES_NO, help="本次是否登记了有用的市场信息", width=8),
 ), keyed_by_customer=True)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from .io.batch import read_files, roster_of, settle
 from .io.excel_file import LIMITS, Limits
 from .io.reader import KpiWorkbook, RepWorkbook, roster_files
-from .problems import Problem
+from .problems import Problem, Severity
 
 
 @dataclass
@@ -24,6 +24,21 @@ class FileReport:
     def as_dict(self, lang=None) -> dict:
         return {"path": self.path, "kind": self.kind, "rep": self.rep, "status": self.status, "reason": self.reason,
                 "sheets": self.sheets, "problems": [p.as_dict(lang) for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class Totals:
+    files: int
+    failed: int  # files that could not be used
+    rejected_rows: int  # rows, as the sheets count them (one problem may reject every row of a sheet)
+    warnings: int  # warning problems, file-level ones included
+
+
+def totals(reports: list[FileReport]) -> Totals:
+    """What `validate`'s closing line counts, each count being what it says."""
+    return Totals(len(reports), sum(1 for r in reports if r.status == "failed"),
+                  sum(s.get("rejected", 0) for r in reports for s in r.sheets.values()),
+                  sum(1 for r in reports for p in r.problems if p.severity == Severity.WARNING))
 
 
 def validate_files(paths: list[Path], today: date | None = None, workers: int | None = None,

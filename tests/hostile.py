@@ -666,13 +666,15 @@ def make_long_sheet(dir: Path) -> Path:
     head, _, tail = xml.partition(b"</sheetData>")
     head = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:C{LONG_ROWS + 1}"/>'.encode(), head)
     head = head[: head.index(b'<row r="2"')]  # keep the header row only
-    first = (date(2025, 11, 1) - date(1899, 12, 30)).days
+    # visits from the day the last of the base workbook's customers was created (2026-03-03) over 240 days:
+    # none before its customer's 建档日期, none in the future
+    first = (date(2026, 3, 3) - date(1899, 12, 30)).days
     ids = ("KA-001", "KA-002", "KA-003")
 
     def pieces():
         yield head
         for start in range(2, LONG_ROWS + 2, 10_000):
-            yield "".join(f'<row r="{r}"><c r="A{r}" s="1" t="n"><v>{first + r % 360}</v></c>'
+            yield "".join(f'<row r="{r}"><c r="A{r}" s="1" t="n"><v>{first + r % 240}</v></c>'
                           f'<c r="B{r}" t="inlineStr"><is><t>{ids[r % 3]}</t></is></c>'
                           f'<c r="C{r}" t="inlineStr"><is><t>电话沟通</t></is></c></row>'
                           for r in range(start, min(start + 10_000, LONG_ROWS + 2))).encode()

@@ -33,3 +33,28 @@ def test_row_model_types_an_accepted_row(rep_workbook):
     assert row_model(CUSTOMERS).model_fields["customer_id"].title == "客户编号"
     with pytest.raises(pydantic.ValidationError):
         row_model(CUSTOMERS).model_validate({"customer_id": "KA-1"})  # required values missing
+
+
+@pytest.mark.parametrize("sheet", [*REP_SHEETS, KPI_INPUTS, TEAM], ids=lambda s: s.key)
+def test_an_alias_names_one_column_of_its_sheet(sheet):
+    # issue 17: a header variant must never be read as another column (after the reader's folding, case aside)
+    from kamxl.io.reader import _fold
+
+    owners: dict[str, set[str]] = {}
+    for c in sheet.columns:
+        for name in (c.label, c.key, *c.aliases):
+            owners.setdefault(_fold(name).lower(), set()).add(c.key)
+    assert {name: keys for name, keys in owners.items() if len(keys) > 1} == {}
+    for c in sheet.columns:  # an alias that folds to the label or key itself would be said as a mapping of nothing
+        assert not {_fold(a).lower() for a in c.aliases} & {_fold(c.label).lower(), c.key.lower()}, c.key
+
+
+def test_the_aliases_reps_really_write_are_declared():
+    assert {"拜访日期", "拜访时间"} <= set(DAILY_REPORT.column("date").aliases)
+    assert {"建档时间", "建档日"} <= set(CUSTOMERS.column("created_on").aliases)
+    assert {"客户名", "客户"} <= set(CUSTOMERS.column("name").aliases)
+    assert {"编号", "客户ID"} <= set(CUSTOMERS.column("customer_id").aliases)
+    assert "联系电话" in CUSTOMERS.column("phone").aliases
+    assert {"手机号", "手机号码"} <= set(CONTACTS.column("mobile").aliases)
+    assert "年采购额" in CUSTOMERS.column("annual_purchase").aliases
+    assert "费用" in DAILY_REPORT.column("expense").aliases

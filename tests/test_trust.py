@@ -136,20 +136,25 @@ def test_an_identical_copy_is_read_once(team):  # noqa: F811
 
 
 def test_two_workbooks_of_one_rep_are_not_summed_the_newer_is_used(team, rep_workbook):  # noqa: F811
-    newer = rep_workbook([customer("KA-1", "恒瑞精密机械有限公司")], name="team/张伟(1).xlsx")  # 张伟 on its 说明 sheet
+    # its data is newer too (张伟.xlsx's latest is a visit on 2026-11-05): the data decides first (issue 17)
+    newer = rep_workbook([customer("KA-1", "恒瑞精密机械有限公司", created=date(2026, 11, 10))],
+                         name="team/张伟(1).xlsx")  # 张伟 on its 说明 sheet
     old_time = time.time() - 3600
     os.utime(team / "张伟.xlsx", (old_time, old_time))
     rollup = consolidate([team], "2026-10", today=TODAY)
     report = summary(rollup, "x")
     older = next(f for f in report["files"] if f["path"].endswith("/张伟.xlsx"))
     assert older["status"] == "skipped"
-    assert older["reason"].startswith("与「张伟(1).xlsx」同属代表「张伟」：采用修改时间较新的「张伟(1).xlsx」（")
+    assert older["reason"].startswith("与「张伟(1).xlsx」同属代表「张伟」：采用数据较新的「张伟(1).xlsx」（数据最新至 2026-11-10，"
+                                      "修改于 ")
+    assert "此文件（数据最新至 2026-11-05，修改于 " in older["reason"]
     assert time.strftime("%Y-%m-%d %H:%M", time.localtime(old_time)) in older["reason"]  # the skipped file's own date
     assert sorted(rollup.customers.loc[rollup.customers["rep"] == "张伟", "customer_id"]) == ["KA-1"]
     assert newer.exists()
     out = team.parent / "r.xlsx"
     strict = _cli("consolidate", team, "--period", "2026-10", "--out", out, "--strict")
-    assert strict.exit_code == 1 and "1 个重复文件未计入" in strict.output
+    assert strict.exit_code == 1
+    assert "代表「张伟」有 2 个工作簿：采用「张伟(1).xlsx」（数据最新至 2026-11-10），未计入「张伟.xlsx」" in strict.output
 
 
 def test_two_different_kpi_workbooks_without_kpi_is_a_usage_error(team, tmp_path):  # noqa: F811

@@ -137,7 +137,7 @@ def check_customers(table, today: date | None = None, lang: str | None = None):
         _CHECK_MEMO.clear()
     result = check_rows(CUSTOMERS, rows, 1, "", today=today, build_frame=False, parse_memo=_CHECK_MEMO)
     messages = messages_by_row(result.problems, lang)
-    header = next((p.message(lang) for p in result.problems if p.code in ("no_header", "missing_column")), CHECK_HEADER)
+    header = next((p.message(lang) for p in result.problems if p.code in ("no_header", "sheet_unusable")), CHECK_HEADER)
     return [[header]] + [[messages.get(("", r), "")] for r in range(2, len(rows) + 1)]
 
 

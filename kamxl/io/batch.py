@@ -52,6 +52,8 @@ def _read_job(job) -> Outcome:
     path, kind, today, limits, spill, index = job
     try:
         result = read_workbook(path, kind, today, limits)
+        if isinstance(result, RepWorkbook) and (why := result.unusable()) is not None:
+            return unusable_failure(result, why)
         if spill is not None and isinstance(result, RepWorkbook):
             spill_sheets(result.sheets, spill, index)
         return result
@@ -60,6 +62,18 @@ def _read_job(job) -> Outcome:
     except SettingsError as exc:
         failure = Failure(str(path), "settings_error", (("detail", str(exc)),))
     return _identified(failure, kind, limits)
+
+
+def unusable_failure(book: RepWorkbook, why: Problem) -> Failure:
+    """A rep workbook with nothing usable (no 客户档案 or its header, or no sheet with its required columns): failed,
+    with the reason naming the sheet, so it adds no rows and is not counted among the files read."""
+    if why.code == "missing_sheet":
+        code, params = "unusable_no_customer_sheet", ()
+    elif why.code == "no_header":
+        code, params = "unusable_no_header", (("sheet", why.sheet), *why.params)
+    else:
+        code, params = "unusable_missing_column", (("sheet", why.sheet), ("label", why.column))
+    return Failure(book.path, code, params, sha256=book.sha256, rep=book.rep if book.named else None)
 
 
 def _identified(failure: Failure, kind: str, limits: Limits) -> Failure:
@@ -119,8 +133,9 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
     """Name unnamed reps from the roster; pass over byte-identical copies and a rep's older second workbook.
 
     A copy (same SHA-256 as a file before it) is skipped, naming the file it copies. Two different
-    workbooks of one rep are not summed: the more recently modified one is used and the other is
-    skipped with a warning naming both (so `--strict` fails).
+    workbooks of one rep are not summed: the one whose data is newest is used (its latest visit or customer
+    建档日期; then the modification time, then the name: an old copy saved into the folder later has a newer file
+    time but not newer data) and the other is skipped with a warning naming both (so `--strict` fails).
     """
     problems: list[Problem] = []
     out: list[Outcome] = list(outcomes)
@@ -145,17 +160,27 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
     for rep, indices in books.items():
         if len(indices) < 2:
             continue
-        kept = max(indices, key=lambda i: (out[i].modified, Path(out[i].path).name))
+        kept = max(indices, key=lambda i: newest_first(out[i]))
         kept_name = Path(out[kept].path).name
         for i in indices:
             if i == kept:
                 continue
             book = out[i]
-            params = (("kept", kept_name), ("rep", rep), ("kept_time", _when(out[kept].modified)),
+            params = (("kept", kept_name), ("rep", rep), ("kept_data", _day(out[kept].latest_data)),
+                      ("kept_time", _when(out[kept].modified)), ("own_data", _day(book.latest_data)),
                       ("own_time", _when(book.modified)))
             out[i] = Failure(book.path, "duplicate_rep", params, True, book.sha256, rep)
             problems.append(out[i].warning())
     return out, problems
+
+
+def newest_first(book: RepWorkbook) -> tuple:
+    """Sort key among a rep's workbooks, the one to use last: newest data, then newest file time, then name."""
+    return book.latest_data or date.min, book.modified, Path(book.path).name
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else "?"
 
 
 def _when(timestamp: float) -> str:

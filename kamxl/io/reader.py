@@ -20,7 +20,7 @@ from .. import parsing
 from ..errors import PeriodError, UnreadableWorkbook
 from ..problems import Problem, Severity
 from ..rules.periods import parse_period
-from ..schema import (CUSTOMERS, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
+from ..schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
 from ..rules.completeness import completeness_column
 from ..settings import DEFAULTS, settings_keeping_defaults
@@ -66,16 +66,36 @@ def _fold(cell) -> str:
     return parsing.clean_text(cell) or ""
 
 
+def _names(sheet: Sheet) -> tuple[dict[str, str], dict[str, str]]:
+    """Folded label or English key → column key, and folded alias → column key (both also lower-cased)."""
+    exact = {c.label: c.key for c in sheet.columns} | {c.key.lower(): c.key for c in sheet.columns}
+    aliases = {}
+    for c in sheet.columns:
+        for alias in c.aliases:
+            aliases[_fold(alias)] = aliases[_fold(alias).lower()] = c.key
+    return exact, aliases
+
+
 def match_header(cells: list, sheet: Sheet) -> dict[int, str]:
-    """Column index → column key for the cells that carry a label or an English key of the sheet."""
-    by_name = {c.label: c.key for c in sheet.columns} | {c.key.lower(): c.key for c in sheet.columns}
+    """Column index → column key for the cells that carry a label, an English key or an alias of the sheet.
+
+    A label or key wins over an alias: a sheet holding both 日期 and 拜访日期 reads 日期 (the other is an extra column).
+    """
+    exact, aliases = _names(sheet)
+    names = [_fold(cell) for cell in cells]
     found: dict[int, str] = {}
-    for i, cell in enumerate(cells):
-        name = _fold(cell)
-        key = by_name.get(name) or by_name.get(name.lower())
-        if key and key not in found.values():
-            found[i] = key
-    return found
+    for by_name in (exact, aliases) if aliases else (exact,):
+        for i, name in enumerate(names):
+            key = by_name.get(name) or by_name.get(name.lower())
+            if key and i not in found and key not in found.values():
+                found[i] = key
+    return dict(sorted(found.items()))
+
+
+def alias_used(cell, column: Column) -> bool:
+    """True when a header cell matched `column` by one of its aliases, not by its label or English key."""
+    name = _fold(cell)
+    return name != column.label and name.lower() != column.key.lower()
 
 
 def find_header(rows: list[list], sheet: Sheet) -> tuple[int, dict[int, str]] | None:
@@ -107,6 +127,8 @@ class SheetResult:
     present: bool = True
     ids_seen: set = field(default_factory=set)  # every customer id on the sheet, rejected rows' too
     spilled: tuple[str, list[str]] | None = None  # (pickle, columns): every column on disk, `data` the rule columns
+    # why no row of the sheet could be used (no header, a required column missing, the sheet missing), else None
+    unusable: Problem | None = None
 
     @property
     def accepted(self) -> int:
@@ -199,11 +221,12 @@ def _raw_texts(raws) -> list[str]:
 
 def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
                known_customers: set[str] | None = None, today: date | None = None, build_frame: bool = True,
-               parse_memo: dict | None = None) -> SheetResult:
+               parse_memo: dict | None = None, customers_since: dict[str, date] | None = None) -> SheetResult:
     """Typed accepted rows and problems for a sheet given as raw rows (header among the first 10).
 
     `parse_memo` (column key → raw value → parse result) may be kept by a caller checking the same
-    sheet again and again, as a worksheet function does on every recalculation.
+    sheet again and again, as a worksheet function does on every recalculation. `customers_since`
+    (customer id → 建档日期) flags a visit dated before its customer was on file.
     """
     today = today or date.today()
     problems: list[Problem] = []
@@ -213,7 +236,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
         rejected = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
                     for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
-        return SheetResult(sheet, _no_rows(sheet), rejected, problems)
+        return SheetResult(sheet, _no_rows(sheet), rejected, problems, unusable=problems[0])
     header_index, found = header
     # computed columns are recomputed, never read: a cached formula result is not trusted
     mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
@@ -221,9 +244,11 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     extras = {i: _fold(v) for i, v in enumerate(header_cells) if i not in found and _fold(v)}
     label_of = {i: sheet.column(k).label for i, k in mapping.items()} | extras
     missing = [c for c in sheet.required if c.key not in mapping.values()]
-    for col in missing:
-        problems.append(Problem(file, sheet.name, first_row + header_index, col.label, None, "missing_column",
-                                Severity.WARNING, (("label", col.label),)))
+    for i, key in mapping.items():  # a header variant read as a column of the contract: said, so it can be fixed
+        if alias_used(header_cells[i], sheet.column(key)):
+            problems.append(Problem(file, sheet.name, first_row + header_index, sheet.column(key).label,
+                                    _fold(header_cells[i]), "column_alias", Severity.WARNING,
+                                    (("alias", _fold(header_cells[i])), ("label", sheet.column(key).label))))
 
     # rows that hold anything in a named column; blank and styled-empty rows are dropped here
     used = sorted(label_of)
@@ -253,16 +278,20 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
 
     # body index → (message code, column key, message parameters) of the row's rejection; the first reason wins
     reject: list[tuple[str, str | None, tuple] | None] = [None] * n
-    missing_keys = {c.key for c in missing}
 
     def mark(j: int, code: str, key: str | None, params: tuple = ()):
         if reject[j] is None:
             reject[j] = (code, key, params)
 
-    if "customer_id" in missing_keys and any(c.key == "customer_id" for c in sheet.columns):
-        label = sheet.column("customer_id").label
+    # a required column not found makes the sheet unusable: every row is rejected, never accepted with a blank
+    unusable = None
+    for col in missing:
+        problem = Problem(file, sheet.name, first_row + header_index, col.label, None, "sheet_unusable",
+                          Severity.REJECTED, (("sheet", sheet.name), ("label", col.label), ("rows", n)))
+        problems.append(problem)
+        unusable = unusable or problem
         for j in range(n):
-            mark(j, "missing_column_row", "customer_id", (("label", label),))
+            mark(j, "missing_column_row", col.key, (("label", col.label),))
     for key, issues in cell_problems.items():
         col = sheet.column(key)
         for j, issue in issues.items():
@@ -287,6 +316,8 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         for j, cid in enumerate(columns["customer_id"]):
             if cid is not None and cid not in known_customers:
                 mark(j, "unknown_customer_id", "customer_id")
+    if sheet is DAILY_REPORT and customers_since and "date" in columns and "customer_id" in columns:
+        _flag_visits_before_created(columns["date"], columns["customer_id"], customers_since, cell_problems)
 
     # warnings of the accepted rows, in row order, then column order (problems are sparse: walk them only)
     warnings = []
@@ -322,7 +353,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
 
     problems.sort(key=lambda p: p.row or 0)  # as the rep reads the sheet: top to bottom
     if not build_frame:  # the UDFs want the problems only
-        return SheetResult(sheet, {}, rejected, problems)
+        return SheetResult(sheet, {}, rejected, problems, unusable=unusable)
     keep = [j for j in range(n) if reject[j] is None] if rejected else range(n)
     take = (lambda values: list(map(values.__getitem__, keep))) if rejected else (lambda values: values)
     data = {c.key: (take(columns[c.key]) if c.key in columns else [None] * len(keep)) for c in sheet.columns}
@@ -332,7 +363,17 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     if sheet is CUSTOMERS:
         data["completeness"] = take(completeness_column(raw_by_key, n))
     ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
-    return SheetResult(sheet, data, rejected, problems, ids_seen=ids_seen)
+    return SheetResult(sheet, data, rejected, problems, ids_seen=ids_seen, unusable=unusable)
+
+
+def _flag_visits_before_created(dates: list, customer_ids: list, since: dict[str, date],
+                                cell_problems: dict[str, dict[int, parsing.Parsed]]):
+    """A visit dated before its customer's 建档日期 is a warning on its date (a typo in one of the two dates)."""
+    issues = cell_problems.setdefault("date", {})
+    for j, (day, cid) in enumerate(zip(dates, customer_ids)):
+        created = since.get(cid) if day is not None else None
+        if created is not None and day < created and j not in issues:
+            issues[j] = parsing.Parsed(day, "visit_before_created", (("created_on", created.isoformat()),))
 
 
 # what the reader and the roll-up add to a sheet's rows (consolidate's derived customer columns among them)
@@ -350,7 +391,7 @@ def _extra_name(label: str, index: int, taken) -> str:
 
 def _missing_sheet(sheet: Sheet, file: str) -> SheetResult:
     problem = Problem(file, sheet.name, None, None, None, "missing_sheet", Severity.WARNING, (("sheet", sheet.name),))
-    return SheetResult(sheet, _no_rows(sheet), [], [problem], present=False)
+    return SheetResult(sheet, _no_rows(sheet), [], [problem], present=False, unusable=problem)
 
 
 def labelled_value(rows: list[list], label: str):
@@ -375,9 +416,23 @@ class RepWorkbook:
     sha256: str = ""
     named: bool = True  # the 说明 sheet names the rep
     modified: float = 0.0  # the file's modification time when it was read
+    # the newest visit date or customer 建档日期 (none after the day of reading): of two workbooks of one rep,
+    # the one whose data is newest is used, whatever its file time says
+    latest_data: date | None = None
 
     def all_problems(self) -> list[Problem]:
         return self.problems + [p for s in self.sheets.values() for p in s.problems]
+
+    def unusable(self) -> Problem | None:
+        """Why nothing of this workbook can be used, else None: without a usable 客户档案 header no row can be
+        placed (every contact, plan and visit names a customer of the file), and a file of unusable sheets holds
+        nothing either."""
+        customers = self.sheets[CUSTOMERS.key]
+        if not customers.present or (customers.unusable and customers.unusable.code == "no_header"):
+            return customers.unusable
+        if all(s.unusable for s in self.sheets.values()):
+            return customers.unusable
+        return None
 
     def fall_back_to(self, name: str | None):
         """Name a rep whose 说明 sheet does not (roster, else the file name), and say so."""
@@ -417,6 +472,7 @@ def _read_rep(package, book, rep_fallback: str | None, today: date | None, cells
         version = parsing.clean_text(labelled_value(rows, TEMPLATE_VERSION_LABEL))
     sheets: dict[str, SheetResult] = {}
     known: set[str] | None = None
+    since: dict[str, date] = {}
     for spec in REP_SHEETS:
         if spec.name not in names:
             sheets[spec.key] = _missing_sheet(spec, file)
@@ -424,16 +480,24 @@ def _read_rep(package, book, rep_fallback: str | None, today: date | None, cells
                 known = set()  # without a customer sheet no contact or visit can be placed
             continue
         rows, first = sheet_rows(book, spec.name, path, cells)
-        result = check_rows(spec, rows, first, file, known_customers=known, today=today)
+        result = check_rows(spec, rows, first, file, known_customers=known, today=today, customers_since=since)
         sheets[spec.key] = result
         if spec is CUSTOMERS:
             # a visit to a customer whose own row was rejected (say, for a bad date) still happened: keep it
             known = result.ids_seen
+            since = {c: d for c, d in zip(result.data["customer_id"], result.data["created_on"]) if d is not None}
     workbook = RepWorkbook(str(path), rep or "", sheets, _repair_problems(package), version, package.sha256,
-                           named=bool(rep))
+                           named=bool(rep), latest_data=latest_data(sheets, today or date.today()))
     if not rep:
         workbook.fall_back_to(rep_fallback)
     return workbook
+
+
+def latest_data(sheets: dict[str, SheetResult], today: date) -> date | None:
+    """The newest accepted visit date or customer 建档日期 not after `today` (a later one is a typo, not news)."""
+    days = [d for key, column in ((DAILY_REPORT.key, "date"), (CUSTOMERS.key, "created_on"))
+            for d in sheets[key].data.get(column, ()) if d is not None and d <= today]
+    return max(days, default=None)
 
 
 @dataclass

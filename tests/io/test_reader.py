@@ -100,13 +100,19 @@ def test_a_missing_sheet_is_a_warning(tmp_path):
         ("missing_sheet", "缺少工作表「联系人」"), ("missing_sheet", "缺少工作表「拜访计划」"), ("missing_sheet", "缺少工作表「拜访日报」")]
 
 
-def test_missing_required_column_is_one_problem(tmp_path):
+def test_missing_required_column_makes_the_sheet_unusable_its_rows_rejected_with_their_values(tmp_path):
+    # issue 17: a required column not found (no label, key or alias) rejects the sheet's rows, never accepts blanks
     path = write_workbook(tmp_path / "nocol.xlsx", {"客户档案": [["客户编号", "客户名称", "行业", "建档日期"],
                                                                  ["KA-1", "华信", "制造", date(2026, 1, 1)]]})
     book = read_rep_workbook(path, today=TODAY)
-    missing = [p for p in book.all_problems() if p.code == "missing_column"]
-    assert [(p.sheet, p.column, p.message()) for p in missing] == [("客户档案", "开发阶段", "缺少必填列「开发阶段」")]
-    assert book.sheets["customers"].counts["accepted"] == 1
+    customers = book.sheets["customers"]
+    unusable = [p for p in book.all_problems() if p.code == "sheet_unusable"]
+    assert [(p.file, p.sheet, p.row, p.column, str(p.severity), p.message()) for p in unusable] == [
+        ("nocol.xlsx", "客户档案", 1, "开发阶段", "rejected", "缺少必填列「开发阶段」：「客户档案」的 1 行均无法使用")]
+    assert customers.counts == {"read": 1, "accepted": 0, "rejected": 1, "warnings": 0}
+    assert [(r.row, r.raw, r.problem.code, r.problem.column) for r in customers.rejected] == [
+        (2, {"客户编号": "KA-1", "客户名称": "华信", "行业": "制造", "建档日期": "2026-01-01"}, "missing_column_row", "开发阶段")]
+    assert customers.unusable == unusable[0]
 
 
 def test_missing_customer_id_column_rejects_every_row_with_its_values(tmp_path):
@@ -226,3 +232,84 @@ def test_sheet_without_a_header_rejects_each_row_at_its_own_number(tmp_path):
     path = write_workbook(tmp_path / "nohead.xlsx", {"客户档案": [["甲", "乙"], [None, None], ["甲", "乙"]]})
     customers = read_rep_workbook(path, today=TODAY).sheets["customers"]
     assert [(r.row, r.problem.code) for r in customers.rejected] == [(1, "no_header"), (3, "no_header")]
+
+
+# ---- issue 17: reading that never empties data silently
+
+def test_renamed_columns_are_read_by_their_alias_with_a_warning_naming_the_mapping(tmp_path):
+    path = write_workbook(tmp_path / "renamed.xlsx", {
+        "客户档案": [["客户编号", "客户名称", "行业", "开发阶段", "建档时间"],
+                 ["KA-1", "华信", "制造", "合作", date(2026, 1, 5)],
+                 ["KA-2", "东方", "能源", "合作", "2026/13/45"]],
+        "拜访日报": [["拜访日期", "客户编号", "拜访结果"], [date(2026, 2, 3), "KA-1", "面谈"]]})
+    book = read_rep_workbook(path, today=TODAY)
+    customers, visits = book.sheets["customers"], book.sheets["daily_report"]
+    assert (customers.data["customer_id"], customers.data["created_on"]) == (["KA-1"], [date(2026, 1, 5)])
+    # the unreadable 建档日期 is the required date it is: the row is rejected, not accepted blank
+    assert [(r.row, r.problem.code) for r in customers.rejected] == [(3, "unreadable_required_date")]
+    assert visits.data["date"] == [date(2026, 2, 3)]
+    aliases = [(p.file, p.sheet, p.row, p.column, p.value, str(p.severity), p.message())
+               for p in book.all_problems() if p.code == "column_alias"]
+    assert aliases == [("renamed.xlsx", "客户档案", 1, "建档日期", "建档时间", "warning", "列「建档时间」按「建档日期」读取"),
+                       ("renamed.xlsx", "拜访日报", 1, "日期", "拜访日期", "warning", "列「拜访日期」按「日期」读取")]
+    assert not [p for p in book.all_problems() if p.code in ("sheet_unusable", "missing_column_row")]
+
+
+def test_an_alias_is_matched_after_folding_and_a_label_wins_over_an_alias(tmp_path):
+    path = write_workbook(tmp_path / "both.xlsx", {
+        "客户档案": [[" 客户ｉｄ ", "客户名", "行业", "开发阶段", "建档日期", "customer_id"],
+                 ["ignored", "华信", "制造", "合作", date(2026, 1, 5), "KA-1"]]})
+    book = read_rep_workbook(path, today=TODAY)
+    data = book.sheets["customers"].data
+    assert (data["customer_id"], data["name"]) == (["KA-1"], ["华信"])  # the English key, not the alias 客户ID
+    assert data["客户id"] == ["ignored"]  # kept as an extra column, its header folded
+    assert [(p.column, p.value) for p in book.all_problems() if p.code == "column_alias"] == [("客户名称", "客户名")]
+
+
+def test_an_english_key_is_no_alias(tmp_path):
+    path = write_workbook(tmp_path / "en.xlsx", {"客户档案": [["customer_id", "name", "industry", "stage", "created_on"],
+                                                             ["KA-1", "华信", "制造", "合作", date(2026, 1, 5)]]})
+    book = read_rep_workbook(path, today=TODAY)
+    assert book.sheets["customers"].accepted == 1
+    assert [p.code for p in book.all_problems() if p.code == "column_alias"] == []
+
+
+def test_a_visit_before_its_customers_creation_is_a_warning_and_still_accepted(rep_workbook):
+    path = rep_workbook([customer("KA-1", created=date(2026, 3, 1)), customer("KA-2", created=date(2026, 3, 1))],
+                        visits=[{"日期": date(2026, 2, 27), "客户编号": "KA-1", "拜访结果": "面谈"},
+                                {"日期": date(2026, 3, 1), "客户编号": "KA-1", "拜访结果": "面谈"},
+                                {"日期": date(2026, 3, 5), "客户编号": "KA-2", "拜访结果": "面谈"}])
+    book = read_rep_workbook(path, today=TODAY)
+    visits = book.sheets["daily_report"]
+    assert visits.counts == {"read": 3, "accepted": 3, "rejected": 0, "warnings": 1}
+    assert [(p.sheet, p.row, p.column, p.value, p.message()) for p in visits.problems] == [
+        ("拜访日报", 2, "日期", "2026-02-27", "拜访日期早于该客户的建档日期（2026-03-01）")]
+
+
+def test_latest_data_is_the_newest_visit_or_customer_date_not_after_today(rep_workbook):
+    path = rep_workbook([customer("KA-1", created=date(2026, 3, 1)), customer("KA-2", created=date(2026, 6, 9)),
+                         customer("KA-3", created=date(2099, 1, 1))],
+                        visits=[{"日期": date(2026, 5, 2), "客户编号": "KA-1", "拜访结果": "面谈"}])
+    assert read_rep_workbook(path, today=TODAY).latest_data == date(2026, 6, 9)
+    visits_later = rep_workbook([customer("KA-1", created=date(2026, 3, 1))], name="later.xlsx",
+                                visits=[{"日期": date(2026, 7, 1), "客户编号": "KA-1", "拜访结果": "面谈"}])
+    assert read_rep_workbook(visits_later, today=TODAY).latest_data == date(2026, 7, 1)
+
+
+@pytest.mark.parametrize("sheets, reason", [
+    ({"客户档案": [["说明文字"], ["KA-1", "华信"]]}, "no_header"),
+    ({"拜访日报": [["日期", "客户编号", "拜访结果"]]}, "missing_sheet"),
+    ({"客户档案": [["客户编号", "客户名称", "行业", "建档日期"], ["KA-1", "华信", "制造", date(2026, 1, 1)]]}, "sheet_unusable"),
+])
+def test_a_workbook_with_no_usable_sheet_says_why(tmp_path, sheets, reason):
+    book = read_rep_workbook(write_workbook(tmp_path / "x.xlsx", sheets), today=TODAY)
+    assert book.unusable() is not None and book.unusable().code == reason
+
+
+def test_a_workbook_whose_customer_sheet_lacks_a_column_but_whose_visits_are_usable_is_used(tmp_path):
+    path = write_workbook(tmp_path / "part.xlsx", {
+        "客户档案": [["客户编号", "客户名称", "行业", "建档日期"], ["KA-1", "华信", "制造", date(2026, 1, 1)]],
+        "拜访日报": [["日期", "客户编号", "拜访结果"], [date(2026, 2, 3), "KA-1", "面谈"]]})
+    book = read_rep_workbook(path, today=TODAY)
+    assert book.unusable() is None
+    assert (book.sheets["customers"].accepted, book.sheets["daily_report"].accepted) == (0, 1)
