@@ -323,7 +323,7 @@ def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: b
         card = scorecard(inputs, churn_percent, round(comp * 100, 4) if comp is not None else None, settings)
         card.reasons = _left_out_reasons(card, rep, inputs, unreadable, has_previous, status, period)
         in_period = (activity.get(rep, {"visits": 0, "valid_info_rate": None, "trip_days": 0}) if status == "ok"
-                     else {"visits": None, "valid_info_rate": None, "trip_days": None})  # unknown, never 0
+                     else _UNKNOWN_ACTIVITY)  # unknown, never 0
         scores.append(RepScore(rep, card, kpi_inputs=inputs, churn=counts, activity=in_period, status=status))
     ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
     for s in ranked:
@@ -332,6 +332,7 @@ def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: b
 
 
 _INPUT_LABELS = {c.key: c.label for c in KPI_INPUTS.columns}
+_UNKNOWN_ACTIVITY = {"visits": None, "valid_info_rate": None, "trip_days": None}
 
 
 def _left_out_reasons(card: Scorecard, rep: str, inputs: dict, unreadable: dict, has_previous: bool, status: str,
@@ -502,6 +503,7 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
     outcomes, problems = settle(outcomes, roster)
 
     sources: list[SourceFile] = []
+    known_reps = {*kpi_book.team.data.get("rep", []), *kpi_book.kpi.data.get("rep", [])} if kpi_book else set()
     chosen_settings = settings
     settings = chosen_settings or (kpi_book.settings if kpi_book else DEFAULTS)
     books: list[RepWorkbook] = []
@@ -522,9 +524,11 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
             problems.extend(item.all_problems())
         else:
             kind = "kpi" if item is kpi_failure or item.kpi else "rep"
-            # a failed workbook still names its rep (roster, else file name): they are listed, unscored
-            rep = item.rep or roster.get(Path(item.path).name) or (None if item.skipped or kind == "kpi"
-                                                                   else parsing.clean_text(Path(item.path).stem))
+            # a failed workbook names its rep when it is known (its 说明 sheet, the roster's 文件, or a file named
+            # after a rep of the roster or KPI sheet): that rep is shown 无法读取; any other failed file adds no rep
+            stem = parsing.clean_text(Path(item.path).stem)
+            rep = item.rep or roster.get(Path(item.path).name) or (stem if stem in known_reps and not item.skipped
+                                                                   and kind == "rep" else None)
             sources.append(SourceFile(item.path, rep, "skipped" if item.skipped else "failed", item.reason(),
                                       item.sha256, kind))
             if not item.skipped:
@@ -546,19 +550,26 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
     # the duplicates need only the rows as read: found in a forked process while the rules run here
     duplicates = Background(find_duplicates, frames["customers"][["rep", "customer_id", "name", "credit_code"]])
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
+    # a workbook whose 拜访日报 could not be used: its customers' last visits, and its rep's activity, are unknown
+    no_visits = {Path(b.path).name: b.rep for b in books if b.sheets["daily_report"].unusable is not None}
+    if no_visits:
+        unknown = customers["file"].isin(list(no_visits)).to_numpy()
+        for column in ("last_visit", "next_visit_due", "overdue"):
+            customers[column] = [None if u else v for u, v in zip(unknown, customers[column].tolist())]
     previous_accounts = read_previous_accounts(previous_figures.path) if previous_figures else None
 
     reps = _rep_statuses(kpi_book, books, sources)
     kpi_inputs, months_missing = _kpi_inputs_for(kpi_book, period)
     period_visits = _in_period(frames["daily_report"], period)
     churn = _churn(previous_accounts, customers, period, {rep for rep, status in reps.items() if status != "ok"})
-    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers, _activity(period_visits),
+    activity = _activity(period_visits) | {rep: _UNKNOWN_ACTIVITY for rep in (no_visits or {}).values()}
+    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers, activity,
                      _unreadable_kpi_cells(kpi_book, period), period, settings)
     duplicates = duplicates.result()
     overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
     overview["reps_without_workbook"] = {rep: status for rep, status in reps.items() if status != "ok"}
     warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
-    warnings += _incomplete(scores, sources, months_missing, previous_accounts is not None, bool(kpi_inputs))
+    warnings += _incomplete(scores, sources, months_missing, previous_accounts is not None, bool(kpi_inputs), problems)
     return Rollup(period, settings, sources, customers, details["contacts"], details["visit_plan"], details["daily_report"],
                   problems, rejected, scores, duplicates, previous_accounts is not None, overview, list(reps),
                   previous_figures, history(earlier, period), warnings)
@@ -577,9 +588,16 @@ def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], source
 
 
 def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missing: dict[str, list[str]],
-                has_previous: bool, has_kpi_rows: bool) -> list[tuple[str, dict]]:
-    """Say who and what is missing: reps without a usable workbook, KPIs left out of a total, months the KPI rows lack."""
+                has_previous: bool, has_kpi_rows: bool, problems: list[Problem] = ()) -> list[tuple[str, dict]]:
+    """Say who and what is missing: files and sheets that could not be used, reps without a usable workbook, KPIs left
+    out of a total, months the KPI rows lack."""
     warnings: list[tuple[str, dict]] = []
+    for p in problems:
+        if p.code == "sheet_unusable":
+            warnings.append(("warn_sheet_unusable", {"file": p.file, "sheet": p.sheet, **dict(p.params)}))
+    nameless = [f for f in sources if f.status == "failed" and f.kind == "rep" and not f.rep]
+    if nameless:
+        warnings.append(("warn_failed_files", {"files": "、".join(f"{Path(f.path).name}（{f.reason}）" for f in nameless)}))
     absent = [s.rep for s in scores if s.status == "no_workbook"]
     if absent:
         warnings.append(("warn_no_workbook", {"reps": "、".join(absent)}))

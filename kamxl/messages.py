@@ -175,6 +175,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{rep}: {kpis} left out of the total, which is scaled to 100 over {possible} of {full} points"),
     "warn_kpi_left_out_all": ("各代表的 {kpis} 均未计入总分，总分按其余指标折算为百分制",
                               "{kpis} left out of every rep's total, which is scaled to 100 over the other KPIs"),
+    "warn_sheet_unusable": ("{file}「{sheet}」缺少必填列「{label}」：该表 {rows} 行均未采用（见「数据问题」）",
+                            "{file} '{sheet}' lacks the required column '{label}': none of its {rows} rows is used "
+                            "(see 数据问题)"),
+    "warn_failed_files": ("未计入的文件：{files}", "files not used: {files}"),
     "warn_rep_not_scored": ("{rep} 在考核指标中没有本期的行：未评分", "{rep} has no KPI row for this period: not scored"),
     "reason_no_previous": ("无上期汇总", "no roll-up of last period"),
     "reason_no_accounts_at_start": ("期初无客户", "no accounts at the start"),
