@@ -42,7 +42,7 @@ STEPS = ["发送报价", "安排技术交流", "邀请参观工厂", "跟进合�
 
 # the team as submitted a month earlier; consolidate reads no subfolder, so it never mixes into this month's
 PREVIOUS_MONTH_FOLDER = "上月"
-ACTIVE_STAGES = ("合作", "稳定发展")  # signed accounts: the ones whose loss is churn
+ACTIVE_STAGES = STAGES[-3:-1]  # 合作, 稳定发展: the stages after signing (domain.md), whose loss is churn
 LOST_ACCOUNTS = (1, 3)  # per team, drawn from the seed: active last month, 流失 now
 NEW_ACCOUNTS = 4  # per team at least: created within the month, so new accounts in it
 
@@ -261,7 +261,8 @@ def _month_events(books: list[RepBook], month: Period, rng: random.Random) -> di
     existing = [(f, c) for f, c in usable if _day(c["created_on"]) <= before]
     wanted = rng.randint(*LOST_ACCOUNTS)
     lost = _draw(rng, [(f, c) for f, c in existing if c["stage"] == LOST_STAGE], wanted)
-    for _, c in (planted := _draw(rng, [(f, c) for f, c in existing if c["stage"] in ACTIVE_STAGES], wanted - len(lost))):
+    planted = _draw(rng, [(f, c) for f, c in existing if c["stage"] in ACTIVE_STAGES], wanted - len(lost))
+    for _, c in planted:
         c["stage"] = LOST_STAGE
     lost += planted
     new = [c for _, c in usable if _day(c["created_on"]) in month and c["stage"] != LOST_STAGE]

@@ -99,8 +99,11 @@ def _expected(team: Path) -> dict[str, dict]:
 
 
 def _figures(rollup: Path) -> tuple[dict, dict]:
+    """The hidden figures sheet: the department's figures and each rep's, by key (rows kind, rep, key, JSON value)."""
     department, reps = {}, {}
-    for kind, rep, key, value in list(openpyxl.load_workbook(rollup, read_only=True)[FIGURES_SHEET].iter_rows(values_only=True))[1:]:
+    rows = openpyxl.load_workbook(rollup, read_only=True)[FIGURES_SHEET].iter_rows(values_only=True)
+    next(rows)  # the header
+    for kind, rep, key, value in rows:
         if kind == "department":
             department[key] = json.loads(value)
         elif kind == "rep":
