@@ -213,18 +213,18 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
     # its own generator: the team above stays what this seed always gave
     lost = _month_events(books, month, random.Random(f"{opts.seed}/{PREVIOUS_MONTH_FOLDER}")) \
         if opts.previous_month else None
+    if lost is not None:  # written first: where both copies of a rep meet (`consolidate team/*`), the newer file wins
+        earlier = out / PREVIOUS_MONTH_FOLDER
+        earlier.mkdir(exist_ok=True)
+        for book in books:
+            build_rep_workbook(earlier / book.filename, book.rep, _as_submitted_before(book, month, end, lost))
+        build_kpi_workbook(earlier / "kpi.xlsx", team, kpi)  # the same KPI workbook: it has rows for several months
     written = [build_rep_workbook(out / book.filename, book.rep, book.data) for book in books]
     written.append(build_kpi_workbook(out / "kpi.xlsx", team, kpi))
     if opts.mistakes:
         lock = out / f"~${names[0]}.xlsx"
         lock.write_bytes(b"\x0cowner" + names[0].encode("utf-16-le"))  # what Excel leaves while a file is open
         written.append(lock)
-    if lost is not None:
-        earlier = out / PREVIOUS_MONTH_FOLDER
-        earlier.mkdir(exist_ok=True)
-        for book in books:
-            build_rep_workbook(earlier / book.filename, book.rep, _as_submitted_before(book, month, end, lost))
-        build_kpi_workbook(earlier / "kpi.xlsx", team, kpi)  # the same KPI workbook: it has rows for several months
     return written
 
 
