@@ -3,17 +3,23 @@
 Seeded, so the same options always give the same files. The mistakes are the ones real workbooks
 carry (domain.md, "Realities of the data"): amounts as 12.5万, full-width digits, text dates,
 bad check digits, a customer kept by two reps, a visit to a customer not on file, a lock file.
+
+Beside the team, in PREVIOUS_MONTH_FOLDER, the same team as it submitted a month earlier: consolidated
+for that month first, it gives the month's roll-up a last period to measure churn (大客户流失率) and
+new accounts (大客户新开发率) against — a few customers active then are 流失 now, a few are created
+within the month.
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from .parsing import CREDIT_CHARS, credit_code_check_char
+from .parsing import CREDIT_CHARS, credit_code_check_char, parse_date
 from .rules.grading import grade_by_score, value_score
-from .rules.periods import parse_period
-from .schema import ATTITUDES, FACTORS, INDUSTRIES, MODES, PURPOSES, ROLES, STAGES, STYLES
+from .rules.periods import Period, parse_period, period_containing
+from .schema import ATTITUDES, FACTORS, INDUSTRIES, LOST_STAGE, MODES, PURPOSES, ROLES, STAGES, STYLES
 from .settings import DEFAULTS
 from .templates import build_kpi_workbook, build_rep_workbook
 
@@ -34,6 +40,12 @@ RESULTS = ["了解到明年扩产计划，需求约 200 万", "客户对样品�
 FEEDBACK = ["产品质量稳定", "对售后响应满意", "竞品在推低价方案", "希望提供培训", "行业淡季，采购放缓", ""]
 STEPS = ["发送报价", "安排技术交流", "邀请参观工厂", "跟进合同", "催收回款", "节日问候"]
 
+# the team as submitted a month earlier; consolidate reads no subfolder, so it never mixes into this month's
+PREVIOUS_MONTH_FOLDER = "上月"
+ACTIVE_STAGES = STAGES[-3:-1]  # 合作, 稳定发展: the stages after signing (domain.md), whose loss is churn
+LOST_ACCOUNTS = (1, 3)  # per team, drawn from the seed: active last month, 流失 now
+NEW_ACCOUNTS = 4  # per team at least: created within the month, so new accounts in it
+
 
 @dataclass(frozen=True)
 class DemoOptions:
@@ -44,6 +56,7 @@ class DemoOptions:
     months: int = 6
     seed: int = 7
     mistakes: bool = True
+    previous_month: bool = True  # also write the team as submitted a month earlier (PREVIOUS_MONTH_FOLDER)
 
 
 def credit_code(rng: random.Random) -> str:
@@ -166,7 +179,11 @@ def _kpi_rows(rng, rep: str, opts: DemoOptions, period_end: date, struggling: bo
 
 
 def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> list[Path]:
-    """Write `opts.reps` rep workbooks, a KPI workbook (kpi.xlsx) and an Excel lock file into `out_dir`."""
+    """Write `opts.reps` rep workbooks, a KPI workbook (kpi.xlsx) and an Excel lock file into `out_dir`.
+
+    Unless `opts.previous_month` is False, the team as it stood at the end of the month before is written
+    too, into `out_dir / PREVIOUS_MONTH_FOLDER`. Returns the files written in `out_dir` itself.
+    """
     rng = random.Random(opts.seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -180,7 +197,7 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
             names.append(name)
     shared = [{"name": f"{rng.choice(CITIES)}{rng.choice(WORDS)}{TRADES['制造']}(集团)有限公司", "credit_code": credit_code(rng)}
               for _ in range(max(2, opts.customers // 20))]
-    written, team, kpi = [], [], []
+    books, team, kpi = [], [], []
     for i, rep in enumerate(names, start=1):
         customers = _customers(rng, i, opts, end, shared)
         data = {"customers": customers, "contacts": _contacts(rng, customers, opts),
@@ -188,13 +205,95 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
         # one rep forgot their name on 说明 and named the file after the sheet: the roster's 文件 column finds them
         anonymous = opts.mistakes and i == 2
         filename = f"{rep}_客户档案.xlsx" if anonymous else f"{rep}.xlsx"
-        written.append(build_rep_workbook(out / filename, None if anonymous else rep, data))
+        books.append(RepBook(filename, None if anonymous else rep, data))
         team.append({"rep": rep, "email": f"rep{i:02d}@example.com", "region": REGIONS[i % len(REGIONS)],
                      "file": filename if anonymous else None})
         kpi.extend(_kpi_rows(rng, rep, opts, end, struggling=opts.reps >= 3 and i == opts.reps))
+    month = period_containing(end, "month")
+    # its own generator: the team above stays what this seed always gave
+    lost = _month_events(books, month, random.Random(f"{opts.seed}/{PREVIOUS_MONTH_FOLDER}")) \
+        if opts.previous_month else None
+    if lost is not None:  # written first: where both copies of a rep meet (`consolidate team/*`), the newer file wins
+        earlier = out / PREVIOUS_MONTH_FOLDER
+        earlier.mkdir(exist_ok=True)
+        for book in books:
+            build_rep_workbook(earlier / book.filename, book.rep, _as_submitted_before(book, month, end, lost))
+        build_kpi_workbook(earlier / "kpi.xlsx", team, kpi)  # the same KPI workbook: it has rows for several months
+    written = [build_rep_workbook(out / book.filename, book.rep, book.data) for book in books]
     written.append(build_kpi_workbook(out / "kpi.xlsx", team, kpi))
     if opts.mistakes:
         lock = out / f"~${names[0]}.xlsx"
         lock.write_bytes(b"\x0cowner" + names[0].encode("utf-16-le"))  # what Excel leaves while a file is open
         written.append(lock)
     return written
+
+
+# ---------------------------------------------------------------- the month before: lost and new accounts
+
+
+@dataclass(frozen=True)
+class RepBook:
+    filename: str
+    rep: str | None  # None: 说明 left without a name (a deliberate mistake)
+    data: dict
+
+
+def _day(raw) -> date | None:
+    return parse_date(raw).value
+
+
+def _usable(customers: list[dict]) -> list[dict]:
+    """The rows a reader accepts either month: a readable 建档日期 and an id used once in the file."""
+    ids = Counter(c["customer_id"] for c in customers)
+    return [c for c in customers if _day(c["created_on"]) is not None and ids[c["customer_id"]] == 1]
+
+
+def _month_events(books: list[RepBook], month: Period, rng: random.Random) -> dict[tuple[str, str], str]:
+    """Who was lost in `month` — (file, customer id) → the active stage they had before — making sure a few
+    accounts are new in it.
+
+    Picked from what the seed already wrote (customers 流失 today, customers created within the month);
+    only a team too small to have enough is changed: active customers become 流失, older ones are
+    re-dated into the month.
+    """
+    before = month.start - timedelta(days=1)
+    usable = [(book.filename, c) for book in books for c in _usable(book.data["customers"])]
+    existing = [(f, c) for f, c in usable if _day(c["created_on"]) <= before]
+    wanted = rng.randint(*LOST_ACCOUNTS)
+    lost = _draw(rng, [(f, c) for f, c in existing if c["stage"] == LOST_STAGE], wanted)
+    planted = _draw(rng, [(f, c) for f, c in existing if c["stage"] in ACTIVE_STAGES], wanted - len(lost))
+    for _, c in planted:
+        c["stage"] = LOST_STAGE
+    lost += planted
+    new = [c for _, c in usable if _day(c["created_on"]) in month and c["stage"] != LOST_STAGE]
+    # re-dated preferably where no visit comes before the month, as for a customer that really is new
+    visited = {(book.filename, v["customer_id"]) for book in books for v in book.data["daily_report"]
+               if (_day(v["date"]) or month.start) < month.start}
+    older = [(f, c) for f, c in existing if c["stage"] != LOST_STAGE]
+    unvisited = [(f, c) for f, c in older if (f, c["customer_id"]) not in visited]
+    seen = [(f, c) for f, c in older if (f, c["customer_id"]) in visited]
+    redated = _draw(rng, unvisited, NEW_ACCOUNTS - len(new))
+    redated += _draw(rng, seen, NEW_ACCOUNTS - len(new) - len(redated))
+    for _, c in redated:
+        c["created_on"] = month.start + timedelta(days=rng.randrange((month.end - month.start).days + 1))
+    return {(f, c["customer_id"]): rng.choice(ACTIVE_STAGES) for f, c in lost}
+
+
+def _draw(rng: random.Random, pool: list, count: int) -> list:
+    return rng.sample(pool, max(0, min(count, len(pool))))
+
+
+def _as_submitted_before(book: RepBook, month: Period, end: date, lost: dict[tuple[str, str], str]) -> dict:
+    """A rep's workbook as it stood at the end of the month before `month`: nothing created or dated after it."""
+    before = month.start - timedelta(days=1)
+    data = book.data
+    customers = [dict(c, stage=lost.get((book.filename, c["customer_id"]), c["stage"])) for c in data["customers"]
+                 if (_day(c["created_on"]) or before) <= before]  # an unreadable date stays: rejected either month
+    known = {c["customer_id"] for c in customers}
+    later = {c["customer_id"] for c in data["customers"]} - known  # created after `before`
+    visits = [v for v in data["daily_report"] if (_day(v["date"]) or before) <= before and v["customer_id"] not in later]
+    # this month's plan is for the days after `end`; a month earlier the plan was for that month's own days
+    plans = [dict(p, planned_on=min(before, month.previous().start + (p["planned_on"] - end - timedelta(days=1))))
+             for p in data["visit_plan"] if p["customer_id"] in known]
+    return {"customers": customers, "contacts": [c for c in data["contacts"] if c["customer_id"] in known],
+            "visit_plan": plans, "daily_report": visits}
