@@ -43,7 +43,7 @@ def _write_rep(args):
     # each rep is its own seeded one-rep team, renamed: generation runs in parallel and stays reproducible
     sub = folder / f".rep{index:03d}"
     files = write_demo_team(sub, DemoOptions(reps=1, customers=opts["customers"], visits=opts["visits"],
-                                             seed=1000 + index, mistakes=True))
+                                             seed=1000 + index, mistakes=True, previous_month=False))
     for f in files:
         if f.name == "kpi.xlsx" or f.name.startswith("~$"):
             f.unlink()

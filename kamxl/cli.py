@@ -103,7 +103,7 @@ _HELP_ZH = {
     "demo": """写出一个逼真的示例团队（代表工作簿、考核工作簿），用来试用各项功能。
 
     除非给出 --clean，文件中带有真实文件常见的错误（文字金额、错误日期、校验位错误、两位代表共有的客户、
-    Excel 锁定文件）。
+    Excel 锁定文件）。子文件夹「上月」是同一团队上月提交的工作簿：先汇总它，再汇总本月，即可看到流失与新开发。
 
     示例 (Example):
 
@@ -545,20 +545,26 @@ def demo(directory, reps, customers, visits, month, seed, clean):
     """Write a realistic example team (rep workbooks, KPI workbook) to try everything on.
 
     The files carry the mistakes real ones do (text amounts, bad dates, a wrong check digit,
-    a customer kept by two reps, a lock file) unless --clean is given.
+    a customer kept by two reps, a lock file) unless --clean is given. The subfolder 上月 holds
+    the same team as submitted a month earlier: consolidate it first, then the team, to see
+    churn and new accounts.
 
     Example:
 
     \b
         kamxl demo team --reps 8 --customers 120
     """
-    from .demo import DemoOptions, write_demo_team
+    from .demo import PREVIOUS_MONTH_FOLDER, DemoOptions, write_demo_team
+    from .rules.periods import parse_period
 
     if min(reps, customers, visits) < 1:
         raise click.UsageError("--reps, --customers and --visits must be at least 1")
     files = write_demo_team(directory, DemoOptions(reps=reps, customers=customers, visits=visits, month=month,
                                                    seed=seed, mistakes=not clean))
     click.echo(render("demo_written", count=len(files), directory=directory))
+    this = parse_period(month)
+    click.echo(render("demo_previous_month", folder=Path(directory) / PREVIOUS_MONTH_FOLDER,
+                      previous=this.previous().label, period=this.label, directory=directory))
 
 
 @main.command()

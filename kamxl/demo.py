@@ -129,11 +129,13 @@ def _visits(rng, customers: list[dict], opts: DemoOptions, start: date, end: dat
     ids = [c["customer_id"] for c in customers]
     # A accounts are seen most often (seed 003's cadence): weight the draw by each customer's grade
     weights = [{"A": 6, "B": 3, "C": 1}.get(grade_by_score(value_score(c, DEFAULTS), DEFAULTS), 1) for c in customers]
-    span = (end - start).days
     rows = []
     for _ in range(opts.visits):
-        day = start + timedelta(days=rng.randrange(span + 1))
-        rows.append({"date": day, "customer_id": rng.choices(ids, weights)[0], "contact": _person(rng),
+        i = rng.choices(range(len(ids)), weights)[0]
+        created = customers[i]["created_on"]
+        first = max(start, created) if isinstance(created, date) else start  # never before the customer was on file
+        day = first + timedelta(days=rng.randrange(max((end - first).days, 0) + 1))
+        rows.append({"date": day, "customer_id": ids[i], "contact": _person(rng),
                      "mode": rng.choices(MODES, weights=[6, 4, 1, 2, 1, 1])[0], "purpose": rng.choice(PURPOSES),
                      "result": rng.choice(RESULTS), "feedback": rng.choice(FEEDBACK) or None, "next_step": rng.choice(STEPS),
                      "next_date": day + timedelta(days=rng.randint(7, 40)), "expense": rng.choice([0, 120, 260, 380, 800, 1500]),

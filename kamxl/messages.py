@@ -126,6 +126,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rollup_written": ("汇总已写入 {out}：{ok}/{files} 个文件，{customers} 个客户，{overdue} 个逾期，{problems} 个数据问题",
                        "roll-up written to {out}: {ok}/{files} files, {customers} customers, {overdue} overdue, "
                        "{problems} data problems"),
+    "demo_previous_month": ("上月提交的团队在 {folder}：先汇总它（kamxl consolidate {folder} --period {previous} --out "
+                            "rollups/rollup-{previous}.xlsx），再汇总 {directory}（--period {period} --out rollups/rollup-{period}.xlsx），"
+                            "即可看到流失与新开发",
+                            "the team as submitted a month earlier is in {folder}: consolidate it first (kamxl consolidate "
+                            "{folder} --period {previous} --out rollups/rollup-{previous}.xlsx), then {directory} (--period "
+                            "{period} --out rollups/rollup-{period}.xlsx) to see churn and new accounts"),
     "previous_used": ("上期汇总：{path}（{period}）", "last period's roll-up: {path} ({period})"),
     "history_used": ("趋势：{count} 个期间（{first} 至 {last}）", "trend: {count} periods ({first} to {last})"),
     "no_workbooks": ("没有找到工作簿", "no workbooks found"),

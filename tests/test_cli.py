@@ -66,8 +66,8 @@ def test_wrong_usage_exits_2(run, tmp_path):
 def test_demo_team_validates_with_actionable_problems(run, tmp_path):
     result = run("demo", tmp_path / "team", "--reps", 3, "--customers", 20, "--visits", 40)
     assert result.exit_code == 0, result.output
-    files = sorted(p.name for p in (tmp_path / "team").iterdir())
-    assert "kpi.xlsx" in files and len(files) == 5  # 3 reps, the KPI workbook, one lock file
+    files = sorted(p.name for p in (tmp_path / "team").iterdir() if p.is_file())
+    assert "kpi.xlsx" in files and len(files) == 5  # 3 reps, the KPI workbook, one lock file (and the folder 上月/)
     result = run("validate", tmp_path / "team")
     assert result.exit_code == 1
     assert "已跳过" in result.output  # the lock file
