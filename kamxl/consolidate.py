@@ -569,7 +569,8 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
     overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
     overview["reps_without_workbook"] = {rep: status for rep, status in reps.items() if status != "ok"}
     warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
-    warnings += _incomplete(scores, sources, months_missing, previous_accounts is not None, bool(kpi_inputs), problems)
+    warnings += _incomplete(scores, sources, months_missing, previous_accounts is not None, bool(kpi_inputs), problems,
+                            rejected)
     return Rollup(period, settings, sources, customers, details["contacts"], details["visit_plan"], details["daily_report"],
                   problems, rejected, scores, duplicates, previous_accounts is not None, overview, list(reps),
                   previous_figures, history(earlier, period), warnings)
@@ -588,13 +589,22 @@ def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], source
 
 
 def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missing: dict[str, list[str]],
-                has_previous: bool, has_kpi_rows: bool, problems: list[Problem] = ()) -> list[tuple[str, dict]]:
+                has_previous: bool, has_kpi_rows: bool, problems: list[Problem] = (),
+                rejected: list[tuple[str, str, RejectedRow]] = ()) -> list[tuple[str, dict]]:
     """Say who and what is missing: files and sheets that could not be used, reps without a usable workbook, KPIs left
     out of a total, months the KPI rows lack."""
     warnings: list[tuple[str, dict]] = []
+    aliases: dict[tuple[str, str | None], list[str]] = defaultdict(list)
     for p in problems:
         if p.code == "sheet_unusable":
             warnings.append(("warn_sheet_unusable", {"file": p.file, "sheet": p.sheet, **dict(p.params)}))
+        elif p.code == "no_header" and p.sheet:
+            rows = sum(1 for file, sheet, _ in rejected if (file, sheet) == (p.file, p.sheet))
+            warnings.append(("warn_sheet_no_header", {"file": p.file, "sheet": p.sheet, "rows": rows, **dict(p.params)}))
+        elif p.code == "column_alias":
+            aliases[(p.file, p.sheet)].append(p.message())
+    for (file, sheet), mappings in aliases.items():
+        warnings.append(("warn_columns_renamed", {"file": file, "sheet": sheet, "mappings": "；".join(mappings)}))
     nameless = [f for f in sources if f.status == "failed" and f.kind == "rep" and not f.rep]
     if nameless:
         warnings.append(("warn_failed_files", {"files": "、".join(f"{Path(f.path).name}（{f.reason}）" for f in nameless)}))

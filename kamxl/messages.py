@@ -184,6 +184,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "warn_sheet_unusable": ("{file}「{sheet}」缺少必填列「{label}」：该表 {rows} 行均未采用（见「数据问题」）",
                             "{file} '{sheet}' lacks the required column '{label}': none of its {rows} rows is used "
                             "(see 数据问题)"),
+    "warn_sheet_no_header": ("{file}「{sheet}」前 10 行内找不到表头（应含 {labels}）：该表 {rows} 行均未采用（见「数据问题」）",
+                             "{file} '{sheet}': no header row in the first 10 rows (it should hold {labels}): none of its "
+                             "{rows} rows is used (see 数据问题)"),
+    "warn_columns_renamed": ("{file}「{sheet}」：{mappings}（表头与模板不同，已按同义列读取）",
+                             "{file} '{sheet}': {mappings} (headed unlike the template, read by its alias)"),
     "warn_failed_files": ("未计入的文件：{files}", "files not used: {files}"),
     "warn_rep_not_scored": ("{rep} 在考核指标中没有本期的行：未评分", "{rep} has no KPI row for this period: not scored"),
     "reason_no_previous": ("无上期汇总", "no roll-up of last period"),

@@ -176,3 +176,20 @@ def test_a_range_needs_a_folder(team, tmp_path):
     result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-09..2026-10", "--out", str(file)],
                                 catch_exceptions=False)
     assert result.exit_code == 2 and f"期间为范围时 --out 应为文件夹：「{file}」是文件" in result.output
+
+
+def test_the_console_names_a_renamed_column_and_an_unusable_sheet(tmp_path, rep_workbook):
+    (tmp_path / "team").mkdir()
+    rep_workbook(customers=[customer("KA-1")], visits=[{"拜访日期": date(2026, 10, 5), "客户编号": "KA-1", "拜访结果": "面谈"}],
+                 name="team/张伟.xlsx")
+    rep_workbook(customers=[customer("C-1")], rep="李娜", name="team/李娜.xlsx",
+                 plans=[{"日子": date(2026, 10, 5), "客户编号": "C-1"}])
+    result = CliRunner().invoke(main, ["consolidate", str(tmp_path / "team"), "--period", "2026-10",
+                                       "--out", str(tmp_path / "r.xlsx")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "提醒：张伟.xlsx「拜访日报」：列「拜访日期」按「日期」读取（表头与模板不同，已按同义列读取）" in lines
+    assert "提醒：李娜.xlsx「拜访计划」前 10 行内找不到表头（应含 计划日期、客户编号）：该表 2 行均未采用（见「数据问题」）" in lines
+    # (the sheet has two rows: its header, unrecognised, and one plan)
+    # the visit read through the alias counts: 张伟 visited once in October
+    assert sheet_records(tmp_path / "r.xlsx", "考核排名")[0]["本期拜访"] in (1, None)

@@ -329,7 +329,8 @@ def test_a_filled_xlsm_rep_workbook_consolidates_like_an_xlsx(tmp_path):
             f["path"] = Path(f["path"]).stem
         results[suffix] = report
     assert results[".xlsm"]["files"][0]["status"] == "ok"
-    assert results[".xlsm"]["files"][0]["sheets"]["customers"] == {"read": 4, "accepted": 3, "rejected": 1, "warnings": 1}
+    assert results[".xlsm"]["files"][0]["sheets"]["customers"] == {"read": 4, "accepted": 3, "rejected": 1, "warnings": 1,
+                                                                    "after_period": 0}
     assert results[".xlsm"] == results[".xlsx"]
 
 
