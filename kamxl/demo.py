@@ -268,16 +268,18 @@ def _month_events(books: list[RepBook], month: Period, rng: random.Random) -> di
         c["stage"] = LOST_STAGE
     lost += planted
     new = [c for _, c in usable if _day(c["created_on"]) in month and c["stage"] != LOST_STAGE]
-    # re-dated preferably where no visit comes before the month, as for a customer that really is new
-    visited = {(book.filename, v["customer_id"]) for book in books for v in book.data["daily_report"]
-               if (_day(v["date"]) or month.start) < month.start}
+    # re-dated only where no visit comes before the month, as for a customer that really is new, and on or before
+    # its first visit in the month (a visit before its customer was on file is a warning)
+    first_visit: dict[tuple[str, str], date] = {}
+    for book in books:
+        for v in book.data["daily_report"]:
+            key, day = (book.filename, v["customer_id"]), _day(v["date"]) or month.end
+            first_visit[key] = min(first_visit.get(key, day), day)
     older = [(f, c) for f, c in existing if c["stage"] != LOST_STAGE]
-    unvisited = [(f, c) for f, c in older if (f, c["customer_id"]) not in visited]
-    seen = [(f, c) for f, c in older if (f, c["customer_id"]) in visited]
-    redated = _draw(rng, unvisited, NEW_ACCOUNTS - len(new))
-    redated += _draw(rng, seen, NEW_ACCOUNTS - len(new) - len(redated))
-    for _, c in redated:
-        c["created_on"] = month.start + timedelta(days=rng.randrange((month.end - month.start).days + 1))
+    unvisited = [(f, c) for f, c in older if first_visit.get((f, c["customer_id"]), month.end) >= month.start]
+    for f, c in _draw(rng, unvisited, NEW_ACCOUNTS - len(new)):
+        latest = min(month.end, first_visit.get((f, c["customer_id"]), month.end))
+        c["created_on"] = month.start + timedelta(days=rng.randrange((latest - month.start).days + 1))
     return {(f, c["customer_id"]): rng.choice(ACTIVE_STAGES) for f, c in lost}
 
 
