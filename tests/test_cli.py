@@ -98,7 +98,8 @@ def test_lang_before_or_after_the_command_reaches_every_output(tmp_path, monkeyp
     environment = dict(os.environ)
     after = CliRunner().invoke(main, ["demo", str(tmp_path / "t"), "--reps", "2", "--customers", "5",
                                       "--visits", "10", "--lang", "en"], catch_exceptions=False)
-    assert after.output == f"wrote 4 files to {tmp_path / 't'}\n"
+    assert after.output.splitlines()[0] == f"wrote 4 files to {tmp_path / 't'}"
+    assert after.output.splitlines()[1].startswith(f"the team as submitted a month earlier is in {tmp_path / 't' / '上月'}")
     before = CliRunner().invoke(main, ["--lang=en", "consolidate", str(tmp_path / "t"), "--period", "2026-10",
                                        "--out", str(tmp_path / "r.xlsx")], catch_exceptions=False)
     assert before.output.startswith(f"roll-up written to {tmp_path / 'r.xlsx'}: 3/4 files") and "Note: " in before.output

@@ -111,7 +111,7 @@ def test_a_required_column_not_found_rejects_every_row_of_that_sheet_into_the_da
     assert result.exit_code == 0
     report = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     counts = _file(report, REP_FILE)["sheets"]["daily_report"]
-    assert counts == {"read": len(visits), "accepted": 0, "rejected": len(visits), "warnings": 0}
+    assert counts == {"read": len(visits), "accepted": 0, "rejected": len(visits), "warnings": 0, "after_period": 0}
     assert _file(report, REP_FILE)["status"] == "ok"  # its customers are still used
 
     problems = [p for p in _rollup_rows(out, "数据问题") if p["文件"] == REP_FILE and p["工作表"] == "拜访日报"]

@@ -137,7 +137,8 @@ def test_an_identical_copy_is_read_once(team):  # noqa: F811
 
 def test_two_workbooks_of_one_rep_are_not_summed_the_newer_is_used(team, rep_workbook):  # noqa: F811
     # its data is newer too (张伟.xlsx's latest is a visit on 2026-11-05): the data decides first (issue 17)
-    newer = rep_workbook([customer("KA-1", "恒瑞精密机械有限公司", created=date(2026, 11, 10))],
+    newer = rep_workbook([customer("KA-1", "恒瑞精密机械有限公司", created=date(2026, 10, 28))],
+                         visits=[{"日期": date(2026, 11, 10), "客户编号": "KA-1", "拜访结果": "面谈"}],
                          name="team/张伟(1).xlsx")  # 张伟 on its 说明 sheet
     old_time = time.time() - 3600
     os.utime(team / "张伟.xlsx", (old_time, old_time))

@@ -180,8 +180,10 @@ class StreamingWorkbook:
         self.path = Path(path)
         # xlsxwriter's own file (written at close) lives in the system's temp folder, never beside the output
         self._layout = Path(tempfile.gettempdir()) / f"kamxl-layout-{os.getpid()}-{secrets.token_hex(6)}.xlsx"
+        # in_memory: xlsxwriter's packager would otherwise write each part to an unnamed temporary of the system's
+        # temp folder, left behind when Ctrl-C or SIGTERM comes while it closes (the layout's parts are small)
         self.wb = xlsxwriter.Workbook(str(self._layout), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                                          "strings_to_urls": False})
+                                                          "strings_to_urls": False, "in_memory": True})
         self.header_format = self.wb.add_format(HEADER_FORMAT)
         self._formats = {kind: self.wb.add_format({"num_format": fmt}) if fmt else None
                          for kind, fmt in NUMBER_FORMATS.items()}
