@@ -100,23 +100,6 @@ def read_keyed(book, path, table: rs.RollupTable, keys: tuple[str, ...], require
     return [{labels[label]: value for label, value in row.items()} for row in rows]
 
 
-def _number(raw) -> float | None:
-    return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
-
-
-def _day(raw) -> date | None:
-    if isinstance(raw, datetime):
-        return raw.date()
-    return raw if isinstance(raw, date) else None
-
-
-def _text(raw) -> str | None:
-    """A cell as text, as written (names compare alike: the writer wrote them folded already)."""
-    if isinstance(raw, str):
-        return raw.strip() or None
-    return parsing.clean_text(raw)
-
-
 @dataclass(frozen=True)
 class RepResult:
     """A rep's keyed figures: KPI values (percent, or a count), points, total, rank, rating, what was left out."""
