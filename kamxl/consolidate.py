@@ -22,7 +22,7 @@ from .io.isolation import Background, collector_paused
 from .io.previous import PreviousAccount, RollupFigures, history, read_previous_accounts
 from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
 from .io.spill import DETAILS, Detail, Part, SpillFolder
-from .messages import render
+from .messages import Joined, Text, render
 from .problems import Problem, Severity, messages_by_row
 from .rules import columnar
 from .rules.activity import KEY_ROLES, valid_info_rate
@@ -60,6 +60,7 @@ class RepScore:
     churn: dict = field(default_factory=dict)  # start, lost, new
     activity: dict = field(default_factory=dict)  # visits, valid_info_rate, trip_days; each None without a usable workbook
     status: str = "ok"  # ok | no_workbook (none in the inputs) | unreadable (its workbook failed or was unusable)
+    left_out: dict = field(default_factory=dict)  # KPI key → why it is not in the total (a messages.Text)
 
 
 @dataclass
@@ -321,10 +322,12 @@ def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: b
         comp = completeness.get(rep) if status == "ok" else None
         inputs = kpi_inputs.get(rep, {})
         card = scorecard(inputs, churn_percent, round(comp * 100, 4) if comp is not None else None, settings)
-        card.reasons = _left_out_reasons(card, rep, inputs, unreadable, has_previous, status, period)
+        left_out = _left_out_reasons(card, rep, inputs, unreadable, has_previous, status, period)
+        card.reasons = {k: r.render("zh") for k, r in left_out.items()}  # as the roll-up shows them
         in_period = (activity.get(rep, {"visits": 0, "valid_info_rate": None, "trip_days": 0}) if status == "ok"
                      else _UNKNOWN_ACTIVITY)  # unknown, never 0
-        scores.append(RepScore(rep, card, kpi_inputs=inputs, churn=counts, activity=in_period, status=status))
+        scores.append(RepScore(rep, card, kpi_inputs=inputs, churn=counts, activity=in_period, status=status,
+                               left_out=left_out))
     ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
     for s in ranked:
         s.rank = 1 + sum(1 for o in ranked if o.card.total > s.card.total)  # ties share a rank
@@ -336,30 +339,30 @@ _UNKNOWN_ACTIVITY = {"visits": None, "valid_info_rate": None, "trip_days": None}
 
 
 def _left_out_reasons(card: Scorecard, rep: str, inputs: dict, unreadable: dict, has_previous: bool, status: str,
-                      period: Period) -> dict[str, str]:
+                      period: Period) -> dict[str, Text]:
     """Why each KPI left out of the rep's total could not be scored, in the director's words."""
     reasons = {}
     for key in card.missing:
         if key == "churn":
-            reasons[key] = (render("reason_no_previous") if not has_previous else render("reason_no_workbook")
-                            if status != "ok" else render("reason_no_accounts_at_start"))
+            reasons[key] = (Text.of("reason_no_previous") if not has_previous else Text.of("reason_no_workbook")
+                            if status != "ok" else Text.of("reason_no_accounts_at_start"))
         elif key == "completeness":
-            reasons[key] = render("reason_no_workbook") if status != "ok" else render("reason_no_customers")
+            reasons[key] = Text.of("reason_no_workbook") if status != "ok" else Text.of("reason_no_customers")
         elif not inputs:
-            reasons[key] = render("reason_no_kpi_row", period=period.label)
+            reasons[key] = Text.of("reason_no_kpi_row", period=period.label)
         else:
             pair = KPI_RATIO_INPUTS.get(key, ("complaints",))
             texts = []
             for input_key in pair[::-1]:  # the plan first: it is what a ratio needs most
                 label = _INPUT_LABELS[input_key]
                 if (rep, input_key) in unreadable:
-                    texts.append(render("reason_not_a_number", label=label, value=unreadable[rep, input_key]))
+                    texts.append(Text.of("reason_not_a_number", label=label, value=unreadable[rep, input_key]))
                 elif inputs.get(input_key) is None:
-                    texts.append(render("reason_blank", label=label))
+                    texts.append(Text.of("reason_blank", label=label))
                 elif input_key == pair[-1] and len(pair) == 2 and not inputs[input_key]:
-                    texts.append(render("reason_zero", label=label))
-            reasons[key] = "；".join(texts) or render("reason_not_a_number", label=_INPUT_LABELS[pair[-1]],
-                                                      value=inputs.get(pair[-1]))
+                    texts.append(Text.of("reason_zero", label=label))
+            reasons[key] = Joined(tuple(texts)) if texts else Text.of(
+                "reason_not_a_number", label=_INPUT_LABELS[pair[-1]], value=inputs.get(pair[-1]))
     return reasons
 
 
@@ -602,9 +605,9 @@ def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missin
             rows = sum(1 for file, sheet, _ in rejected if (file, sheet) == (p.file, p.sheet))
             warnings.append(("warn_sheet_no_header", {"file": p.file, "sheet": p.sheet, "rows": rows, **dict(p.params)}))
         elif p.code == "column_alias":
-            aliases[(p.file, p.sheet)].append(p.message())
+            aliases[(p.file, p.sheet)].append(Text(p.code, p.params))
     for (file, sheet), mappings in aliases.items():
-        warnings.append(("warn_columns_renamed", {"file": file, "sheet": sheet, "mappings": "；".join(mappings)}))
+        warnings.append(("warn_columns_renamed", {"file": file, "sheet": sheet, "mappings": Joined(tuple(mappings))}))
     nameless = [f for f in sources if f.status == "failed" and f.kind == "rep" and not f.rep]
     if nameless:
         warnings.append(("warn_failed_files", {"files": "、".join(f"{Path(f.path).name}（{f.reason}）" for f in nameless)}))
@@ -624,11 +627,11 @@ def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missin
     scored = [s for s in scores if s.card.total is not None]
     # said once for everyone elsewhere: no previous roll-up (churn); a KPI left out of every total for the same
     # reason (a column the department does not fill) is said once, naming no rep
-    own = {s.rep: {k: r for k, r in s.card.reasons.items() if not (k == "churn" and not has_previous)} for s in scored}
+    own = {s.rep: {k: r for k, r in s.left_out.items() if not (k == "churn" and not has_previous)} for s in scored}
     common = {k: r for k, r in (own[scored[0].rep].items() if scored else ())
               if all(own[s.rep].get(k) == r for s in scored)} if len(scored) > 1 else {}
     if common:
-        warnings.append(("warn_kpi_left_out_all", {"kpis": "；".join(f"{labels[k]}（{r}）" for k, r in common.items())}))
+        warnings.append(("warn_kpi_left_out_all", {"kpis": _labelled(common, labels)}))
     for s in scores:
         if s.card.total is None:
             if has_kpi_rows and s.status == "ok" and not s.kpi_inputs:
@@ -637,9 +640,14 @@ def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missin
         rest = {k: r for k, r in own[s.rep].items() if k not in common}
         if rest:
             warnings.append(("warn_kpi_left_out", {
-                "rep": s.rep, "kpis": "；".join(f"{labels[k]}（{r}）" for k, r in rest.items()),
+                "rep": s.rep, "kpis": _labelled(rest, labels),
                 "possible": s.card.possible, "full": s.card.full}))
     return warnings
+
+
+def _labelled(reasons: dict, labels: dict[str, str]) -> Joined:
+    """KPI（reason）；KPI（reason）— rendered in the language the warning is shown in."""
+    return Joined(tuple(Joined((labels[k], "（", r, "）"), "") for k, r in reasons.items()))
 
 
 def _why_missing(period: Period, kpi_path, kpi_book, kpi_inputs: dict, has_previous: bool, frames: dict,

@@ -1,6 +1,7 @@
 """The message catalogue: every user-facing sentence, Chinese first, English available."""
 
 import os
+from dataclasses import dataclass
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -362,7 +363,40 @@ def use_language(lang: str | None):
 
 
 def render(code: str, lang: str | None = None, **params) -> str:
-    """The message for a code in the chosen language, with its parameters filled in."""
+    """The message for a code in the chosen language, with its parameters filled in (a `Text` parameter is itself
+    rendered in that language)."""
     zh, en = MESSAGES[code]
-    text = en if (lang or language()) == "en" else zh
+    lang = lang or language()
+    text = en if lang == "en" else zh
+    params = {k: v.render(lang) if isinstance(v, (Text, Joined)) else v for k, v in params.items()}
     return text.format(**params) if params else text
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message kept as its code and parameters, rendered when shown: the console in the user's language, the
+    roll-up in Chinese, from the same value."""
+
+    code: str
+    params: tuple = ()
+
+    @classmethod
+    def of(cls, code: str, **params) -> "Text":
+        return cls(code, tuple(params.items()))
+
+    def render(self, lang: str | None = None) -> str:
+        return render(self.code, lang, **dict(self.params))
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Texts (or plain strings) shown joined by a separator, each rendered in the same language."""
+
+    parts: tuple
+    separator: str = "；"
+
+    def render(self, lang: str | None = None) -> str:
+        return self.separator.join(p.render(lang) if isinstance(p, (Text, Joined)) else str(p) for p in self.parts)

@@ -193,3 +193,20 @@ def test_the_console_names_a_renamed_column_and_an_unusable_sheet(tmp_path, rep_
     # (the sheet has two rows: its header, unrecognised, and one plan)
     # the visit read through the alias counts: 张伟 visited once in October
     assert sheet_records(tmp_path / "r.xlsx", "考核排名")[0]["本期拜访"] in (1, None)
+
+
+def test_an_english_run_says_why_in_english_and_the_rollup_in_chinese(team, tmp_path):
+    kpi_workbook(team, [["2026-10", "张伟", "一百", 87, 60, 57, 1]])
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(main, ["--lang", "en", "consolidate", str(team), "--period", "2026-10", "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    # (the sheet has no development, settlement or expense columns: those are listed after it)
+    [line] = [t for t in result.output.splitlines() if t.startswith("Note: 张伟: ")]
+    assert line.startswith("Note: 张伟: 销售计划完成率（'销售计划(万元)' is '一百', not a number）；大客户开发计划完成率（")
+    assert line.endswith(" left out of the total, which is scaled to 100 over 30 of 100 points")
+    [cell] = [c.value for c in openpyxl.load_workbook(out)["总览"]["A"] if c.value and c.value.startswith("提醒：张伟：")]
+    assert cell.startswith("提醒：张伟：销售计划完成率（「销售计划(万元)」为「一百」，不是数字）；大客户开发计划完成率（")
+    assert cell.endswith(" 未计入总分，总分按 30/100 分折算为百分制")
+    scores = sheet_records(out, "考核排名")
+    assert "「销售计划(万元)」为「一百」，不是数字" in scores[0]["未评分项"]
