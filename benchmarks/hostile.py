@@ -36,14 +36,14 @@ def main():
             except CaseUnavailable as exc:
                 print(f"case {name}: not made here ({exc})")
         summary = tmp / "summary.json"
-        seconds, peak = measure([sys.executable, "-m", "kamxl", "consolidate", str(team), "--period", "2026-10",
+        seconds, _, peak, _ = measure([sys.executable, "-m", "kamxl", "consolidate", str(team), "--period", "2026-10",
                                  "--kpi", str(team / "kpi.xlsx"), "--out", str(tmp / "rollup.xlsx"), "--json", str(summary)])
         report = json.loads(summary.read_text(encoding="utf-8"))
         statuses = Counter(f["status"] for f in report["files"])
         print(f"consolidate: {made} hostile files + the demo team, {seconds:.1f} s, peak {peak:.0f} MB (process tree), "
               f"files {dict(statuses)}")
         # validate exits 1 when it finds problems (it will): a shell reports success once it is done
-        seconds, peak = measure(["sh", "-c", f'"{sys.executable}" -m kamxl validate "{team}" >/dev/null; true'])
+        seconds, _, peak, _ = measure(["sh", "-c", f'"{sys.executable}" -m kamxl validate "{team}" >/dev/null; true'])
         print(f"validate:    {seconds:.1f} s, peak {peak:.0f} MB (process tree)")
 
 
