@@ -17,11 +17,11 @@ import pandas as pd
 from . import parsing
 from .errors import KamxlError, SettingsError
 from .gather import Gathered, NoInput, gather  # noqa: F401 (NoInput: raised by consolidate)
-from .io.batch import Failure, original_first, settle
-from .io.isolation import Background, collector_paused
-from .io.previous import PreviousAccount, RollupFigures, history, read_previous_accounts
-from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
-from .io.spill import DETAILS, Detail, Part, SpillFolder
+from .io.inputs.batch import Failure, original_first, settle
+from .io.machinery.isolation import Background, collector_paused
+from .io.inputs.previous import PreviousAccount, RollupFigures, history, read_previous_accounts
+from .io.inputs.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
+from .io.machinery.spill import DETAILS, Detail, Part, SpillFolder
 from .messages import render
 from .problems import Problem, Severity, messages_by_row
 from .rules import columnar

@@ -212,7 +212,7 @@ def validate_team(settings: DirectorSettings, today: date | None = None, exclude
 
     `exclude`: files not to check — the director's own workbook, when it lives in the team folder.
     """
-    from .io.inputs import collect_inputs
+    from .io.inputs.files import collect_inputs
     from .validation import validate_files
 
     inputs = [settings.team_folder] + ([settings.kpi] if settings.kpi else [])
@@ -223,7 +223,7 @@ def validate_team(settings: DirectorSettings, today: date | None = None, exclude
 def consolidate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
     """`kamxl consolidate TEAM --period P --out ROLLUP [--kpi] [--previous]`: the roll-up written, and its summary."""
     from .consolidate import consolidate, summary
-    from .io.rollup_writer import write_rollup
+    from .io.outputs.rollup_writer import write_rollup
 
     out = settings.rollup_path
     rollup = consolidate([settings.team_folder], settings.period, kpi=settings.kpi, previous=settings.previous,
@@ -244,9 +244,9 @@ def rollup_line(rollup, out: Path, lang: str | None = None) -> str:
 
 def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
     """The KPI workbook (named, else found in the team folder) and the reps on its 团队 sheet."""
-    from .io.batch import Failure, read_files
-    from .io.inputs import collect_inputs
-    from .io.reader import is_kpi_workbook
+    from .io.inputs.batch import Failure, read_files
+    from .io.inputs.files import collect_inputs
+    from .io.inputs.reader import is_kpi_workbook
 
     path = settings.kpi or next((p for p in collect_inputs([settings.team_folder]) if is_kpi_workbook(p)), None)
     if path is None:
@@ -303,7 +303,7 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     import xlsxwriter
 
     from .excel import vba
-    from .io.xlsx_stream import HEADER_FORMAT
+    from .io.outputs.xlsx_stream import HEADER_FORMAT
     from .templates import FIXED_TIMESTAMP, _wrapped_lines
 
     path = Path(path)

@@ -11,8 +11,8 @@ from datetime import date
 
 import xlsxwriter
 
-from .io.rollup_reader import OverdueCustomer, ProblemRow, RepResult, RollupDigest
-from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
+from .io.inputs.rollup_reader import OverdueCustomer, ProblemRow, RepResult, RollupDigest
+from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
 from .messages import render
 from .rules.kpi import kpi_rules
 from .schema import KPIS

@@ -18,8 +18,8 @@ from xlsxwriter.utility import xl_col_to_name
 from . import TEMPLATE_VERSION
 from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
-from .io.atomic import publish, temp_sibling
-from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
+from .io.outputs.atomic import publish, temp_sibling
+from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
 from .settings import DEFAULTS, settings_rows
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit

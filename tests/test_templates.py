@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from kamxl.demo import DemoOptions, write_demo_team
-from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 from kamxl.schema import CONTACTS, CUSTOMERS, DAILY_REPORT, KPI_INPUTS, TEAM, VISIT_PLAN, ColType
 from kamxl.templates import build_templates
 

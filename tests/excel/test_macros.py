@@ -230,7 +230,7 @@ def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp
 def test_validate_all_lists_every_file_and_problem_with_links(director, tmp_path):
     book = FileBook(director)
     macros.run("validate_all", book)
-    from kamxl.io.inputs import collect_inputs
+    from kamxl.io.inputs.files import collect_inputs
     from kamxl.validation import validate_files
 
     reports = validate_files(collect_inputs([tmp_path / "team"]))
@@ -286,7 +286,7 @@ def test_send_passes_the_settings_sheet_to_send_rollup(director, tmp_path, monke
 
 
 def test_make_templates_writes_one_named_xlsm_per_rep_and_keeps_existing_ones(director, tmp_path):
-    from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+    from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 
     reps = list(read_kpi_workbook(tmp_path / "team" / "kpi.xlsx").team.frame["rep"])
     folder = tmp_path / "team" / "代表工作簿"

@@ -5,17 +5,17 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
-from .. import rollup_schema as rs
-from ..consolidate import Rollup, previous_rank
-from ..errors import KamxlError
-from ..messages import render
-from ..problems import Severity
-from ..rules.activity import MIN_TRIP_DAYS
-from ..rules.standing import CLOSE, MET, MISSED, standard_text, standing
-from ..schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
-from .isolation import collector_paused
-from .previous import figures_rows
-from .spill import Detail
+from ... import rollup_schema as rs
+from ...consolidate import Rollup, previous_rank
+from ...errors import KamxlError
+from ...messages import render
+from ...problems import Severity
+from ...rules.activity import MIN_TRIP_DAYS
+from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
+from ...schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
+from ..machinery.isolation import collector_paused
+from ..inputs.previous import figures_rows
+from ..machinery.spill import Detail
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
 
 SHEETS = rs.SHEETS  # the last two are hidden

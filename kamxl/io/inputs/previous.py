@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .. import parsing
-from .. import rollup_schema as rs
-from ..errors import KamxlError, PeriodError, UnreadableWorkbook
-from ..messages import render
-from ..rules.periods import Period, parse_period
-from ..schema import Column, Sheet
-from .atomic import is_temporary
+from ... import parsing
+from ... import rollup_schema as rs
+from ...errors import KamxlError, PeriodError, UnreadableWorkbook
+from ...messages import render
+from ...rules.periods import Period, parse_period
+from ...schema import Column, Sheet
+from ..outputs.atomic import is_temporary
 from .excel_file import ROLLUP_LIMITS, open_sheets_of, sheet_rows, workbook_sheet_names
-from .isolation import Crashed, run_isolated
+from ..machinery.isolation import Crashed, run_isolated
 from .reader import check_rows
 
 

@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .. import parsing
-from ..errors import PeriodError, UnreadableWorkbook
-from ..problems import Problem, Severity
-from ..rules.periods import parse_period
-from ..schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
+from ... import parsing
+from ...errors import PeriodError, UnreadableWorkbook
+from ...problems import Problem, Severity
+from ...rules.periods import parse_period
+from ...schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
                       TEMPLATE_VERSION_LABEL, ColType, Column, Sheet)
-from ..rules.completeness import completeness_column
-from ..settings import DEFAULTS, settings_keeping_defaults
+from ...rules.completeness import completeness_column
+from ...settings import DEFAULTS, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 
 if TYPE_CHECKING:

@@ -10,14 +10,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..errors import SettingsError, UnreadableWorkbook
-from ..messages import render
-from ..problems import Problem, Severity
-from ..schema import KPI_INPUTS
+from ...errors import SettingsError, UnreadableWorkbook
+from ...messages import render
+from ...problems import Problem, Severity
+from ...schema import KPI_INPUTS
 from .excel_file import LIMITS, Limits, inspect, load, workbook_sheet_names
-from .isolation import Crashed, run_isolated
+from ..machinery.isolation import Crashed, run_isolated
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
-from .spill import spill_sheets
+from ..machinery.spill import spill_sheets
 
 
 @dataclass

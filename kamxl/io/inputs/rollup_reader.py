@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .. import parsing
-from .. import rollup_schema as rs
-from ..errors import KamxlError
-from ..rules.periods import Period
-from ..schema import KPIS, Column, Sheet
+from ... import parsing
+from ... import rollup_schema as rs
+from ...errors import KamxlError
+from ...rules.periods import Period
+from ...schema import KPIS, Column, Sheet
 from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
 from .previous import RollupFigures, figures_from_rows
 from .reader import find_header
@@ -26,7 +26,7 @@ class NotARollup(KamxlError):
     "The file is not a kamxl roll-up (a sheet or a column it must hold is missing)"
 
     def __init__(self, path, missing: str, lang: str = "zh"):
-        from ..messages import render
+        from ...messages import render
 
         self.path = str(path)
         super().__init__(render("mail_not_rollup", lang, path=self.path, missing=missing))
@@ -36,7 +36,7 @@ class NoFigures(KamxlError):
     "The roll-up holds no figures sheet (not a kamxl roll-up, or written by an older version): nothing is scraped"
 
     def __init__(self, path, lang: str = "zh"):
-        from ..messages import render
+        from ...messages import render
 
         self.path = str(path)
         super().__init__(render("mail_no_figures", lang, path=self.path, sheet=rs.FIGURES_SHEET))
