@@ -20,7 +20,7 @@ from .gather import Gathered, NoInput, gather  # noqa: F401 (NoInput: raised by 
 from .io.inputs.batch import Failure, original_first, settle
 from .io.machinery.isolation import Background, collector_paused
 from .io.inputs.previous import PreviousAccount, RollupFigures, history, read_previous_accounts
-from .io.inputs.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
+from .io.inputs.reader import KpiWorkbook, RepWorkbook, roster_files
 from .io.machinery.spill import DETAILS, Detail, Part, SpillFolder
 from .messages import render
 from .problems import Problem, Severity, messages_by_row
@@ -28,6 +28,7 @@ from .rules import columnar
 from .rules.activity import KEY_ROLES, valid_info_rate
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
+from .rows import RejectedRow
 from .rules.periods import Period
 from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, KPIS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
 from .settings import DEFAULTS

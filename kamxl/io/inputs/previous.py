@@ -24,7 +24,7 @@ from ...schema import Column, Sheet
 from ..outputs.atomic import is_temporary
 from .excel_file import ROLLUP_LIMITS, open_sheets_of, sheet_rows, workbook_sheet_names
 from ..machinery.isolation import Crashed, run_isolated
-from .reader import check_rows
+from ...rows import check_rows
 
 
 FIGURES_SHEET = rs.FIGURES_SHEET  # hidden; written by io/rollup_writer.py

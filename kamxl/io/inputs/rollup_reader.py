@@ -17,7 +17,7 @@ from ...rules.periods import Period
 from ...schema import KPIS, Column, Sheet
 from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
 from .previous import RollupFigures, figures_from_rows
-from .reader import find_header
+from ...rows import find_header
 
 STATUS_OK = "ok"
 

@@ -23,7 +23,7 @@ from ... import parsing
 from ... import rollup_schema as rs
 from ...schema import CONTACTS
 from ..inputs.excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
-from ..inputs.reader import find_header
+from ...rows import find_header
 from ..inputs.rollup_reader import header_spec
 
 PERSONAL_KEYS = ("mobile", "email", "birthday", "hobbies")  # 手机, 邮箱, 生日, 爱好: the person, not the company

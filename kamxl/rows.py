@@ -1,0 +1,415 @@
+"""A sheet's raw rows → typed accepted rows and problems, as the workbook contract's reading rules say.
+
+The core of reading, apart from any file format: the reader (io/inputs/reader.py) hands it the rows
+calamine read, the worksheet functions (excel/functions.py) the rows of a live sheet, the previous
+roll-up's reader the rows of its 客户总表.
+
+Cells are parsed column by column with a cache per distinct raw value (a visit sheet holds
+thousands of rows but few distinct dates, modes or ratings), so each parser runs once per
+distinct value while every bad cell still gets its own problem.
+
+Accepted rows are handed back column by column (plain lists); a DataFrame is made only when one is
+asked for. This module does not import pandas: the reading workers start before the main process
+has loaded it (0.5 s), and never load it themselves.
+"""
+
+from itertools import zip_longest
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Callable
+
+from . import parsing
+from .errors import PeriodError
+from .problems import Problem, Severity
+from .rules.periods import parse_period
+from .schema import CUSTOMERS, DAILY_REPORT, ColType, Column, Sheet
+from .rules.completeness import completeness_column
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HEADER_SCAN_ROWS = 10
+
+
+def _parse_period_cell(raw) -> parsing.Parsed:
+    if parsing.is_blank(raw):
+        return parsing.BLANK
+    try:
+        return parsing.Parsed(parse_period(raw))
+    except PeriodError:
+        return parsing.Parsed(None, "bad_period")
+
+
+_PARSERS: dict[ColType, Callable] = {
+    ColType.INTEGER: parsing.parse_integer, ColType.DATE: parsing.parse_date, ColType.PHONE: parsing.parse_phone,
+    ColType.MOBILE: parsing.parse_mobile, ColType.EMAIL: parsing.parse_email, ColType.YES_NO: parsing.parse_yes_no,
+    ColType.FACTOR: parsing.parse_factor, ColType.CREDIT_CODE: parsing.parse_credit_code,
+    ColType.PERIOD: _parse_period_cell,
+}
+
+
+def _parser(col: Column) -> Callable:
+    """The parser of a column's cells (amounts and lists carry the column's unit and values)."""
+    if col.type == ColType.AMOUNT:
+        return lambda raw: parsing.parse_amount(raw, col.unit)
+    if col.type == ColType.CHOICE:
+        return lambda raw: parsing.parse_choice(raw, col.choices)
+    return _PARSERS.get(col.type, parsing.parse_text)
+
+
+def _fold(cell) -> str:
+    """A label cell as text to compare: the same folding as every other text cell."""
+    return parsing.clean_text(cell) or ""
+
+
+def _names(sheet: Sheet) -> tuple[dict[str, str], dict[str, str]]:
+    """Folded label or English key → column key, and folded alias → column key (both also lower-cased)."""
+    exact = {c.label: c.key for c in sheet.columns} | {c.key.lower(): c.key for c in sheet.columns}
+    aliases = {}
+    for c in sheet.columns:
+        for alias in c.aliases:
+            aliases[_fold(alias)] = aliases[_fold(alias).lower()] = c.key
+    return exact, aliases
+
+
+def match_header(cells: list, sheet: Sheet) -> dict[int, str]:
+    """Column index → column key for the cells that carry a label, an English key or an alias of the sheet.
+
+    A label or key wins over an alias: a sheet holding both 日期 and 拜访日期 reads 日期 (the other is an extra column).
+    """
+    exact, aliases = _names(sheet)
+    names = [_fold(cell) for cell in cells]
+    found: dict[int, str] = {}
+    for by_name in (exact, aliases) if aliases else (exact,):
+        for i, name in enumerate(names):
+            key = by_name.get(name) or by_name.get(name.lower())
+            if key and i not in found and key not in found.values():
+                found[i] = key
+    return dict(sorted(found.items()))
+
+
+def alias_used(cell, column: Column) -> bool:
+    """True when a header cell matched `column` by one of its aliases, not by its label or English key."""
+    name = _fold(cell)
+    return name != column.label and name.lower() != column.key.lower()
+
+
+def find_header(rows: list[list], sheet: Sheet) -> tuple[int, dict[int, str]] | None:
+    """The first row within the first 10 holding every required label; else the row matching most (≥ 2)."""
+    required = {c.key for c in sheet.required}
+    best = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = match_header(row, sheet)
+        if required <= set(found.values()):
+            return i, found
+        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
+            best = (i, found)
+    return best
+
+
+@dataclass
+class RejectedRow:
+    row: int
+    raw: dict[str, str]  # label → raw value as text, every cell of the row
+    problem: Problem
+
+
+@dataclass
+class SheetResult:
+    sheet: Sheet
+    data: dict[str, list]  # accepted rows column by column: one list per key, plus `row` and any extra columns
+    rejected: list[RejectedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    present: bool = True
+    ids_seen: set = field(default_factory=set)  # every customer id on the sheet, rejected rows' too
+    spilled: tuple[str, list[str]] | None = None  # (pickle, columns): every column on disk, `data` the rule columns
+    # why no row of the sheet could be used (no header, a required column missing, the sheet missing), else None
+    unusable: Problem | None = None
+
+    @property
+    def accepted(self) -> int:
+        return len(next(iter(self.data.values()), ()))
+
+    @property
+    def frame(self) -> "pd.DataFrame":
+        """The accepted rows as a new DataFrame: object columns, so blanks stay None and ids stay text."""
+        import pandas as pd
+
+        return pd.DataFrame(self.data, dtype=object)
+
+    @property
+    def read(self) -> int:
+        return self.accepted + len(self.rejected)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        warnings = sum(1 for p in self.problems if p.severity == Severity.WARNING)
+        return {"read": self.read, "accepted": self.accepted, "rejected": len(self.rejected), "warnings": warnings}
+
+
+def _no_rows(sheet: Sheet) -> dict[str, list]:
+    return {key: [] for key in [c.key for c in sheet.columns] + ["row"]}
+
+
+def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list, dict[int, parsing.Parsed]]:
+    """Each cell's clean value, and the results holding a problem by cell index (sparse).
+
+    Each distinct raw value is parsed once; the per-cell work is lookups only, so a column of 5,000 visits with
+    40 distinct dates costs 40 parses. `memo`, when given, is the column's own and keeps the results between calls
+    (a worksheet function's recalculations): (type, raw value) → parse result (for plain text, the clean value).
+    """
+    types = set(map(type, raws))
+    once, memo = memo is None, {} if memo is None else memo
+    if once and bool not in types:  # a file read once; without booleans a raw value is its own key
+        distinct = dict.fromkeys(raws)
+        if parse is parsing.parse_text:  # plain text never has a problem
+            clean = dict(zip(distinct, map(parsing.clean_text, distinct)))
+            return list(map(clean.__getitem__, raws)), {}
+        keys, results = raws, dict(zip(distinct, map(parse, distinct)))
+    elif parse is parsing.parse_text:
+        # plain text never has a problem: its memo keeps clean values, not results (most distinct values are text)
+        typed = bool in types
+        keys = list(zip(map(type, raws), raws)) if typed else raws
+        distinct = dict.fromkeys(keys)
+        for k in distinct:
+            key = k if typed else (k.__class__, k)
+            distinct[k] = memo[key] if key in memo else memo.setdefault(key, parsing.clean_text(key[1]))
+        return list(map(distinct.__getitem__, keys)), {}
+    elif bool not in types:
+        # without booleans a raw value is its own key (1 and 1.0 parse alike everywhere)
+        distinct = dict.fromkeys(raws)
+        for k in distinct:
+            known = memo.get((k.__class__, k))
+            distinct[k] = known if known is not None else memo.setdefault((k.__class__, k), parse(k))
+        keys, results = raws, distinct
+    else:
+        # with booleans, values go with their type: True == 1 would otherwise share a result
+        keys = [(raw.__class__, raw) for raw in raws]
+        for k, raw in zip(keys, raws):
+            if k not in memo:
+                memo[k] = parse(raw)
+        results = {k: memo[k] for k in dict.fromkeys(keys)}
+    values = list(map({k: p.value for k, p in results.items()}.__getitem__, keys))
+    bad = {k for k, p in results.items() if p.problem}
+    issues = {j: results[k] for j, k in enumerate(keys) if k in bad} if bad else {}
+    return values, issues
+
+
+def _has_value(row: list, used: list[int]) -> bool:
+    width = len(row)
+    for i in used:
+        if i < width:
+            v = row[i]
+            if v is not None and v != "" and (v.__class__ is not str or not v.isspace()):
+                return True
+    return False
+
+
+def _raw_text(raw) -> str:
+    """A raw cell as text for a report: strings exactly as typed, other values as they read."""
+    return raw if isinstance(raw, str) else parsing.clean_text(raw) or ""
+
+
+def _raw_texts(raws) -> list[str]:
+    """`_raw_text` of each cell of a column (one of text only, as it is)."""
+    return list(raws) if set(map(type, raws)) <= {str} else list(map(_raw_text, raws))
+
+
+def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
+               known_customers: set[str] | None = None, today: date | None = None, build_frame: bool = True,
+               parse_memo: dict | None = None, customers_since: dict[str, date] | None = None) -> SheetResult:
+    """Typed accepted rows and problems for a sheet given as raw rows (header among the first 10).
+
+    `parse_memo` (column key → raw value → parse result) may be kept by a caller checking the same
+    sheet again and again, as a worksheet function does on every recalculation. `customers_since`
+    (customer id → 建档日期) flags a visit dated before its customer was on file.
+    """
+    today = today or date.today()
+    problems: list[Problem] = []
+    header = find_header(rows, sheet)
+    if header is None:
+        labels = "、".join(c.label for c in sheet.required)
+        problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
+        rejected = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
+                    for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
+        return SheetResult(sheet, _no_rows(sheet), rejected, problems, unusable=problems[0])
+    header_index, found = header
+    # computed columns are recomputed, never read: a cached formula result is not trusted
+    mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
+    header_cells = rows[header_index]
+    extras = {i: _fold(v) for i, v in enumerate(header_cells) if i not in found and _fold(v)}
+    label_of = {i: sheet.column(k).label for i, k in mapping.items()} | extras
+    missing = [c for c in sheet.required if c.key not in mapping.values()]
+    for i, key in mapping.items():  # a header variant read as a column of the contract: said, so it can be fixed
+        if alias_used(header_cells[i], sheet.column(key)):
+            problems.append(Problem(file, sheet.name, first_row + header_index, sheet.column(key).label,
+                                    _fold(header_cells[i]), "column_alias", Severity.WARNING,
+                                    (("alias", _fold(header_cells[i])), ("label", sheet.column(key).label))))
+
+    # rows that hold anything in a named column; blank and styled-empty rows are dropped here
+    used = sorted(label_of)
+    below = rows[header_index + 1:]
+    kept = [k for k, row in enumerate(below) if _has_value(row, used)]
+    numbers, body = [first_row + header_index + 1 + k for k in kept], [below[k] for k in kept]
+    n = len(body)
+    future = parsing.Parsed(None, "future_date", (("today", today.isoformat()),))
+    required = parsing.Parsed(None, "required")
+
+    columns: dict[str, list] = {}
+    cell_problems: dict[str, dict[int, parsing.Parsed]] = {}  # column key → {body index: problem}, sparse
+    raw_by_key: dict[str, list] = {}
+    transposed = list(zip_longest(*body))
+    for i, key in mapping.items():
+        col = sheet.column(key)
+        parse = _parser(col)
+        raws = list(transposed[i]) if i < len(transposed) else [None] * n
+        values, issues = _parse_column(raws, parse, None if parse_memo is None else parse_memo.setdefault(key, {}))
+        if col.required:
+            for j in [j for j, v in enumerate(values) if v is None]:
+                issues.setdefault(j, required)
+        if col.no_future:
+            for j in [j for j, v in enumerate(values) if v is not None and v > today]:
+                issues.setdefault(j, parsing.Parsed(values[j], future.problem, future.params))
+        columns[key], cell_problems[key], raw_by_key[key] = values, issues, raws
+
+    # body index → (message code, column key, message parameters) of the row's rejection; the first reason wins
+    reject: list[tuple[str, str | None, tuple] | None] = [None] * n
+
+    def mark(j: int, code: str, key: str | None, params: tuple = ()):
+        if reject[j] is None:
+            reject[j] = (code, key, params)
+
+    # a required column not found makes the sheet unusable: every row is rejected, never accepted with a blank
+    unusable = None
+    for col in missing:
+        problem = Problem(file, sheet.name, first_row + header_index, col.label, None, "sheet_unusable",
+                          Severity.REJECTED, (("sheet", sheet.name), ("label", col.label), ("rows", n)))
+        problems.append(problem)
+        unusable = unusable or problem
+        for j in range(n):
+            mark(j, "missing_column_row", col.key, (("label", col.label),))
+    for key, issues in cell_problems.items():
+        col = sheet.column(key)
+        for j, issue in issues.items():
+            if key == "customer_id" and issue.problem == "required":
+                mark(j, "no_customer_id", key)
+            elif col.type == ColType.DATE and col.required and issue.problem in ("bad_date", "date_range"):
+                mark(j, "unreadable_required_date", key)
+            elif col.type == ColType.PERIOD and issue.problem in ("bad_period", "required"):
+                mark(j, "no_period", key)
+            elif key == "rep" and issue.problem == "required":
+                mark(j, "no_rep", key)
+    if sheet is CUSTOMERS and "customer_id" in columns:
+        first_seen: dict[str, int] = {}
+        for j, cid in enumerate(columns["customer_id"]):
+            if cid is None or reject[j]:
+                continue
+            if cid in first_seen:
+                mark(j, "duplicate_customer_id", "customer_id", (("first_row", first_seen[cid]),))
+            else:
+                first_seen[cid] = numbers[j]
+    if sheet.keyed_by_customer and known_customers is not None and "customer_id" in columns:
+        for j, cid in enumerate(columns["customer_id"]):
+            if cid is not None and cid not in known_customers:
+                mark(j, "unknown_customer_id", "customer_id")
+    if sheet is DAILY_REPORT and customers_since and "date" in columns and "customer_id" in columns:
+        _flag_visits_before_created(columns["date"], columns["customer_id"], customers_since, cell_problems)
+
+    # warnings of the accepted rows, in row order, then column order (problems are sparse: walk them only)
+    warnings = []
+    for order, (key, issues) in enumerate(cell_problems.items()):
+        label = sheet.column(key).label
+        for j, issue in issues.items():
+            if reject[j] is None:
+                warnings.append((j, order, Problem(file, sheet.name, numbers[j], label, _raw_text(raw_by_key[key][j]),
+                                                   issue.problem, Severity.WARNING, issue.params)))
+    for i in used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
+        raws = transposed[i] if i < len(transposed) else ()
+        # one search a column, of its distinct texts; none when all is printable
+        texts = "".join(filter(str.__instancecheck__, dict.fromkeys(raws)))
+        if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
+            for j, raw in enumerate(raws):
+                if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
+                    warnings.append((j, len(cell_problems), Problem(file, sheet.name, numbers[j], label_of[i],
+                                                                    parsing.xml_safe(raw), "illegal_chars", Severity.WARNING)))
+    warnings.sort(key=lambda w: (w[0], w[1]))
+    problems.extend(w[2] for w in warnings)
+
+    rejected: list[RejectedRow] = []
+    for j, reason in enumerate(reject) if any(reject) else ():
+        if reason is None:
+            continue
+        code, key, params = reason
+        raw_value = _raw_text(raw_by_key[key][j]) if key in raw_by_key else None
+        problem = Problem(file, sheet.name, numbers[j], sheet.column(key).label if key else None, raw_value, code,
+                          Severity.REJECTED, params)
+        problems.append(problem)
+        rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},
+                                    problem))
+
+    problems.sort(key=lambda p: p.row or 0)  # as the rep reads the sheet: top to bottom
+    if not build_frame:  # the UDFs want the problems only
+        return SheetResult(sheet, {}, rejected, problems, unusable=unusable)
+    keep = [j for j in range(n) if reject[j] is None] if rejected else range(n)
+    take = (lambda values: list(map(values.__getitem__, keep))) if rejected else (lambda values: values)
+    data = {c.key: (take(columns[c.key]) if c.key in columns else [None] * len(keep)) for c in sheet.columns}
+    for i, label in extras.items():
+        data[_extra_name(label, i, data)] = take(_raw_texts(transposed[i]) if i < len(transposed) else [""] * n)
+    data["row"] = take(numbers)
+    if sheet is CUSTOMERS:
+        data["completeness"] = take(completeness_column(raw_by_key, n))
+    ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
+    return SheetResult(sheet, data, rejected, problems, ids_seen=ids_seen, unusable=unusable)
+
+
+def _flag_visits_before_created(dates: list, customer_ids: list, since: dict[str, date],
+                                cell_problems: dict[str, dict[int, parsing.Parsed]]):
+    """A visit dated before its customer's 建档日期 is a warning on its date (a typo in one of the two dates)."""
+    issues = cell_problems.setdefault("date", {})
+    for j, (day, cid) in enumerate(zip(dates, customer_ids)):
+        created = since.get(cid) if day is not None else None
+        if created is not None and day < created and j not in issues:
+            issues[j] = parsing.Parsed(day, "visit_before_created", (("created_on", created.isoformat()),))
+
+
+# what the reader and the roll-up add to a sheet's rows (consolidate's derived customer columns among them)
+ADDED_COLUMNS = ("rep", "file", "row", "overdue", "man_qualified", "chain_missing")
+
+
+def _extra_name(label: str, index: int, taken) -> str:
+    """The key of an extra column: its label, unless a column of the sheet or one added to it has that name
+    (then the label and its column number, as many times as it takes)."""
+    name = label
+    while name in taken or name in ADDED_COLUMNS:
+        name = f"{name} ({index + 1})"
+    return name
+
+
+def missing_sheet(sheet: Sheet, file: str) -> SheetResult:
+    problem = Problem(file, sheet.name, None, None, None, "missing_sheet", Severity.WARNING, (("sheet", sheet.name),))
+    return SheetResult(sheet, _no_rows(sheet), [], [problem], present=False, unusable=problem)
+
+
+def labelled_value(rows: list[list], label: str):
+    """The value in the cell to the right of the cell holding `label` (the 说明 sheet's fields)."""
+    for row in rows:
+        for i, cell in enumerate(row):
+            if _fold(cell) == label:
+                for value in row[i + 1:]:
+                    if not parsing.is_blank(value):
+                        return value
+                return None
+    return None
+
+
+def settings_pairs(rows: list[list]) -> list[tuple[str, object]]:
+    """(key, value) pairs of a 参数 sheet: the first two columns, its header row (key/参数) skipped."""
+    pairs = []
+    for row in rows:
+        if len(row) < 2 or parsing.is_blank(row[0]):
+            continue
+        key = _fold(row[0])
+        if key.lower() in ("key", "参数", "键", "参数名"):
+            continue
+        pairs.append((key, row[1]))
+    return pairs
