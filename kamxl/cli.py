@@ -434,7 +434,8 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
         sys.exit(1)
     except NotKpiWorkbook as exc:  # before anything is written: scores would be empty without a word
         raise click.UsageError(str(exc)) from exc
-    from .consolidate import TwoKpiWorkbooks, rollup_of, summary
+    from .consolidate import TwoKpiWorkbooks, rollup_of
+    from .rollup_model import summary
     from .io.outputs.rollup_writer import write_rollup
 
     try:

@@ -222,7 +222,8 @@ def validate_team(settings: DirectorSettings, today: date | None = None, exclude
 
 def consolidate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
     """`kamxl consolidate TEAM --period P --out ROLLUP [--kpi] [--previous]`: the roll-up written, and its summary."""
-    from .consolidate import consolidate, summary
+    from .consolidate import consolidate
+    from .rollup_model import summary
     from .io.outputs.rollup_writer import write_rollup
 
     out = settings.rollup_path

@@ -14,9 +14,10 @@ from .io.inputs.batch import Failure, Outcome, read_files
 from .io.inputs.excel_file import inspect, load, sheet_names_of
 from .io.inputs.files import collect_inputs
 from .io.machinery.isolation import collector_paused
-from .io.inputs.previous import RollupFigures, checked_previous, find_rollups, last_periods_rollup
+from .io.inputs.previous import checked_previous, find_rollups, last_periods_rollup
 from .io.machinery.spill import SpillFolder
 from .messages import render
+from .rollup_model import RollupFigures
 from .rules.periods import Period, parse_period
 from .schema import KPI_INPUTS
 

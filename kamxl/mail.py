@@ -24,8 +24,9 @@ from typing import Sequence
 from . import parsing
 from .errors import KamxlError
 from .io.outputs.redact import write_without_personal
-from .io.inputs.rollup_reader import RollupDigest, read_rollup
+from .io.inputs.rollup_reader import read_rollup
 from .messages import render
+from .rollup_model import RollupDigest
 from .scorecard import RepCard, rep_card, scorecard_workbook
 from .settings import DEFAULTS
 

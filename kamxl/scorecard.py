@@ -11,9 +11,9 @@ from datetime import date
 
 import xlsxwriter
 
-from .io.inputs.rollup_reader import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
 from .messages import render
+from .rollup_model import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .rules.kpi import kpi_rules
 from .schema import KPIS
 from .settings import DEFAULTS

@@ -161,7 +161,8 @@ def test_one_total_kpi_sheet_rollup_and_json(tmp_path):
     total is labelled 预估 and names both. The roll-up's total is the KPI sheet's six points plus those two,
     on 100 over the points possible — worked out here by hand from the recalculated sheet.
     """
-    from kamxl.consolidate import consolidate, summary
+    from kamxl.consolidate import consolidate
+    from kamxl.rollup_model import summary
     from kamxl.io.outputs.rollup_writer import write_rollup
 
     team, out = tmp_path / "team", tmp_path / "out"

@@ -359,7 +359,7 @@ def test_only_a_rep_not_on_the_roster_is_wrong_usage(run, team):
 
 
 def test_another_reps_name_in_a_problem_is_scrubbed_even_inside_the_own_name():
-    from kamxl.io.inputs.rollup_reader import ProblemRow, RepResult, RollupDigest, SourceRow
+    from kamxl.rollup_model import ProblemRow, RepResult, RollupDigest, SourceRow
     from kamxl.scorecard import SCRUBBED, rep_card
 
     result = lambda rep, rank, total: RepResult(rep, rank, total, "合格", False, None, {}, {})

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kamxl.cli import main
-from kamxl.consolidate import consolidate, summary
+from kamxl.consolidate import consolidate
+from kamxl.rollup_model import summary
 from kamxl.io.outputs.rollup_writer import write_rollup
 from tests.conftest import customer, write_workbook
 

@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from kamxl.cli import main
-from kamxl.consolidate import consolidate, summary
+from kamxl.consolidate import consolidate
+from kamxl.rollup_model import summary
 from kamxl.errors import PeriodError, SettingsError
 from kamxl.io.inputs.excel_file import Limits
 from kamxl.io.machinery.isolation import Crashed, run_isolated
