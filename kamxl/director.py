@@ -303,7 +303,7 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help)."""
     import xlsxwriter
 
-    from .excel import vba
+    from .excel.vba import DIRECTOR_BUTTONS, build_macro_workbook
     from .io.outputs.xlsx_stream import HEADER_FORMAT
     from .templates import FIXED_TIMESTAMP, _wrapped_lines
 
@@ -324,7 +324,7 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     ws.set_column(6, 7, 9)
     ws.write(0, 0, "大客户部 总监工作簿（kamxl）", title)
     ws.set_row(2, 32)
-    for i, button in enumerate(vba.DIRECTOR_BUTTONS):
+    for i, button in enumerate(DIRECTOR_BUTTONS):
         caption = button.caption if lang == "zh" else f"{button.caption} {button.caption_en}"
         ws.insert_button(2, 0, {"macro": button.macro, "caption": caption, "width": 110, "height": 32,
                                 "x_offset": 2 + i * 118})
@@ -359,7 +359,4 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     settings_ws.set_landscape()
     settings_ws.set_paper(9)
     settings_ws.fit_to_pages(1, 0)
-    vba.write_config_sheet(wb)
-    vba.define_no_python_text(wb)
-    wb.close()
-    return vba.finish_xlsm(written, path)
+    return build_macro_workbook(wb, written, path)

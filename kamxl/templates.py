@@ -368,7 +368,7 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
 
     A `.xlsm` path gets the buttons 校验 and 新建拜访计划, xlwings' runtime and the KAM_ wrappers (see excel/vba.py).
     """
-    from .excel import vba
+    from .excel.vba import REP_BUTTONS, build_macro_workbook
 
     path = Path(path)
     macros = path.suffix.lower() == ".xlsm"
@@ -376,7 +376,7 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     book = _Book(written, lang)
     for name, value in _settings_names(settings).items():
         book.wb.define_name(name, f'="{value}"' if isinstance(value, str) else f"={value}")
-    _instructions(book, rep, vba.REP_BUTTONS if macros else ())
+    _instructions(book, rep, REP_BUTTONS if macros else ())
     blank = 0 if data else TEMPLATE_BLANK_ROWS
     for spec in REP_SHEETS:
         formulas = customer_formulas(lang) if spec is CUSTOMERS else {}
@@ -388,10 +388,9 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     check.write_dynamic_array_formula(0, 0, 0, 0, check_formula(lang))
     check.hide()
     if macros:
-        vba.write_config_sheet(book.wb)
-        vba.define_no_python_text(book.wb)
+        return build_macro_workbook(book.wb, written, path, close=book.close)
     book.close()
-    return vba.finish_xlsm(written, path) if macros else path
+    return path
 
 
 def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
