@@ -10,7 +10,6 @@ from ...errors import KamxlError
 from ...messages import render
 from ...problems import Severity
 from ...rollup_model import Rollup, department_figures, left_out_text, previous_rank, rep_figures, rollup_figures_rows
-from ...rules.activity import MIN_TRIP_DAYS
 from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from ...schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused
@@ -122,12 +121,12 @@ def _score_table(rollup: Rollup) -> Table:
         by_key[f"value_{k.key}"] = [(v / 100 if v is not None and k.ratio else v) for v in values]
         by_key[f"points_{k.key}"] = [s.card.points.get(k.key) for s in scores]
     table = _table(spec, [by_key[key] for key in spec.keys], freeze=(1, 2))
-    # 第13条: at least 15 days a month on the road
+    # 第13条: at least min_trip_days a month on the road
     months = len(rollup.period.months())
     trips, warned = xl_col_to_name(spec.index("trip_days")), xl_col_to_name(spec.index("warning"))
     n = max(len(scores), 1) + 1
     table.conditional = [
-        (f"{trips}2:{trips}{n}", {"type": "cell", "criteria": "<", "value": MIN_TRIP_DAYS * months,
+        (f"{trips}2:{trips}{n}", {"type": "cell", "criteria": "<", "value": rollup.settings.min_trip_days * months,
                                   "format": {"font_color": "#C00000", "bold": True}}),
         (f"A2:{xl_col_to_name(len(spec.columns) - 1)}{n}", {"type": "formula", "criteria": f'=${warned}2="{rs.YES}"',
                                                              "format": {"bg_color": "#FFC7CE"}}),
