@@ -96,7 +96,7 @@ def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, toda
                meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
     """Each file read in a worker process (`kinds`: path → 'kpi'|'rep', else by its sheets); nothing raises.
 
-    `spill`: a folder the workers write each rep workbook's detail rows to (io/spill.py), handing back only the
+    `spill`: a folder the workers write each rep workbook's detail rows to (io/machinery/spill.py), handing back only the
     columns the rules read. `meanwhile`: called once while the workers read (see `run_isolated`).
     """
     kinds = kinds or {}

@@ -27,7 +27,7 @@ from ...rollup_model import RollupFigures, figures_from_rows
 from ...rows import check_rows
 
 
-FIGURES_SHEET = rs.FIGURES_SHEET  # hidden; written by io/rollup_writer.py
+FIGURES_SHEET = rs.FIGURES_SHEET  # hidden; written by io/outputs/rollup_writer.py
 HISTORY_PERIODS = 12  # 趋势 shows up to this many periods, this one included
 _SUFFIXES = (".xlsx", ".xlsm")
 

@@ -13,8 +13,8 @@ from ... import parsing
 from ...errors import UnreadableWorkbook
 from ...problems import Problem, Severity
 from ...rows import SheetResult, check_rows, labelled_value, missing_sheet, settings_pairs
-from ...schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET, TEAM,
-                       TEMPLATE_VERSION_LABEL)
+from ...schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET,
+                       TEAM, TEMPLATE_VERSION_LABEL)
 from ...settings import DEFAULTS, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 

@@ -40,7 +40,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     """A roll-up table of a rep sheet, laid out as `spec` declares: 代表, the sheet's columns, computed columns,
     the rep's own extra columns, then 来源文件 and 源行号.
 
-    `rows`: a frame, or a detail sheet streamed from disk file by file (io/spill.py) so that only one
+    `rows`: a frame, or a detail sheet streamed from disk file by file (io/machinery/spill.py) so that only one
     workbook's rows are in memory at a time. `names`: (file, customer id) → 客户名称, for a detail sheet's
     客户名称 column (filled block by block; blank when the customer is unknown).
     """
