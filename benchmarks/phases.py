@@ -15,7 +15,7 @@ from pathlib import Path
 
 import kamxl.consolidate as consolidate_module
 import kamxl.gather as gather_module
-from kamxl.io.rollup_writer import write_rollup
+from kamxl.io.outputs.rollup_writer import write_rollup
 
 
 def _cpu(who) -> float:

@@ -58,7 +58,7 @@ def main():
 def _read_args(team: Path):
     from datetime import date
 
-    from kamxl.io.inputs import collect_inputs
+    from kamxl.io.inputs.files import collect_inputs
 
     paths = collect_inputs([team])
     return paths, {p: "auto" for p in paths}, date.today(), None

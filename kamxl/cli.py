@@ -301,7 +301,7 @@ def validate(files, as_json):
     \b
         kamxl validate team/张伟.xlsx team/kpi.xlsx
     """
-    from .io.inputs import collect_inputs
+    from .io.inputs.files import collect_inputs
     from .validation import validate_files
 
     reports = validate_files(collect_inputs(files))
@@ -413,7 +413,7 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
     from importlib import import_module
 
     from .gather import NoInput, NotKpiWorkbook, gather
-    from .io.outputs import UnsafeOutput, check_outputs, check_replaced_rollup
+    from .io.outputs.paths import UnsafeOutput, check_outputs, check_replaced_rollup
 
     try:
         check_outputs(inputs, out, json_path, kpi=kpi, previous=previous, settings=settings_path)
@@ -423,7 +423,7 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
 
     def load_rollup_code():  # while the workers read: pandas, numpy and the writer take half a second to load
         import_module("kamxl.consolidate")
-        import_module("kamxl.io.rollup_writer")
+        import_module("kamxl.io.outputs.rollup_writer")
 
     try:
         with _progress() as progress:
@@ -434,8 +434,9 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
         sys.exit(1)
     except NotKpiWorkbook as exc:  # before anything is written: scores would be empty without a word
         raise click.UsageError(str(exc)) from exc
-    from .consolidate import TwoKpiWorkbooks, rollup_of, summary
-    from .io.rollup_writer import write_rollup
+    from .consolidate import TwoKpiWorkbooks, rollup_of
+    from .rollup_model import summary
+    from .io.outputs.rollup_writer import write_rollup
 
     try:
         rollup = rollup_of(gathered, settings)
@@ -461,7 +462,7 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
 
 def _write_json(json_path: Path, report) -> None:
     """The JSON summary to its file (atomically) or to standard output ('-')."""
-    from .io.atomic import write_text_atomically
+    from .io.outputs.atomic import write_text_atomically
 
     text = _json_text(report)
     if str(json_path) == "-":

@@ -5,7 +5,7 @@ here from the accepted rows with the rules in `rules/` — nothing cached in a w
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -17,17 +17,19 @@ import pandas as pd
 from . import parsing
 from .errors import KamxlError, SettingsError
 from .gather import Gathered, NoInput, gather  # noqa: F401 (NoInput: raised by consolidate)
-from .io.batch import Failure, original_first, settle
-from .io.isolation import Background, collector_paused
-from .io.previous import PreviousAccount, RollupFigures, history, read_previous_accounts
-from .io.reader import KpiWorkbook, RejectedRow, RepWorkbook, roster_files
-from .io.spill import DETAILS, Detail, Part, SpillFolder
+from .io.inputs.batch import Failure, original_first, settle
+from .io.machinery.isolation import Background, collector_paused
+from .io.inputs.previous import PreviousAccount, history, read_previous_accounts
+from .io.inputs.reader import KpiWorkbook, RepWorkbook, roster_files
+from .io.machinery.spill import DETAILS, Detail, Part, SpillFolder
 from .messages import Joined, Text, render
 from .problems import Problem, Severity, messages_by_row
 from .rules import columnar
 from .rules.activity import KEY_ROLES, valid_info_rate
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
+from .rollup_model import Rollup, RepScore, SourceFile
+from .rows import RejectedRow
 from .rules.periods import Period
 from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, KPIS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
 from .settings import DEFAULTS
@@ -38,63 +40,6 @@ _KPI_AMOUNTS = tuple(c.key for c in KPI_INPUTS.inputs if c.key not in ("period",
 
 class TwoKpiWorkbooks(KamxlError):
     "Two different KPI workbooks among the inputs and no --kpi to choose"
-
-
-@dataclass
-class SourceFile:
-    path: str
-    rep: str | None
-    status: str  # ok | skipped | failed
-    reason: str | None = None
-    sha256: str = ""
-    kind: str = "rep"  # rep | kpi
-    sheets: dict[str, dict] = field(default_factory=dict)
-
-
-@dataclass
-class RepScore:
-    rep: str
-    card: Scorecard
-    rank: int | None = None
-    kpi_inputs: dict = field(default_factory=dict)
-    churn: dict = field(default_factory=dict)  # start, lost, new
-    activity: dict = field(default_factory=dict)  # visits, valid_info_rate, trip_days; each None without a usable workbook
-    status: str = "ok"  # ok | no_workbook (none in the inputs) | unreadable (its workbook failed or was unusable)
-    left_out: dict = field(default_factory=dict)  # KPI key → why it is not in the total (a messages.Text)
-
-
-@dataclass
-class Rollup:
-    period: Period
-    settings: object
-    sources: list[SourceFile]
-    customers: pd.DataFrame
-    contacts: Detail  # the detail sheets' rows, file by file, on disk (io/spill.py)
-    visit_plan: Detail
-    daily_report: Detail
-    problems: list[Problem]
-    rejected: list[tuple[str, str, RejectedRow]]  # (file, sheet, row)
-    scores: list[RepScore]
-    duplicates: list[dict]
-    has_previous: bool
-    overview: dict
-    reps: list[str]
-    previous: RollupFigures | None = None  # last period's roll-up, found or named
-    history: list[RollupFigures] = field(default_factory=list)  # earlier roll-ups for 趋势, oldest first
-    warnings: list[tuple[str, dict]] = field(default_factory=list)  # (message code, parameters): why a figure is missing
-
-    def close(self) -> None:
-        """Remove the detail rows spilled to disk (also done when the roll-up is garbage, or at exit)."""
-        for detail in (self.contacts, self.visit_plan, self.daily_report):
-            if isinstance(detail, Detail) and detail.folder is not None:
-                detail.folder.close()
-
-    def warning_texts(self, lang: str | None = None) -> list[str]:
-        return [render(code, lang, **params) for code, params in self.warnings]
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.problems)
 
 
 # ---------------------------------------------------------------- customers
@@ -499,16 +444,38 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
 @collector_paused()
 def rollup_of(gathered: Gathered, settings=None) -> Rollup:
     """The roll-up of inputs read by `gather.gather` (`settings` as for `consolidate`)."""
-    period, outcomes, kpi_path, spill = gathered.period, gathered.outcomes, gathered.kpi_path, gathered.spill
-    previous_figures, earlier = gathered.previous, gathered.earlier
+    period = gathered.period
+    used = _sort_inputs(gathered.outcomes, gathered.kpi_path)
+    settings = settings or (used.kpi_book.settings if used.kpi_book else DEFAULTS)
+    frames, details = _rows_as_of_period_end(used, gathered.spill, period)
+    # the duplicates need only the rows as read: found in a forked process while the rules run here
+    duplicates = Background(find_duplicates, frames["customers"][["rep", "customer_id", "name", "credit_code"]])
+    previous_accounts = read_previous_accounts(gathered.previous.path) if gathered.previous else None
+    figures = _figures(used, frames, previous_accounts, period, settings, gathered.kpi_path)
+    return Rollup(period, settings, used.sources, figures.customers, details["contacts"], details["visit_plan"],
+                  details["daily_report"], used.problems, used.rejected, figures.scores, duplicates.result(),
+                  previous_accounts is not None, figures.overview, figures.reps, gathered.previous,
+                  history(gathered.earlier, period), figures.warnings)
+
+
+@dataclass
+class _Inputs:
+    """The inputs sorted out: what became of each file, the rep workbooks and the KPI workbook used, their problems."""
+
+    sources: list[SourceFile]
+    books: list[RepWorkbook]
+    kpi_book: KpiWorkbook | None
+    problems: list[Problem]
+    rejected: list[tuple[str, str, RejectedRow]]  # (file, sheet, row)
+
+
+def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
+    """Which workbooks are used (copies settled, the KPI workbook chosen), each file's source line, every problem."""
     kpi_book, kpi_failure = _choose_kpi(outcomes, kpi_path)
     roster = roster_files(kpi_book.team) if kpi_book else {}
     outcomes, problems = settle(outcomes, roster)
-
-    sources: list[SourceFile] = []
     known_reps = {*kpi_book.team.data.get("rep", []), *kpi_book.kpi.data.get("rep", [])} if kpi_book else set()
-    chosen_settings = settings
-    settings = chosen_settings or (kpi_book.settings if kpi_book else DEFAULTS)
+    sources: list[SourceFile] = []
     books: list[RepWorkbook] = []
     for item in outcomes:
         if isinstance(item, KpiWorkbook):
@@ -526,32 +493,74 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
                                       {k: item.sheets[k].counts for k in SHEET_KEYS}))
             problems.extend(item.all_problems())
         else:
-            kind = "kpi" if item is kpi_failure or item.kpi else "rep"
-            # a failed workbook names its rep when it is known (its 说明 sheet, the roster's 文件, or a file named
-            # after a rep of the roster or KPI sheet): that rep is shown 无法读取; any other failed file adds no rep
-            stem = parsing.clean_text(Path(item.path).stem)
-            rep = item.rep or roster.get(Path(item.path).name) or (stem if stem in known_reps and not item.skipped
-                                                                   and kind == "rep" else None)
-            sources.append(SourceFile(item.path, rep, "skipped" if item.skipped else "failed", item.reason(),
-                                      item.sha256, kind))
+            sources.append(_failed_source(item, item is kpi_failure, roster, known_reps))
             if not item.skipped:
                 problems.append(item.problem())
-
     rejected = [(Path(b.path).name, b.sheets[k].sheet.name, r) for b in books for k in SHEET_KEYS for r in b.sheets[k].rejected]
     if kpi_book:
         rejected += [(Path(kpi_book.path).name, s.sheet.name, r) for s in (kpi_book.kpi, kpi_book.team) for r in s.rejected]
+    return _Inputs(sources, books, kpi_book, problems, rejected)
 
-    warnings = messages_by_row(p for p in problems if p.severity == Severity.WARNING and p.sheet == CUSTOMERS.name)
 
-    details = {key: _detail(books, key, spill) for key in DETAILS}  # before the books' frames are let go
-    frames = {key: _frame(books, key) for key in SHEET_KEYS}
+def _failed_source(item: Failure, is_kpi: bool, roster: dict[str, str], known_reps: set) -> SourceFile:
+    """The source line of a file that failed or was skipped.
+
+    A failed workbook names its rep when it is known (its 说明 sheet, the roster's 文件, or a file named after a rep
+    of the roster or KPI sheet): that rep is shown 无法读取; any other failed file adds no rep."""
+    kind = "kpi" if is_kpi or item.kpi else "rep"
+    stem = parsing.clean_text(Path(item.path).stem)
+    rep = item.rep or roster.get(Path(item.path).name) or (stem if stem in known_reps and not item.skipped
+                                                           and kind == "rep" else None)
+    return SourceFile(item.path, rep, "skipped" if item.skipped else "failed", item.reason(), item.sha256, kind)
+
+
+def _rows_as_of_period_end(used: _Inputs, spill: SpillFolder, period: Period) -> tuple[dict, dict[str, Detail]]:
+    """Every sheet's accepted rows of the workbooks used, as they stood at the period's end: the rule columns as
+    frames, the detail sheets' rows as spilled by the workers. Each source's sheets count the rows left out."""
+    details = {key: _detail(used.books, key, spill) for key in DETAILS}  # before the books' frames are let go
+    frames = {key: _frame(used.books, key) for key in SHEET_KEYS}
     left_out = _as_of_period_end(frames, details, period)
-    for source in sources:
+    for source in used.sources:
         if source.kind == "rep" and source.status == "ok":
             for key in SHEET_KEYS:  # accepted = in the roll-up + dated after the period (the counts reconcile)
                 source.sheets[key]["after_period"] = left_out[key].get(Path(source.path).name, 0)
-    # the duplicates need only the rows as read: found in a forked process while the rules run here
-    duplicates = Background(find_duplicates, frames["customers"][["rep", "customer_id", "name", "credit_code"]])
+    return frames, details
+
+
+@dataclass
+class _Figures:
+    customers: pd.DataFrame
+    scores: list[RepScore]
+    overview: dict
+    reps: list[str]
+    warnings: list[tuple[str, dict]]
+
+
+def _figures(used: _Inputs, frames: dict[str, pd.DataFrame], previous_accounts: list[PreviousAccount] | None,
+             period: Period, settings, kpi_path: Path | None) -> _Figures:
+    """Every figure of the roll-up, recomputed from the accepted rows with the rules: nothing read, nothing written."""
+    kpi_book, has_previous = used.kpi_book, previous_accounts is not None
+    customers, no_visits = _customers(frames, used.books, used.problems, period, settings)
+    reps = _rep_statuses(kpi_book, used.books, used.sources)
+    kpi_inputs, months_missing = _kpi_inputs_for(kpi_book, period)
+    period_visits = _in_period(frames["daily_report"], period)
+    churn = _churn(previous_accounts, customers, period, {rep for rep, status in reps.items() if status != "ok"})
+    activity = _activity(period_visits) | {rep: _UNKNOWN_ACTIVITY for rep in no_visits.values()}
+    scores = _scores(reps, kpi_inputs, churn, has_previous, customers, activity,
+                     _unreadable_kpi_cells(kpi_book, period), period, settings)
+    overview = _overview(customers, period_visits, kpi_inputs, churn, has_previous, used.problems, used.sources)
+    overview["reps_without_workbook"] = {rep: status for rep, status in reps.items() if status != "ok"}
+    warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, has_previous,
+                            frames, period_visits)
+    warnings += _incomplete(scores, used.sources, months_missing, has_previous, bool(kpi_inputs), used.problems,
+                            used.rejected)
+    return _Figures(customers, scores, overview, list(reps), warnings)
+
+
+def _customers(frames: dict[str, pd.DataFrame], books: list[RepWorkbook], problems: list[Problem], period: Period,
+               settings) -> tuple[pd.DataFrame, dict[str, str]]:
+    """客户总表: every customer with the rules' columns; and the workbooks whose 拜访日报 could not be used (file → rep)."""
+    warnings = messages_by_row(p for p in problems if p.severity == Severity.WARNING and p.sheet == CUSTOMERS.name)
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
     # a workbook whose 拜访日报 could not be used: its customers' last visits, and its rep's activity, are unknown
     no_visits = {Path(b.path).name: b.rep for b in books if b.sheets["daily_report"].unusable is not None}
@@ -559,24 +568,7 @@ def rollup_of(gathered: Gathered, settings=None) -> Rollup:
         unknown = customers["file"].isin(list(no_visits)).to_numpy()
         for column in ("last_visit", "next_visit_due", "overdue"):
             customers[column] = [None if u else v for u, v in zip(unknown, customers[column].tolist())]
-    previous_accounts = read_previous_accounts(previous_figures.path) if previous_figures else None
-
-    reps = _rep_statuses(kpi_book, books, sources)
-    kpi_inputs, months_missing = _kpi_inputs_for(kpi_book, period)
-    period_visits = _in_period(frames["daily_report"], period)
-    churn = _churn(previous_accounts, customers, period, {rep for rep, status in reps.items() if status != "ok"})
-    activity = _activity(period_visits) | {rep: _UNKNOWN_ACTIVITY for rep in (no_visits or {}).values()}
-    scores = _scores(reps, kpi_inputs, churn, previous_accounts is not None, customers, activity,
-                     _unreadable_kpi_cells(kpi_book, period), period, settings)
-    duplicates = duplicates.result()
-    overview = _overview(customers, period_visits, kpi_inputs, churn, previous_accounts is not None, problems, sources)
-    overview["reps_without_workbook"] = {rep: status for rep, status in reps.items() if status != "ok"}
-    warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, previous_accounts is not None, frames, period_visits)
-    warnings += _incomplete(scores, sources, months_missing, previous_accounts is not None, bool(kpi_inputs), problems,
-                            rejected)
-    return Rollup(period, settings, sources, customers, details["contacts"], details["visit_plan"], details["daily_report"],
-                  problems, rejected, scores, duplicates, previous_accounts is not None, overview, list(reps),
-                  previous_figures, history(earlier, period), warnings)
+    return customers, no_visits
 
 
 def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], sources: list[SourceFile]) -> dict[str, str]:
@@ -708,26 +700,3 @@ def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problem
         "files": len(sources),
     }
 
-
-def summary(rollup: Rollup, output: str) -> dict:
-    """The JSON summary of the contract, key for key."""
-    files = [{"path": s.path, "rep": s.rep, "status": s.status, "reason": s.reason,
-              "sheets": s.sheets} for s in rollup.sources]
-    reps = [{"rep": s.rep, "points": s.card.points, "score": s.card.total, "rank": s.rank, "rating": s.card.rating,
-             "warning": s.card.warning, "left_out": s.card.missing, "previous_rank": previous_rank(rollup, s.rep)}
-            for s in rollup.scores]
-    return {"period": rollup.period.label, "output": output, "problems": rollup.problem_count, "files": files, "reps": reps,
-            "warnings": rollup.warning_texts(),
-            "previous": {"path": str(rollup.previous.path), "period": rollup.previous.period.label} if rollup.previous else None,
-            "customers": {"total": rollup.overview["customers"], "by_grade": rollup.overview["by_grade"],
-                          "overdue": rollup.overview["overdue"]},
-            "duplicates": [{"key": g["key"], "customers": [{"rep": c["rep"], "customer_id": c["customer_id"]}
-                                                           for c in g["customers"]]} for g in rollup.duplicates]}
-
-
-def previous_rank(rollup: Rollup, rep: str) -> int | None:
-    """The rep's rank in last period's roll-up (None: not ranked then, or no figures)."""
-    if rollup.previous is None:
-        return None
-    rank = rollup.previous.reps.get(rep, {}).get("rank")
-    return int(rank) if isinstance(rank, (int, float)) else None

@@ -212,7 +212,7 @@ def validate_team(settings: DirectorSettings, today: date | None = None, exclude
 
     `exclude`: files not to check — the director's own workbook, when it lives in the team folder.
     """
-    from .io.inputs import collect_inputs
+    from .io.inputs.files import collect_inputs
     from .validation import validate_files
 
     inputs = [settings.team_folder] + ([settings.kpi] if settings.kpi else [])
@@ -222,8 +222,9 @@ def validate_team(settings: DirectorSettings, today: date | None = None, exclude
 
 def consolidate_team(settings: DirectorSettings, today: date | None = None, exclude=()):
     """`kamxl consolidate TEAM --period P --out ROLLUP [--kpi] [--previous]`: the roll-up written, and its summary."""
-    from .consolidate import consolidate, summary
-    from .io.rollup_writer import write_rollup
+    from .consolidate import consolidate
+    from .rollup_model import summary
+    from .io.outputs.rollup_writer import write_rollup
 
     out = settings.rollup_path
     rollup = consolidate([settings.team_folder], settings.period, kpi=settings.kpi, previous=settings.previous,
@@ -244,9 +245,9 @@ def rollup_line(rollup, out: Path, lang: str | None = None) -> str:
 
 def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
     """The KPI workbook (named, else found in the team folder) and the reps on its 团队 sheet."""
-    from .io.batch import Failure, read_files
-    from .io.inputs import collect_inputs
-    from .io.reader import is_kpi_workbook
+    from .io.inputs.batch import Failure, read_files
+    from .io.inputs.files import collect_inputs
+    from .io.inputs.reader import is_kpi_workbook
 
     path = settings.kpi or next((p for p in collect_inputs([settings.team_folder]) if is_kpi_workbook(p)), None)
     if path is None:
@@ -302,8 +303,8 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help)."""
     import xlsxwriter
 
-    from .excel import vba
-    from .io.xlsx_stream import HEADER_FORMAT
+    from .excel.vba import DIRECTOR_BUTTONS, build_macro_workbook
+    from .io.outputs.xlsx_stream import HEADER_FORMAT
     from .templates import FIXED_TIMESTAMP, _wrapped_lines
 
     path = Path(path)
@@ -323,7 +324,7 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     ws.set_column(6, 7, 9)
     ws.write(0, 0, "大客户部 总监工作簿（kamxl）", title)
     ws.set_row(2, 32)
-    for i, button in enumerate(vba.DIRECTOR_BUTTONS):
+    for i, button in enumerate(DIRECTOR_BUTTONS):
         caption = button.caption if lang == "zh" else f"{button.caption} {button.caption_en}"
         ws.insert_button(2, 0, {"macro": button.macro, "caption": caption, "width": 110, "height": 32,
                                 "x_offset": 2 + i * 118})
@@ -358,7 +359,4 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     settings_ws.set_landscape()
     settings_ws.set_paper(9)
     settings_ws.fit_to_pages(1, 0)
-    vba.write_config_sheet(wb)
-    vba.define_no_python_text(wb)
-    wb.close()
-    return vba.finish_xlsm(written, path)
+    return build_macro_workbook(wb, written, path)

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import KamxlError, UnreadableWorkbook
-from .io.batch import Failure, Outcome, read_files
-from .io.excel_file import inspect, load, sheet_names_of
-from .io.inputs import collect_inputs
-from .io.isolation import collector_paused
-from .io.previous import RollupFigures, checked_previous, find_rollups, last_periods_rollup
-from .io.spill import SpillFolder
+from .io.inputs.batch import Failure, Outcome, read_files
+from .io.inputs.excel_file import inspect, load, sheet_names_of
+from .io.inputs.files import collect_inputs
+from .io.machinery.isolation import collector_paused
+from .io.inputs.previous import checked_previous, find_rollups, last_periods_rollup
+from .io.machinery.spill import SpillFolder
 from .messages import render
+from .rollup_model import RollupFigures
 from .rules.periods import Period, parse_period
 from .schema import KPI_INPUTS
 

@@ -23,9 +23,10 @@ from typing import Sequence
 
 from . import parsing
 from .errors import KamxlError
-from .io.redact import write_without_personal
-from .io.rollup_reader import RollupDigest, read_rollup
+from .io.outputs.redact import write_without_personal
+from .io.inputs.rollup_reader import read_rollup
 from .messages import render
+from .rollup_model import RollupDigest
 from .scorecard import RepCard, rep_card, scorecard_workbook
 from .settings import DEFAULTS
 
@@ -476,7 +477,7 @@ class RepAddress:
 
 def read_roster(kpi: str | Path):
     """The KPI workbook's roster (团队) as rep addresses (None when blank or not valid), and its settings."""
-    from .io.reader import read_kpi_workbook
+    from .io.inputs.reader import read_kpi_workbook
 
     book = read_kpi_workbook(kpi)
     team = book.team.frame

@@ -1,8 +1,8 @@
 """The roll-up workbook as data: its sheets, each table's columns and every figure of 总览 and 考核排名, written once.
 
-The writer (io/rollup_writer.py) lays the roll-up out from these specs; the readers — mail and the
-scorecards (io/rollup_reader.py), the next period's roll-up (io/previous.py), the redaction
-(io/redact.py) — find sheets, columns and figures by them. The columns of 客户总表, 联系人, 拜访计划 and
+The writer (io/outputs/rollup_writer.py) lays the roll-up out from these specs; the readers — mail and the
+scorecards (io/inputs/rollup_reader.py), the next period's roll-up (io/inputs/previous.py), the redaction
+(io/outputs/redact.py) — find sheets, columns and figures by them. The columns of 客户总表, 联系人, 拜访计划 and
 拜访日报 are derived from the rep sheets of schema.py, so a label renamed there is renamed here too.
 Mail and scorecards read the figures by key from the hidden figures sheet, never from visible text.
 

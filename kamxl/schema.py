@@ -56,12 +56,19 @@ class Column:
     def header(self, lang: str = "zh") -> str:
         return self.key if lang == "en" else self.label
 
-    @property
-    def guidance(self) -> str:
+    def help_text(self, settings=None) -> str:
+        """The help, the settings it quotes ({grade_a}, {cadence_a}…) filled in from `settings` (default: the handbook's)."""
+        if "{" not in self.help:
+            return self.help
+        from .settings import DEFAULTS, with_settings  # settings are declared on this module's KPIs: imported late
+
+        return with_settings(self.help, settings or DEFAULTS)
+
+    def guidance(self, settings=None) -> str:
         """What to type, for the header's comment and the cell's input message: the help, else from the type."""
         if self.computed:
-            return f"自动计算，请勿填写。{self.help}".rstrip()
-        text = self.help or _TYPE_GUIDANCE.get(self.type, "")
+            return f"自动计算，请勿填写。{self.help_text(settings)}".rstrip()
+        text = self.help_text(settings) or _TYPE_GUIDANCE.get(self.type, "")
         if self.type in (ColType.CHOICE, ColType.YES_NO) and not self.help:
             text = "从下拉框选择：" + "/".join(self.choices)
         if self.unit and self.unit not in text:
@@ -100,7 +107,10 @@ SCALES = ("大型", "中型", "小型")
 STAGES = ("确定开发对象", "信息收集", "价值评估", "关系建立", "促成成交", "合作", "稳定发展", "流失")
 LOST_STAGE = "流失"
 CREDIT_LEVELS = ("绿", "黄", "红")
-ROLES = ("决策者", "技术把关者", "使用者", "采购", "财务", "教练")
+# the decision chain (seed 001); `key`: an A account should have it identified (决策者, 技术把关者, 使用者 and a 教练)
+_ROLES = (("决策者", True), ("技术把关者", True), ("使用者", True), ("采购", False), ("财务", False), ("教练", True))
+ROLES = tuple(role for role, _ in _ROLES)
+KEY_ROLES = tuple(role for role, key in _ROLES if key)
 STYLES = ("老虎", "孔雀", "猫头鹰", "无尾熊")
 ATTITUDES = ("支持", "中立", "反对")
 MODES = ("上门拜访", "电话", "邮件", "接待来访", "会议", "其他")
@@ -174,9 +184,9 @@ CUSTOMERS = Sheet("customers", "客户档案", (
     *(C(key, label, ColType.FACTOR, profile=True, help=FACTOR_HELP + ("，越高越难/险（反向计分）" if inverse else ""), width=8)
       for key, label, inverse in FACTORS),
     C("value_score", "评估得分", ColType.AMOUNT, computed=True, help="由评估因素计算（0–100）", width=9),
-    C("grade", "客户等级", ColType.CHOICE, choices=GRADES + (UNGRADED,), computed=True, help="A≥80 B≥60 C≥40 否则 D", width=9),
+    C("grade", "客户等级", ColType.CHOICE, choices=GRADES + (UNGRADED,), computed=True, help="A≥{grade_a} B≥{grade_b} C≥{grade_c} 否则 D", width=9),
     C("last_visit", "最近拜访", ColType.DATE, computed=True, help="拜访日报中最近一次日期", width=11),
-    C("next_visit_due", "下次拜访", ColType.DATE, computed=True, help="按等级拜访周期：A 30 天，B 60 天，C 90 天", width=11),
+    C("next_visit_due", "下次拜访", ColType.DATE, computed=True, help="按等级拜访周期：A {cadence_a} 天，B {cadence_b} 天，C {cadence_c} 天", width=11),
     C("completeness", "档案完整率", ColType.AMOUNT, computed=True, width=10),
     C("check", "校验", computed=True, help="本行的问题；为空表示无误", width=30),
 ), help="每个客户一行", )
@@ -185,7 +195,7 @@ CONTACTS = Sheet("contacts", "联系人", (
     C("customer_id", "客户编号", ColType.ID, required=True, width=11, aliases=CUSTOMER_ID_ALIASES),
     C("name", "姓名", required=True, width=10, aliases=("联系人姓名",)),
     C("title", "职务", width=12, aliases=("职位",)),
-    C("role", "角色", ColType.CHOICE, choices=ROLES, help="决策链角色：决策者/技术把关者/使用者/采购/财务/教练", width=11),
+    C("role", "角色", ColType.CHOICE, choices=ROLES, help="决策链角色：" + "/".join(ROLES), width=11),
     C("style", "性格", ColType.CHOICE, choices=STYLES, width=8),
     C("attitude", "态度", ColType.CHOICE, choices=ATTITUDES, width=7),
     C("mobile", "手机", ColType.MOBILE, width=14, aliases=("手机号", "手机号码")),
@@ -237,7 +247,7 @@ KPI_INPUTS = Sheet("kpi", "考核指标", (
     # is an estimate and says so; the roll-up's 考核排名 holds the total that counts (README, "One total")
     C("total", "预估总分（不含流失率、档案完整率）", ColType.AMOUNT, computed=True, width=12,
       help="按本表可评分项折算为百分制。大客户流失率与大客户档案完整率由月度汇总计算，正式总分与评级以汇总表「考核排名」为准"),
-    C("rating", "预估评级", computed=True, help="按预估总分：优秀 ≥90，良好 ≥75，合格 ≥60，否则不合格；正式评级见汇总表", width=8),
+    C("rating", "预估评级", computed=True, help="按预估总分：优秀 ≥{rating_excellent}，良好 ≥{rating_good}，合格 ≥{rating_pass}，否则不合格；正式评级见汇总表", width=8),
 ))
 
 TEAM = Sheet("team", "团队", (
@@ -268,6 +278,6 @@ def row_model(sheet: Sheet) -> type[pydantic.BaseModel]:
         py = _PY_TYPES.get(col.type, str)
         fields[col.key] = (py if col.required and not col.computed else py | None,
                            pydantic.Field(default=None if not col.required or col.computed else ...,
-                                          title=col.label, description=col.help or None))
+                                          title=col.label, description=col.help_text() or None))
     name = "".join(part.title() for part in sheet.key.split("_")) + "Row"
     return pydantic.create_model(name, __config__=pydantic.ConfigDict(extra="allow"), **fields)

@@ -1,6 +1,6 @@
 """A rep's own scorecard: one sheet, one A4 page, holding that rep's data and nobody else's.
 
-Built from the roll-up as written (io/rollup_reader.py). The rank is shown as `3 / 7`, never as a
+Built from the roll-up as written (io/inputs/rollup_reader.py). The rank is shown as `3 / 7`, never as a
 ranking; data-problem texts are scrubbed of any other rep's name (a contact may share one).
 """
 
@@ -11,9 +11,9 @@ from datetime import date
 
 import xlsxwriter
 
-from .io.rollup_reader import OverdueCustomer, ProblemRow, RepResult, RollupDigest
-from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
+from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
 from .messages import render
+from .rollup_model import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .rules.kpi import kpi_rules
 from .schema import KPIS
 from .settings import DEFAULTS

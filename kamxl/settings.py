@@ -50,6 +50,7 @@ class _BaseSettings(pydantic.BaseModel):
     rating_good: float = _field(75, "评级「良好」最低总分", ge=0, le=100)
     rating_pass: float = _field(60, "评级「合格」最低总分", ge=0, le=100)
     warning_below: float = _field(60, "总分低于此值给予口头警告", ge=0, le=100)
+    min_trip_days: int = _field(15, "每月最少出差天数（第13条）；季度、年度按月数累计", ge=0, le=31)
 
     @pydantic.model_validator(mode="after")
     def _ordered_thresholds(self):
@@ -65,6 +66,13 @@ class _BaseSettings(pydantic.BaseModel):
 Settings = pydantic.create_model("Settings", __base__=_BaseSettings, **_weight_fields, **_kpi_fields)
 Settings.__doc__ = "The rules' numbers; defaults from the handbook (domain.md)."
 DEFAULTS = Settings()
+
+
+def with_settings(text: str, settings=DEFAULTS) -> str:
+    """`text` with the settings it names in braces filled in (`A≥{grade_a}` → `A≥80`): a help text quotes the numbers
+    in force, never a copy of the defaults that goes stale when the director changes 参数."""
+    shown = {key: f"{value:g}" if isinstance(value, float) else str(value) for key, value in settings.model_dump().items()}
+    return text.format_map(shown)
 
 
 def settings_rows(settings=DEFAULTS) -> list[tuple[str, object, str]]:

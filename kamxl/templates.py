@@ -18,9 +18,9 @@ from xlsxwriter.utility import xl_col_to_name
 from . import TEMPLATE_VERSION
 from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
-from .io.atomic import publish, temp_sibling
-from .io.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
-from .settings import DEFAULTS, settings_rows
+from .io.outputs.atomic import publish, temp_sibling
+from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
+from .settings import DEFAULTS, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
@@ -31,6 +31,7 @@ TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_pl
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
 
+# the settings a text quotes are named in braces and filled in from the workbook's settings (settings.with_settings)
 INSTRUCTIONS = [
     ("每月流程", ""),
     ("1. 每天", "在「拜访日报」登记每次拜访：日期、客户编号、方式、拜访结果、客户反馈；每天至少登记一条新的客户信息。"),
@@ -39,8 +40,8 @@ INSTRUCTIONS = [
     ("4. 每月 5 日前", "把本工作簿（不要改名为其他代表的名字，也不要加密码）交给内勤或总监，由总监汇总。"),
     ("自动计算的列（灰色）", ""),
     ("评估得分", "由 7 个评估因素（1–5 分）按权重折算为 0–100 分；投入成本、成交风险、付款风险、技术难度反向计分（6−分值）。因素未填全时为空。"),
-    ("客户等级", "A ≥ 80，B ≥ 60，C ≥ 40，否则 D；因素未填全为「未评级」。"),
-    ("最近拜访 / 下次拜访", "最近拜访取拜访日报中该客户的最新日期；下次拜访 = 最近拜访（从未拜访则为建档日期）+ 等级对应周期（A 30 天、B 60 天、C 90 天，D 不要求）。过期的日期显示为红色。"),
+    ("客户等级", "A ≥ {grade_a}，B ≥ {grade_b}，C ≥ {grade_c}，否则 D；因素未填全为「未评级」。"),
+    ("最近拜访 / 下次拜访", "最近拜访取拜访日报中该客户的最新日期；下次拜访 = 最近拜访（从未拜访则为建档日期）+ 等级对应周期（A {cadence_a} 天、B {cadence_b} 天、C {cadence_c} 天，D 不要求）。过期的日期显示为红色。"),
     ("档案完整率", "客户档案各项（客户编号除外）已填写的比例。"),
     ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。由 Python 计算（需要这台电脑装有 Python 与 kamxl）；在 WPS、LibreOffice 或未安装的电脑上显示「未校验」，其他计算列照常工作。"),
     ("按钮与公式", ""),
@@ -139,8 +140,8 @@ def kpi_formulas(lang: str = "zh") -> dict[str, str]:
 class _Book:
     """An xlsxwriter workbook with the formats every kamxl workbook shares."""
 
-    def __init__(self, path: Path, lang: str):
-        self.lang = lang
+    def __init__(self, path: Path, lang: str, settings=DEFAULTS):
+        self.lang, self.settings = lang, settings
         self.path, self._tmp = Path(path), temp_sibling(Path(path))  # xlsxwriter creates it at close
         self.wb = xlsxwriter.Workbook(str(self._tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
                                                   "strings_to_urls": False, "use_future_functions": False})
@@ -188,9 +189,9 @@ def _write_value(ws, row: int, col: int, value, fmt):
         ws.write_string(row, col, str(value), fmt)
 
 
-def _validation(col: Column, sheet: Sheet, column_index: int = 0) -> dict | None:
+def _validation(col: Column, sheet: Sheet, column_index: int = 0, settings=DEFAULTS) -> dict | None:
     """The data-validation rule of a column, with its Chinese messages, or None."""
-    help_text = {"input_title": col.label[:32], "input_message": col.guidance[:255]}
+    help_text = {"input_title": col.label[:32], "input_message": col.guidance(settings)[:255]}
     if col.key == "customer_id" and sheet is not CUSTOMERS:
         return {"validate": "list", "source": f"={CUSTOMERS.name}!$A$2:$A${VALIDATION_ROWS + 1}",
                 "error_title": "客户编号", "error_message": "请从下拉框选择「客户档案」中已有的客户编号。", **help_text}
@@ -264,8 +265,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
                 ws.write_formula(r, i, formula, book.cell_format(c), "")
     for i, c in enumerate(columns):
         ws.set_column(i, i, c.width, book.cell_format(c))
-        ws.write_comment(0, i, f"{c.label}：{c.guidance}", {"x_scale": 1.6, "y_scale": 0.8})
-        rule = None if c.computed else _validation(c, sheet, i)
+        ws.write_comment(0, i, f"{c.label}：{c.guidance(book.settings)}", {"x_scale": 1.6, "y_scale": 0.8})
+        rule = None if c.computed else _validation(c, sheet, i, book.settings)
         if rule:
             ws.data_validation(1, i, VALIDATION_ROWS, i, rule)
     ws.freeze_panes(1, 2 if sheet is CUSTOMERS else 1)
@@ -312,7 +313,8 @@ def _instructions(book: _Book, rep: str | None, buttons: tuple = ()):
             ws.insert_button(row, 1, {"macro": button.macro, "caption": caption, "width": 130, "height": 30,
                                       "x_offset": 4 + i * 140})
         row += 2
-    for head, text in INSTRUCTIONS + (BUTTON_HELP if buttons else NO_BUTTON_HELP):
+    instructions = [(head, with_settings(text, book.settings)) for head, text in INSTRUCTIONS]
+    for head, text in instructions + (BUTTON_HELP if buttons else NO_BUTTON_HELP):
         ws.write(row, 0, head, head_format)
         if text:
             ws.write(row, 1, text, book.wrap)
@@ -368,15 +370,15 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
 
     A `.xlsm` path gets the buttons 校验 and 新建拜访计划, xlwings' runtime and the KAM_ wrappers (see excel/vba.py).
     """
-    from .excel import vba
+    from .excel.vba import REP_BUTTONS, build_macro_workbook
 
     path = Path(path)
     macros = path.suffix.lower() == ".xlsm"
     written = path.with_name(f".{path.stem}.building.xlsm") if macros else path
-    book = _Book(written, lang)
+    book = _Book(written, lang, settings)
     for name, value in _settings_names(settings).items():
         book.wb.define_name(name, f'="{value}"' if isinstance(value, str) else f"={value}")
-    _instructions(book, rep, vba.REP_BUTTONS if macros else ())
+    _instructions(book, rep, REP_BUTTONS if macros else ())
     blank = 0 if data else TEMPLATE_BLANK_ROWS
     for spec in REP_SHEETS:
         formulas = customer_formulas(lang) if spec is CUSTOMERS else {}
@@ -388,17 +390,16 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     check.write_dynamic_array_formula(0, 0, 0, 0, check_formula(lang))
     check.hide()
     if macros:
-        vba.write_config_sheet(book.wb)
-        vba.define_no_python_text(book.wb)
+        return build_macro_workbook(book.wb, written, path, close=book.close)
     book.close()
-    return vba.finish_xlsm(written, path) if macros else path
+    return path
 
 
 def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
                        lang: str = "zh", settings=DEFAULTS) -> Path:
     """Write the director's KPI workbook: 考核指标, 团队 and 参数 (settings with their meanings)."""
     path = Path(path)
-    book = _Book(path, lang)
+    book = _Book(path, lang, settings)
     kpi_rows, team = list(kpi_rows), list(team)
     _data_sheet(book, KPI_INPUTS, kpi_rows, kpi_formulas(lang), 0 if kpi_rows else TEMPLATE_BLANK_ROWS)
     _data_sheet(book, TEAM, team, {}, 0 if team else TEMPLATE_BLANK_ROWS)

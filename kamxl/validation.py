@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .io.batch import read_files, roster_of, settle
-from .io.excel_file import LIMITS, Limits
-from .io.reader import KpiWorkbook, RepWorkbook, roster_files
+from .io.inputs.batch import read_files, roster_of, settle
+from .io.inputs.excel_file import LIMITS, Limits
+from .io.inputs.reader import KpiWorkbook, RepWorkbook, roster_files
 from .problems import Problem, Severity
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 import kamxl.consolidate as consolidate_module
 from kamxl.consolidate import consolidate, find_duplicates
 from kamxl.demo import DemoOptions, credit_code, write_demo_team
-from kamxl.io.rollup_writer import write_rollup
+from kamxl.io.outputs.rollup_writer import write_rollup
 from kamxl.settings import Settings
 from tests import scalar_rollup
 

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from kamxl.cli import main
-from kamxl.consolidate import consolidate, summary
-from kamxl.io.rollup_writer import SHEETS, write_rollup
+from kamxl.consolidate import consolidate
+from kamxl.rollup_model import summary
+from kamxl.io.outputs.rollup_writer import SHEETS, write_rollup
 from tests.conftest import customer, write_workbook
 
 TODAY = date(2026, 11, 22)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kamxl.cli import main
 from kamxl.demo import LOST_ACCOUNTS, NEW_ACCOUNTS, PREVIOUS_MONTH_FOLDER, DemoOptions, write_demo_team
-from kamxl.io.previous import FIGURES_SHEET
+from kamxl.io.inputs.previous import FIGURES_SHEET
 from kamxl.schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, LOST_STAGE, REP_NAME_LABEL, TEAM,
                           VISIT_PLAN)
 

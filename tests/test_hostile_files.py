@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import kamxl.consolidate  # noqa: F401 — imported once here, so each forked child does not import pandas again
-import kamxl.io.rollup_writer  # noqa: F401
+import kamxl.io.outputs.rollup_writer  # noqa: F401
 import kamxl.validation  # noqa: F401
 from kamxl.cli import main
 from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, GRADED_CASES, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT,

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from kamxl.demo import DemoOptions, write_demo_team
-from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 from kamxl.rules.grading import grade_by_score, value_score
 from kamxl.rules.kpi import KPI_INPUTS as RATIO_INPUTS
 from kamxl.rules.kpi import kpi_points, rating, ratio_percent, total_score
@@ -123,7 +123,7 @@ def test_kpi_formulas_calculate_to_the_rules(recalculated):
 
 def test_the_rollup_opens_in_a_real_client(tmp_path):
     from kamxl.consolidate import consolidate
-    from kamxl.io.rollup_writer import SHEETS, write_rollup
+    from kamxl.io.outputs.rollup_writer import SHEETS, write_rollup
 
     write_demo_team(tmp_path / "team", DemoOptions(reps=3, customers=30, visits=60))
     rollup = consolidate([tmp_path / "team"], "2026-10", workers=1)
@@ -161,8 +161,9 @@ def test_one_total_kpi_sheet_rollup_and_json(tmp_path):
     total is labelled 预估 and names both. The roll-up's total is the KPI sheet's six points plus those two,
     on 100 over the points possible — worked out here by hand from the recalculated sheet.
     """
-    from kamxl.consolidate import consolidate, summary
-    from kamxl.io.rollup_writer import write_rollup
+    from kamxl.consolidate import consolidate
+    from kamxl.rollup_model import summary
+    from kamxl.io.outputs.rollup_writer import write_rollup
 
     team, out = tmp_path / "team", tmp_path / "out"
     write_demo_team(team, DemoOptions(reps=3, customers=30, visits=90, mistakes=False))
@@ -209,7 +210,7 @@ def _pdf_pages(pdf: Path) -> list[str]:
 def test_the_demo_rollup_prints_as_a_director_reads_it(tmp_path, options):
     """总览 on one page, 考核排名 on one page, and the period in every page's header or footer."""
     from kamxl.consolidate import consolidate
-    from kamxl.io.rollup_writer import write_rollup
+    from kamxl.io.outputs.rollup_writer import write_rollup
 
     write_demo_team(tmp_path / "team", options)
     rollup = write_rollup(consolidate([tmp_path / "team"], "2026-10", workers=1), tmp_path / "rollup-2026-10.xlsx")

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from kamxl.cli import main
 from kamxl.consolidate import consolidate
 from kamxl.demo import DemoOptions, write_demo_team
-from kamxl.io.rollup_writer import write_rollup
+from kamxl.io.outputs.rollup_writer import write_rollup
 from kamxl import mail as mailer
 from kamxl.mail import SmtpSettings
 
@@ -313,7 +313,7 @@ def test_each_rep_gets_only_their_own_scorecard(run, server, password, team, exp
 
 
 def test_change_from_last_period_is_shown_when_the_previous_roll_up_is_known(team, expected):
-    from kamxl.io.rollup_reader import read_rollup
+    from kamxl.io.inputs.rollup_reader import read_rollup
     from kamxl.scorecard import rep_card
 
     rep = expected["scores"][0]["代表"]
@@ -359,7 +359,7 @@ def test_only_a_rep_not_on_the_roster_is_wrong_usage(run, team):
 
 
 def test_another_reps_name_in_a_problem_is_scrubbed_even_inside_the_own_name():
-    from kamxl.io.rollup_reader import ProblemRow, RepResult, RollupDigest, SourceRow
+    from kamxl.rollup_model import ProblemRow, RepResult, RollupDigest, SourceRow
     from kamxl.scorecard import SCRUBBED, rep_card
 
     result = lambda rep, rank, total: RepResult(rep, rank, total, "合格", False, None, {}, {})
@@ -537,7 +537,7 @@ def test_a_workbook_that_is_not_a_roll_up_is_a_clear_error(run, team):
 @pytest.mark.libreoffice
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_scorecard_prints_on_one_a4_page(team, expected, tmp_path):
-    from kamxl.io.rollup_reader import read_rollup
+    from kamxl.io.inputs.rollup_reader import read_rollup
     from kamxl.scorecard import rep_card, scorecard_workbook
 
     digest = read_rollup(team["rollup"])

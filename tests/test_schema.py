@@ -3,7 +3,7 @@ from datetime import date
 import pydantic
 import pytest
 
-from kamxl.io.reader import read_rep_workbook
+from kamxl.io.inputs.reader import read_rep_workbook
 from kamxl.schema import CONTACTS, CUSTOMERS, DAILY_REPORT, KPI_INPUTS, REP_SHEETS, TEAM, VISIT_PLAN, row_model
 from tests.conftest import customer
 
@@ -38,7 +38,7 @@ def test_row_model_types_an_accepted_row(rep_workbook):
 @pytest.mark.parametrize("sheet", [*REP_SHEETS, KPI_INPUTS, TEAM], ids=lambda s: s.key)
 def test_an_alias_names_one_column_of_its_sheet(sheet):
     # issue 17: a header variant must never be read as another column (after the reader's folding, case aside)
-    from kamxl.io.reader import _fold
+    from kamxl.rows import _fold
 
     owners: dict[str, set[str]] = {}
     for c in sheet.columns:

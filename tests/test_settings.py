@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from kamxl.errors import SettingsError
@@ -33,3 +35,31 @@ def test_toml_unknown_key(tmp_path):
 
 def test_blank_values_keep_defaults():
     assert settings_from_pairs([("grade_a", ""), ("grade_b", None)]) == DEFAULTS
+
+
+def test_the_trip_days_minimum_is_a_setting_of_the_kpi_workbooks_参数_sheet(tmp_path):
+    import openpyxl
+
+    from kamxl.consolidate import consolidate
+    from kamxl.io.inputs.reader import read_kpi_workbook
+    from kamxl.io.outputs.rollup_writer import write_rollup
+    from kamxl.templates import build_kpi_workbook
+    from tests.conftest import customer, rows_of, write_workbook
+
+    (tmp_path / "team").mkdir()
+    kpi = build_kpi_workbook(tmp_path / "team" / "kpi.xlsx")
+    wb = openpyxl.load_workbook(kpi)
+    row = next(r for r in wb["参数"].iter_rows() if r[0].value == "min_trip_days")
+    assert row[1].value == 15 and "出差" in row[2].value  # 第13条: at least 15 days a month, said in Chinese
+    row[1].value = 10
+    wb.save(kpi)
+    assert read_kpi_workbook(kpi).settings.min_trip_days == 10
+
+    write_workbook(tmp_path / "team" / "张伟.xlsx", {"客户档案": rows_of([customer("K-1")]),
+                                                     "拜访日报": [["日期", "客户编号", "拜访结果"]]})
+    rollup = consolidate([tmp_path / "team"], "2026-Q4", today=date(2027, 1, 5), workers=1)
+    scores = openpyxl.load_workbook(write_rollup(rollup, tmp_path / "r.xlsx"))["考核排名"]
+    trips = next(c.column_letter for c in scores[1] if c.value == "出差天数")
+    marked = [rule.formula for rng in scores.conditional_formatting if str(rng.sqref).startswith(trips)
+              for rule in rng.rules]
+    assert marked == [["30"]]  # 10 days a month, three months in the quarter

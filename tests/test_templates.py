@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from kamxl.demo import DemoOptions, write_demo_team
-from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 from kamxl.schema import CONTACTS, CUSTOMERS, DAILY_REPORT, KPI_INPUTS, TEAM, VISIT_PLAN, ColType
 from kamxl.templates import build_templates
 
@@ -192,3 +192,33 @@ def test_amount_cells_accept_what_their_prompt_offers():
     [rule] = [v for v in ws.data_validations.dataValidation if str(v.sqref).startswith(letter)]
     assert "可写 12.5万" in rule.prompt
     assert rule.type == "custom" and '"万"' in rule.formula1 and '"元"' in rule.formula1 and "12.5万" in rule.error
+
+
+def _comments(path, sheet: str) -> dict[str, str]:
+    """Header label → the header cell's comment."""
+    return {c.value: c.comment.text for c in openpyxl.load_workbook(path)[sheet][1] if c.comment}
+
+
+def test_help_texts_quote_the_settings_the_workbook_is_built_with(tmp_path):
+    from kamxl.settings import DEFAULTS
+    from kamxl.templates import build_kpi_workbook, build_rep_workbook
+
+    def texts(path):
+        wb = openpyxl.load_workbook(path)
+        comments = _comments(path, "客户档案")
+        notes = [c.value for c in wb["说明"]["B"] if isinstance(c.value, str)]
+        return comments, notes
+
+    comments, notes = texts(COMMITTED / "rep_workbook.xlsx")  # the handbook's numbers
+    assert "A≥80 B≥60 C≥40 否则 D" in comments["客户等级"]
+    assert "A 30 天，B 60 天，C 90 天" in comments["下次拜访"]
+    assert "优秀 ≥90，良好 ≥75，合格 ≥60" in _comments(COMMITTED / "kpi_sheet.xlsx", "考核指标")["预估评级"]
+    assert any("A ≥ 80，B ≥ 60，C ≥ 40" in n for n in notes) and any("A 30 天、B 60 天、C 90 天" in n for n in notes)
+
+    director = DEFAULTS.model_copy(update={"grade_a": 85, "grade_b": 62.5, "cadence_a": 20, "rating_excellent": 95})
+    comments, notes = texts(build_rep_workbook(tmp_path / "r.xlsx", settings=director))
+    assert "A≥85 B≥62.5 C≥40 否则 D" in comments["客户等级"]
+    assert "A 20 天，B 60 天，C 90 天" in comments["下次拜访"]
+    kpi = build_kpi_workbook(tmp_path / "kpi.xlsx", settings=director)
+    assert "优秀 ≥95，良好 ≥75，合格 ≥60" in _comments(kpi, "考核指标")["预估评级"]
+    assert any("A ≥ 85，B ≥ 62.5，C ≥ 40" in n for n in notes) and any("A 20 天、B 60 天、C 90 天" in n for n in notes)

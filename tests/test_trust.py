@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from kamxl.cli import main
-from kamxl.consolidate import consolidate, summary
+from kamxl.consolidate import consolidate
+from kamxl.rollup_model import summary
 from kamxl.errors import PeriodError, SettingsError
-from kamxl.io.excel_file import Limits
-from kamxl.io.isolation import Crashed, run_isolated
+from kamxl.io.inputs.excel_file import Limits
+from kamxl.io.machinery.isolation import Crashed, run_isolated
 from kamxl.parsing import parse_amount, parse_date
 from kamxl.rules.kpi import ratio_percent
 from kamxl.rules.periods import parse_period
@@ -173,7 +174,7 @@ def test_two_different_kpi_workbooks_without_kpi_is_a_usage_error(team, tmp_path
 
 
 def test_a_file_gone_before_it_is_read_is_that_files_failure(team):  # noqa: F811
-    from kamxl.io.batch import read_files
+    from kamxl.io.inputs.batch import read_files
 
     paths = sorted(team.glob("*.xlsx"))
     (team / "李娜.xlsx").unlink()
@@ -307,7 +308,7 @@ def test_a_kpi_workbook_that_fails_is_not_taken_for_a_rep(team):  # noqa: F811
 
 
 def test_a_rollup_longer_than_an_excel_sheet_is_refused_with_what_to_do(team, tmp_path, monkeypatch):  # noqa: F811
-    import kamxl.io.rollup_writer as writer
+    import kamxl.io.outputs.rollup_writer as writer
 
     monkeypatch.setattr(writer, "EXCEL_ROWS", 3)  # the team has more than two customers
     out = tmp_path / "rollup.xlsx"

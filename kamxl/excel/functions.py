@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from .. import parsing
 from ..errors import KamxlError
-from ..io.reader import check_rows
+from ..rows import check_rows
 from ..problems import messages_by_row
 from ..rules.completeness import PROFILE_FIELDS, completeness
 from ..rules.grading import customer_grade, value_score

@@ -45,7 +45,7 @@ class Mark:
 
 def header_columns(rows: list[list], sheet_name: str) -> dict[str, int]:
     """Label and key → 1-based column of a rep sheet, from its header row (found as the reader finds it)."""
-    from ..io.reader import find_header
+    from ..rows import find_header
 
     spec = next(s for s in REP_SHEETS if s.name == sheet_name)
     found = find_header(rows, spec)
@@ -159,7 +159,7 @@ def _first_free_row(rows: list[list], header_index: int, columns: list[int]) -> 
 
 def new_visit_plan(book: Workbook, today: date | None = None) -> None:
     """新建拜访计划: append next month's proposed visits under the last row of 拜访计划."""
-    from ..io.reader import find_header
+    from ..rows import find_header
 
     lang = language()
     month = next_month(today or date.today())

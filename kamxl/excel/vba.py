@@ -13,6 +13,7 @@ import types
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 VBA_DIR = Path(__file__).resolve().parents[2] / "workbook" / "vba"
 XLWINGS_VERSION = "0.37.8"  # the runtime and the wrapper generator must match: pinned in pyproject.toml too
@@ -70,7 +71,7 @@ def button_actions(text: str | None = None) -> dict[str, str]:
     return dict(re.findall(r'Public Sub (KamBtn_\w+)\(\)\r?\n\s+KamRun "(\w+)"', text))
 
 
-def embed_vba(path: Path) -> None:
+def _embed_vba(path: Path) -> None:
     """Add kamxl's VBA project to an xlsxwriter-written workbook at `path` and mark it macro-enabled."""
     from pyopenvba import ExcelFile, VBAModuleKind
 
@@ -97,7 +98,7 @@ def _set_content_type(path: Path, content_type: str) -> None:
     tmp.replace(path)
 
 
-def write_config_sheet(wb, interpreter: str = "") -> None:
+def _write_config_sheet(wb, interpreter: str = "") -> None:
     """The hidden `kamxl.conf` sheet xlwings' runtime reads (an xlsxwriter workbook)."""
     ws = wb.add_worksheet(CONFIG_SHEET)
     for row, (key, value) in enumerate(config_rows(interpreter)):
@@ -111,7 +112,7 @@ def config_rows(interpreter: str = "") -> list[tuple[str, str]]:
     return [("INTERPRETER_WIN", interpreter), ("UDF MODULES", UDF_MODULE), ("SHOW CONSOLE", "False")]
 
 
-def define_no_python_text(wb) -> None:
+def _define_no_python_text(wb) -> None:
     wb.define_name(NO_PYTHON_NAME, '="' + NO_PYTHON_TEXT.replace('"', '""') + '"')
 
 
@@ -168,12 +169,25 @@ def write_udf_wrappers() -> Path:
     return path
 
 
-def finish_xlsm(built: Path, target: Path) -> Path:
+def _finish_xlsm(built: Path, target: Path) -> Path:
     """Embed the VBA into `built` (an xlsxwriter file beside `target`) and rename it to `target`; no leftover on failure."""
     try:
-        embed_vba(built)
+        _embed_vba(built)
         built.replace(target)
     finally:
         built.unlink(missing_ok=True)
         built.with_name(f".{built.name}.ct.tmp").unlink(missing_ok=True)
     return target
+
+
+def build_macro_workbook(wb, built: Path, target: Path, close: Callable[[], object] | None = None) -> Path:
+    """Finish an xlsxwriter workbook being written to `built` as a kamxl macro workbook at `target`.
+
+    Adds the hidden `kamxl.conf` sheet and the no-Python message, closes `wb` (with `close` when the caller
+    closes it its own way), embeds kamxl's VBA modules (MODULES) and renames the result to `target`.
+    The one way the templates and the director's workbook become `.xlsm` files.
+    """
+    _write_config_sheet(wb)
+    _define_no_python_text(wb)
+    (close or wb.close)()
+    return _finish_xlsm(built, target)

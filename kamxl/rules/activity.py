@@ -3,9 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-# an A account should have its economic buyer, technical buyer, user buyer and a coach identified (seed 001)
-KEY_ROLES = ("决策者", "技术把关者", "使用者", "教练")
-MIN_TRIP_DAYS = 15  # 第13条: 每月出差不得低于15天
+from ..schema import KEY_ROLES  # an A account should have these identified (seed 001)
 
 
 def missing_roles(roles: Iterable[str | None]) -> list[str]:

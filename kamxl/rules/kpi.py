@@ -39,14 +39,16 @@ class KpiRule:
     def key(self) -> str:
         return self.definition.key
 
+    def gap(self, value) -> Decimal:
+        """How far a value falls short of the standard, in the KPI's direction: ≤ 0 when the standard is met."""
+        value = _dec(value)
+        return (self.standard - value) if self.definition.higher_is_better else (value - self.standard)
+
     def score(self, value) -> float | None:
         """Points for a value (percent, or a count): full at the standard, `deduction` off per full step away."""
-        if value is None:
+        if value is None or not _dec(value).is_finite():
             return None
-        value = _dec(value)
-        if not value.is_finite():
-            return None
-        gap = (self.standard - value) if self.definition.higher_is_better else (value - self.standard)
+        gap = self.gap(value)
         if gap <= 0:
             return float(self.points)
         steps = int(gap / self.step)  # full steps only: 4 % below a 5 % step costs nothing

@@ -12,8 +12,7 @@ def standing(key: str, value, settings) -> str | None:
     if value is None:
         return None
     rule = kpi_rules(settings)[key]
-    value = Decimal(str(value))
-    gap = (rule.standard - value) if rule.definition.higher_is_better else (value - rule.standard)
+    gap = rule.gap(Decimal(str(value)))
     if gap <= 0:
         return MET
     return CLOSE if gap < rule.step else MISSED

@@ -7,7 +7,7 @@ import pytest
 
 from kamxl.demo import DemoOptions, _customers
 from kamxl.excel import functions as f
-from kamxl.io.reader import check_rows
+from kamxl.rows import check_rows
 from kamxl.rules.completeness import PROFILE_FIELDS, completeness
 from kamxl.rules.grading import grade_by_score, value_score
 from kamxl.rules.kpi import kpi_points, ratio_percent

@@ -210,7 +210,8 @@ def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp
     out = team / "汇总-2026-10.xlsx"
     assert book.opened == [out]
     cli_summary = json.loads((tmp_path / "cli" / "summary.json").read_text(encoding="utf-8"))
-    from kamxl.consolidate import consolidate, summary
+    from kamxl.consolidate import consolidate
+    from kamxl.rollup_model import summary
 
     ours = summary(consolidate([team], "2026-10", exclude=[out]), str(out))
     assert {k: v for k, v in ours.items() if k != "output"} == {k: v for k, v in cli_summary.items() if k != "output"}
@@ -230,7 +231,7 @@ def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp
 def test_validate_all_lists_every_file_and_problem_with_links(director, tmp_path):
     book = FileBook(director)
     macros.run("validate_all", book)
-    from kamxl.io.inputs import collect_inputs
+    from kamxl.io.inputs.files import collect_inputs
     from kamxl.validation import validate_files
 
     reports = validate_files(collect_inputs([tmp_path / "team"]))
@@ -286,7 +287,7 @@ def test_send_passes_the_settings_sheet_to_send_rollup(director, tmp_path, monke
 
 
 def test_make_templates_writes_one_named_xlsm_per_rep_and_keeps_existing_ones(director, tmp_path):
-    from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+    from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 
     reps = list(read_kpi_workbook(tmp_path / "team" / "kpi.xlsx").team.frame["rep"])
     folder = tmp_path / "team" / "代表工作簿"
@@ -313,7 +314,8 @@ def test_an_unknown_action_and_an_unexpected_error_are_messages(tmp_path, monkey
 
 
 def test_a_filled_xlsm_rep_workbook_consolidates_like_an_xlsx(tmp_path):
-    from kamxl.consolidate import consolidate, summary
+    from kamxl.consolidate import consolidate
+    from kamxl.rollup_model import summary
 
     data = {"customers": [customer("K1", "A", phone="1380013800"), customer("K2", "B"), customer("K3", "C"),
                           customer("K2", "D")],

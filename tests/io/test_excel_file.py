@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
 from kamxl.errors import UnreadableWorkbook
-from kamxl.io.excel_file import Limits, Package, _placed_area, inspect, open_package, open_sheets_of, sheet_rows
+from kamxl.io.inputs.excel_file import Limits, Package, _placed_area, inspect, open_package, open_sheets_of, sheet_rows
 
 
 def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool) -> str:
@@ -155,7 +155,7 @@ def test_reading_one_sheet_never_unpacks_the_others(tmp_path):
 
 
 def test_sheet_names_are_read_without_parsing_a_directory_of_too_many_entries(tmp_path, monkeypatch):
-    import kamxl.io.excel_file as excel_file
+    import kamxl.io.inputs.excel_file as excel_file
 
     path = tmp_path / "book.xlsx"
     path.write_bytes(_package("<sheetData/>").data)  # five zip entries

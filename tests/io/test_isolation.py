@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from kamxl.io.isolation import Crashed, collector_paused, run_isolated
+from kamxl.io.machinery.isolation import Crashed, collector_paused, run_isolated
 
 
 def _collector_state(job):
@@ -65,7 +65,7 @@ def test_background_work_comes_back_and_a_failure_is_computed_again_here():
     import os
     import sys
 
-    from kamxl.io.isolation import Background
+    from kamxl.io.machinery.isolation import Background
 
     pid, total = Background(_pid_and_sum, [1, 2, 3]).result()
     assert total == 6
@@ -80,7 +80,7 @@ def test_background_work_whose_fork_is_refused_is_computed_here(monkeypatch):
     import multiprocessing.context
     import os
 
-    from kamxl.io.isolation import Background
+    from kamxl.io.machinery.isolation import Background
 
     def refused(process):
         raise OSError(11, "Resource temporarily unavailable")

@@ -6,7 +6,7 @@ import pytest
 from openpyxl.styles import PatternFill
 
 from kamxl.errors import UnreadableWorkbook
-from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
+from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 from kamxl.settings import DEFAULTS
 from tests.conftest import CUSTOMER_HEADER, customer, write_workbook
 

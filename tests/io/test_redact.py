@@ -5,7 +5,7 @@ import zipfile
 import openpyxl
 import xlsxwriter
 
-from kamxl.io.redact import write_without_personal
+from kamxl.io.outputs.redact import write_without_personal
 
 CONTACT_HEADER = ["代表", "客户编号", "姓名", "职务", "角色", "手机", "邮箱", "生日", "爱好", "微信", "来源文件", "源行号"]
 PROBLEM_HEADER = ["文件", "工作表", "行", "列", "原始值", "问题", "处理", "被拒收行的全部原始内容"]

@@ -12,8 +12,8 @@ from xlsxwriter.utility import xl_col_to_name
 
 from kamxl.consolidate import consolidate
 from kamxl.demo import DemoOptions, write_demo_team
-from kamxl.io import xlsx_stream
-from kamxl.io.rollup_writer import write_rollup
+from kamxl.io.outputs import xlsx_stream
+from kamxl.io.outputs.rollup_writer import write_rollup
 from kamxl.parsing import xml_safe
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -158,7 +158,7 @@ def test_a_failure_while_laying_out_stops_the_helpers_and_leaves_no_file(written
     import multiprocessing
     import tempfile
 
-    from kamxl.io import rollup_writer
+    from kamxl.io.outputs import rollup_writer
 
     rollup, _, _ = written
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))

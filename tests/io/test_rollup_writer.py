@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from kamxl.cli import main
-from kamxl.consolidate import consolidate, summary
-from kamxl.io.previous import FIGURES_SHEET, PreviousRollupError, read_rollup_figures
-from kamxl.io.rollup_writer import SHEETS, write_rollup
+from kamxl.consolidate import consolidate
+from kamxl.rollup_model import summary
+from kamxl.io.inputs.previous import FIGURES_SHEET, PreviousRollupError, read_rollup_figures
+from kamxl.io.outputs.rollup_writer import SHEETS, write_rollup
 from tests.conftest import customer, write_workbook
 
 TODAY = date(2026, 11, 20)
@@ -340,7 +341,7 @@ def test_customer_name_stands_beside_every_customer_id_of_the_detail_sheets(demo
 
 def test_a_rep_without_workbook_and_a_scaled_total_are_shown_as_such(demo_rollup, tmp_path):
     from kamxl import mail as mailer
-    from kamxl.io.rollup_reader import read_rollup
+    from kamxl.io.inputs.rollup_reader import read_rollup
     from kamxl.scorecard import rep_card, scorecard_workbook
 
     _, rollup, _ = demo_rollup

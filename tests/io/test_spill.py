@@ -10,8 +10,8 @@ import pandas as pd
 
 from kamxl.consolidate import consolidate
 from kamxl.demo import DemoOptions, write_demo_team
-from kamxl.io.reader import read_rep_workbook
-from kamxl.io.spill import DETAILS, RULE_COLUMNS
+from kamxl.io.inputs.reader import read_rep_workbook
+from kamxl.io.machinery.spill import DETAILS, RULE_COLUMNS
 
 
 def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
@@ -42,7 +42,7 @@ def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
 
 def test_the_rules_see_only_the_columns_they_read(tmp_path):
     write_demo_team(tmp_path / "team", DemoOptions(reps=2, customers=30, visits=100))
-    from kamxl.io.batch import read_files
+    from kamxl.io.inputs.batch import read_files
 
     spill = tmp_path / "spill"
     spill.mkdir()
@@ -64,7 +64,7 @@ def test_leftovers_of_killed_runs_are_swept_and_a_running_ones_kept(tmp_path):
     import subprocess
     import sys
 
-    from kamxl.io.spill import sweep_leftovers
+    from kamxl.io.machinery.spill import sweep_leftovers
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = int(gone.stdout)
@@ -91,9 +91,9 @@ def test_reading_a_workbook_and_spilling_it_never_loads_pandas(tmp_path):
 import sys
 from datetime import date
 from pathlib import Path
-from kamxl.io.batch import _read_job
-import kamxl.cli, kamxl.gather, kamxl.io.outputs, kamxl.settings
-book = _read_job((Path({str(rep)!r}), "auto", date(2026, 11, 5), __import__("kamxl.io.excel_file").io.excel_file.LIMITS,
+from kamxl.io.inputs.batch import _read_job
+import kamxl.cli, kamxl.gather, kamxl.io.outputs.paths, kamxl.settings
+book = _read_job((Path({str(rep)!r}), "auto", date(2026, 11, 5), __import__("kamxl.io.inputs.excel_file").io.inputs.excel_file.LIMITS,
                   Path({str(spill)!r}), 0))
 assert book.sheets["daily_report"].accepted > 0 and book.sheets["daily_report"].spilled, book
 print(sorted(m for m in ("pandas", "numpy", "openpyxl", "xlsxwriter") if m in sys.modules))

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import openpyxl
 import python_calamine
 
-from kamxl.io.xlsx_stream import EXCEL_TEXT_LIMIT, Col, StreamingWorkbook, Table, unique_headers
+from kamxl.io.outputs.xlsx_stream import EXCEL_TEXT_LIMIT, Col, StreamingWorkbook, Table, unique_headers
 
 
 def write(tmp_path, columns, data):
@@ -60,7 +60,7 @@ def test_a_pandas_column_is_written_as_its_list(tmp_path):
 
 
 def test_a_table_is_cut_into_runs_of_whole_blocks_numbered_from_row_2():
-    from kamxl.io.xlsx_stream import _segments
+    from kamxl.io.outputs.xlsx_stream import _segments
 
     blocks = [(n, lambda n=n: [[None] * n]) for n in (5, 5, 5, 5, 20)]
     table = Table("数据", "tblData", [Col("a")], blocks=blocks)

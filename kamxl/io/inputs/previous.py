@@ -7,27 +7,27 @@ back exactly. Roll-ups written before the figures sheet existed are recognised b
 their 总览 title; they give accounts for churn but no figures.
 """
 
-import json
 from functools import partial
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .. import parsing
-from .. import rollup_schema as rs
-from ..errors import KamxlError, PeriodError, UnreadableWorkbook
-from ..messages import render
-from ..rules.periods import Period, parse_period
-from ..schema import Column, Sheet
-from .atomic import is_temporary
+from ... import parsing
+from ... import rollup_schema as rs
+from ...errors import KamxlError, PeriodError, UnreadableWorkbook
+from ...messages import render
+from ...rules.periods import Period, parse_period
+from ...schema import Column, Sheet
+from ..outputs.atomic import is_temporary
 from .excel_file import ROLLUP_LIMITS, open_sheets_of, sheet_rows, workbook_sheet_names
-from .isolation import Crashed, run_isolated
-from .reader import check_rows
+from ..machinery.isolation import Crashed, run_isolated
+from ...rollup_model import RollupFigures, figures_from_rows
+from ...rows import check_rows
 
 
-FIGURES_SHEET = rs.FIGURES_SHEET  # hidden; written by io/rollup_writer.py
+FIGURES_SHEET = rs.FIGURES_SHEET  # hidden; written by io/outputs/rollup_writer.py
 HISTORY_PERIODS = 12  # 趋势 shows up to this many periods, this one included
 _SUFFIXES = (".xlsx", ".xlsm")
 
@@ -55,52 +55,6 @@ class PreviousAccount:
     rep: str
     customer_id: str
     stage: str | None
-
-
-@dataclass
-class RollupFigures:
-    """What a later roll-up reads back of an earlier one."""
-
-    path: Path
-    period: Period
-    department: dict[str, object] = field(default_factory=dict)
-    reps: dict[str, dict[str, object]] = field(default_factory=dict)
-    settings: dict[str, object] = field(default_factory=dict)
-    version: int | None = None  # of the figures sheet (rs.FIGURES_VERSION); None: written before it existed
-
-
-def figures_rows(period: Period, department: dict, reps: dict[str, dict], settings: dict) -> list[tuple[str, str, str, str]]:
-    """The figures sheet's rows (kind, rep, key, JSON value), header first."""
-    rows = [rs.FIGURES_HEADER, ("meta", "", rs.FIGURES_VERSION_KEY, json.dumps(rs.FIGURES_VERSION)),
-            ("meta", "", "period", json.dumps(period.label))]
-    rows += [("department", "", key, json.dumps(value, ensure_ascii=False)) for key, value in department.items()]
-    for rep, values in reps.items():
-        rows += [("rep", rep, key, json.dumps(value, ensure_ascii=False)) for key, value in values.items()]
-    rows += [("setting", "", key, json.dumps(value, ensure_ascii=False)) for key, value in settings.items()]
-    return rows
-
-
-def figures_from_rows(path: Path, rows: list[list]) -> RollupFigures | None:
-    """The figures sheet's rows read back by key; None when they name no period."""
-    meta, department, reps, settings = {}, {}, {}, {}
-    for row in rows[1:]:
-        if len(row) < 4 or not row[0]:
-            continue
-        kind, rep, key = str(row[0]), str(row[1] or ""), str(row[2])
-        try:
-            value = json.loads(str(row[3]))
-        except ValueError:
-            continue
-        target = {"meta": meta, "department": department, "setting": settings}.get(kind)
-        if kind == "rep":
-            target = reps.setdefault(rep, {})
-        if target is not None:
-            target[key] = value
-    try:
-        period = parse_period(meta.get("period"))
-    except PeriodError:
-        return None
-    return RollupFigures(path, period, department, reps, settings, meta.get(rs.FIGURES_VERSION_KEY))
 
 
 def _errors_returned(func, path: Path):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable, Sequence
 
-from .excel_file import LIMITS, Limits, detail_of
+from ..inputs.excel_file import LIMITS, Limits, detail_of
 
 
 @dataclass(frozen=True)

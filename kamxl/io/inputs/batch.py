@@ -10,14 +10,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..errors import SettingsError, UnreadableWorkbook
-from ..messages import render
-from ..problems import Problem, Severity
-from ..schema import KPI_INPUTS
+from ...errors import SettingsError, UnreadableWorkbook
+from ...messages import render
+from ...problems import Problem, Severity
+from ...schema import KPI_INPUTS
 from .excel_file import LIMITS, Limits, inspect, load, workbook_sheet_names
-from .isolation import Crashed, run_isolated
+from ..machinery.isolation import Crashed, run_isolated
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
-from .spill import spill_sheets
+from ..machinery.spill import spill_sheets
 
 
 @dataclass
@@ -96,7 +96,7 @@ def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, toda
                meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
     """Each file read in a worker process (`kinds`: path → 'kpi'|'rep', else by its sheets); nothing raises.
 
-    `spill`: a folder the workers write each rep workbook's detail rows to (io/spill.py), handing back only the
+    `spill`: a folder the workers write each rep workbook's detail rows to (io/machinery/spill.py), handing back only the
     columns the rules read. `meanwhile`: called once while the workers read (see `run_isolated`).
     """
     kinds = kinds or {}

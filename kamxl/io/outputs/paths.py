@@ -5,11 +5,11 @@ import stat
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import KamxlError
-from ..messages import render
-from .excel_file import workbook_sheet_names
-from .inputs import collect_inputs
-from .reader import ROLLUP_MARKERS
+from ...errors import KamxlError
+from ...messages import render
+from ..inputs.excel_file import workbook_sheet_names
+from ..inputs.files import collect_inputs
+from ..inputs.reader import ROLLUP_MARKERS
 
 
 class UnsafeOutput(KamxlError):
@@ -71,8 +71,8 @@ def check_replaced_rollup(out: Path, period) -> None:
     """An existing roll-up at `out` may be replaced only by the roll-up of its own period (last month's is kept)."""
     if not out.is_file() or not ROLLUP_MARKERS <= set(workbook_sheet_names(out)):
         return
-    from ..errors import UnreadableWorkbook
-    from .previous import read_rollup_figures
+    from ...errors import UnreadableWorkbook
+    from ..inputs.previous import read_rollup_figures
 
     try:
         figures = read_rollup_figures(out)

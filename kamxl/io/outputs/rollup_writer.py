@@ -5,17 +5,15 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
-from .. import rollup_schema as rs
-from ..consolidate import Rollup, previous_rank
-from ..errors import KamxlError
-from ..messages import render
-from ..problems import Severity
-from ..rules.activity import MIN_TRIP_DAYS
-from ..rules.standing import CLOSE, MET, MISSED, standard_text, standing
-from ..schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
-from .isolation import collector_paused
-from .previous import figures_rows
-from .spill import Detail
+from ... import rollup_schema as rs
+from ...errors import KamxlError
+from ...messages import render
+from ...problems import Severity
+from ...rollup_model import Rollup, department_figures, left_out_text, previous_rank, rep_figures, rollup_figures_rows
+from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
+from ...schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
+from ..machinery.isolation import collector_paused
+from ..machinery.spill import Detail
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
 
 SHEETS = rs.SHEETS  # the last two are hidden
@@ -42,7 +40,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     """A roll-up table of a rep sheet, laid out as `spec` declares: 代表, the sheet's columns, computed columns,
     the rep's own extra columns, then 来源文件 and 源行号.
 
-    `rows`: a frame, or a detail sheet streamed from disk file by file (io/spill.py) so that only one
+    `rows`: a frame, or a detail sheet streamed from disk file by file (io/machinery/spill.py) so that only one
     workbook's rows are in memory at a time. `names`: (file, customer id) → 客户名称, for a detail sheet's
     客户名称 column (filled block by block; blank when the customer is unknown).
     """
@@ -102,21 +100,10 @@ def _customer_names(rollup: Rollup) -> dict:
     return dict(zip(zip(c["file"].tolist(), c["customer_id"].tolist()), c["name"].tolist()))
 
 
-def left_out_text(card, short: bool = False) -> str:
-    """The KPIs left out of a total, each with its reason when consolidate gave one: 大客户流失率（无上期汇总）."""
-    labels = {k.key: k.label.replace("大客户", "") if short else k.label for k in KPIS}
-    return "、".join(labels[m] + (f"（{card.reasons[m]}）" if card.reasons.get(m) else "") for m in card.missing)
-
-
-def _activity(rollup: Rollup, s, key):
-    """A rep's activity figure; None (a blank cell, never 0) when the rep had no usable workbook."""
-    return s.activity.get(key) if s.activity and s.status == "ok" else None
-
-
 def _score_table(rollup: Rollup) -> Table:
     spec, scores = rs.SCORE_TABLE, rollup.scores
     before = [previous_rank(rollup, s.rep) for s in scores]
-    rate = [_activity(rollup, s, "valid_info_rate") for s in scores]
+    rate = [s.activity_figure("valid_info_rate") for s in scores]
     by_key = {
         "rank": [s.rank for s in scores], "rep": [s.rep for s in scores],
         "status": [rs.WORKBOOK_STATUS[s.status] for s in scores], "previous_rank": before,
@@ -124,22 +111,22 @@ def _score_table(rollup: Rollup) -> Table:
         "total": [s.card.total for s in scores],
         "scaled": [rs.scaled_text(s.card.possible, s.card.full) if s.card.scaled else None for s in scores],
         "rating": [s.card.rating for s in scores], "warning": [s.card.warning for s in scores],
-        "left_out": [left_out_text(s.card) or None for s in scores],
-        "visits": [_activity(rollup, s, "visits") for s in scores],
+        "left_out": [left_out_text(s.card.missing, s.card.reasons) or None for s in scores],
+        "visits": [s.activity_figure("visits") for s in scores],
         "valid_info_rate": [r / 100 if r is not None else None for r in rate],
-        "trip_days": [_activity(rollup, s, "trip_days") for s in scores],
+        "trip_days": [s.activity_figure("trip_days") for s in scores],
     }
     for k in KPIS:
         values = [s.card.values.get(k.key) for s in scores]
         by_key[f"value_{k.key}"] = [(v / 100 if v is not None and k.ratio else v) for v in values]
         by_key[f"points_{k.key}"] = [s.card.points.get(k.key) for s in scores]
     table = _table(spec, [by_key[key] for key in spec.keys], freeze=(1, 2))
-    # 第13条: at least 15 days a month on the road
+    # 第13条: at least min_trip_days a month on the road
     months = len(rollup.period.months())
     trips, warned = xl_col_to_name(spec.index("trip_days")), xl_col_to_name(spec.index("warning"))
     n = max(len(scores), 1) + 1
     table.conditional = [
-        (f"{trips}2:{trips}{n}", {"type": "cell", "criteria": "<", "value": MIN_TRIP_DAYS * months,
+        (f"{trips}2:{trips}{n}", {"type": "cell", "criteria": "<", "value": rollup.settings.min_trip_days * months,
                                   "format": {"font_color": "#C00000", "bold": True}}),
         (f"A2:{xl_col_to_name(len(spec.columns) - 1)}{n}", {"type": "formula", "criteria": f'=${warned}2="{rs.YES}"',
                                                              "format": {"bg_color": "#FFC7CE"}}),
@@ -244,30 +231,9 @@ def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_h
 # ---------------------------------------------------------------- the figures a later roll-up reads back
 
 
-def _department_figures(rollup: Rollup) -> dict:
-    o = rollup.overview
-    figures = {k: v for k, v in o.items() if isinstance(v, (int, float)) or v is None}
-    figures |= {f"amount_{k}": v for k, v in o["amounts"].items()}
-    return figures
-
-
-def _rep_figures(rollup: Rollup) -> dict[str, dict]:
-    """Each rep's figures by key (rs.REP_FIGURES): what mail, the scorecards and later roll-ups read back."""
-    out = {}
-    for s in rollup.scores:
-        card = s.card
-        out[s.rep] = {"total": card.total, "rank": s.rank, "rating": card.rating, "warning": card.warning,
-                      "left_out": card.missing, "reasons": dict(card.reasons), "possible": card.possible,
-                      "full": card.full, "scaled": card.scaled, "status": s.status,
-                      **{key: _activity(rollup, s, key) for key in ("visits", "valid_info_rate", "trip_days")},
-                      **{f"points_{k}": v for k, v in card.points.items()},
-                      **{f"value_{k}": v for k, v in card.values.items()}}
-    return out
-
-
 def _figures_sheet(book: StreamingWorkbook, rollup: Rollup):
     ws = book.wb.add_worksheet(rs.FIGURES_SHEET)
-    rows = figures_rows(rollup.period, _department_figures(rollup), _rep_figures(rollup), rollup.settings.model_dump())
+    rows = rollup_figures_rows(rollup)
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             ws.write_string(i, j, value)
@@ -289,7 +255,7 @@ def _left_out_of_total(rollup: Rollup, s) -> str:
     parts = [rs.WORKBOOK_STATUS[status]] if status != "ok" else []
     if s.card.scaled:
         parts.append(rs.scaled_text(s.card.possible, s.card.full))
-    left_out = left_out_text(s.card, short=True)
+    left_out = left_out_text(s.card.missing, s.card.reasons, short=True)
     return "；".join(parts) + ("：" if parts and left_out else "") + left_out
 
 
@@ -365,7 +331,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         row += 1
     row += 1
     # the department's figures: amount, plan, ratio against its standard (coloured), last period, change
-    figures = _department_figures(rollup)
+    figures = department_figures(rollup)
     # amounts are shown in 万元: those the KPI sheet keeps in 元 (expenses) are divided
     in_yuan = {f"amount_{c.key}" for c in KPI_INPUTS.columns if c.unit == "元"}
 
@@ -500,7 +466,7 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
     note = wb.add_format({"font_color": "#595959", "italic": True})
     periods = [(r.period.label, r.department, r.reps, r.settings) for r in rollup.history]
     now_settings = rollup.settings.model_dump()
-    periods.append((rollup.period.label, _department_figures(rollup), _rep_figures(rollup), now_settings))
+    periods.append((rollup.period.label, department_figures(rollup), rep_figures(rollup), now_settings))
     reps = [s.rep for s in rollup.scores] + sorted({r for _, _, reps, _ in periods for r in reps} - set(rollup.reps))
     headers = [rs.TREND_PERIOD, *(label for _, label in _TREND_DEPARTMENT), rs.TREND_CUSTOMERS, rs.TREND_OVERDUE,
                *(rs.trend_rep_label(r) for r in reps)]
@@ -508,7 +474,7 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
     ws.set_row(0, 30)
     ws.set_column(0, 0, 9)
     ws.set_column(1, len(headers) - 1, 9)
-    for i, (label, department, rep_figures, _) in enumerate(periods, start=1):
+    for i, (label, department, figures_by_rep, _) in enumerate(periods, start=1):
         ws.write_string(i, 0, label)
         for j, (key, _) in enumerate(_TREND_DEPARTMENT, start=1):
             if isinstance(department.get(key), (int, float)):
@@ -518,7 +484,7 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
             if isinstance(department.get(key), (int, float)):
                 ws.write_number(i, j, department[key])
         for j, rep in enumerate(reps, start=base + 2):
-            total = rep_figures.get(rep, {}).get("total")
+            total = figures_by_rep.get(rep, {}).get("total")
             if isinstance(total, (int, float)):
                 ws.write_number(i, j, total, score)
     last = len(periods)

@@ -26,7 +26,7 @@ try:
 except ImportError:  # zlib then
     _isal_zlib = None
 
-from ..errors import UnreadableWorkbook
+from ...errors import UnreadableWorkbook
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MB = 1 << 20

@@ -6,27 +6,23 @@ from visible text; a roll-up without it is refused. The lists (overdue customers
 are read from their tables by the labels the roll-up schema gives them.
 """
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .. import parsing
-from .. import rollup_schema as rs
-from ..errors import KamxlError
-from ..rules.periods import Period
-from ..schema import KPIS, Column, Sheet
+from ... import parsing
+from ... import rollup_schema as rs
+from ...errors import KamxlError
+from ...schema import KPIS, Column, Sheet
 from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
-from .previous import RollupFigures, figures_from_rows
-from .reader import find_header
-
-STATUS_OK = "ok"
-
+from ...rollup_model import (OverdueCustomer, ProblemRow, RepResult, RollupDigest, RollupFigures, SourceRow,
+                             figures_from_rows, left_out_text)
+from ...rows import find_header
 
 class NotARollup(KamxlError):
     "The file is not a kamxl roll-up (a sheet or a column it must hold is missing)"
 
     def __init__(self, path, missing: str, lang: str = "zh"):
-        from ..messages import render
+        from ...messages import render
 
         self.path = str(path)
         super().__init__(render("mail_not_rollup", lang, path=self.path, missing=missing))
@@ -36,7 +32,7 @@ class NoFigures(KamxlError):
     "The roll-up holds no figures sheet (not a kamxl roll-up, or written by an older version): nothing is scraped"
 
     def __init__(self, path, lang: str = "zh"):
-        from ..messages import render
+        from ...messages import render
 
         self.path = str(path)
         super().__init__(render("mail_no_figures", lang, path=self.path, sheet=rs.FIGURES_SHEET))
@@ -100,105 +96,6 @@ def read_keyed(book, path, table: rs.RollupTable, keys: tuple[str, ...], require
     return [{labels[label]: value for label, value in row.items()} for row in rows]
 
 
-@dataclass(frozen=True)
-class RepResult:
-    """A rep's keyed figures: KPI values (percent, or a count), points, total, rank, rating, what was left out."""
-    rep: str
-    rank: int | None
-    total: float | None
-    rating: str | None
-    warning: bool
-    missing: str | None  # the KPIs left out, with their reasons, as text
-    values: dict[str, float | None]
-    points: dict[str, float | None]
-    visits: float | None = None
-    valid_info_rate: float | None = None  # percent
-    trip_days: float | None = None
-    status: str | None = None  # ok | no_workbook | unreadable; None: a roll-up written before it was recorded
-    left_out: tuple[str, ...] = ()  # KPI keys
-    reasons: dict[str, str] = field(default_factory=dict)
-    possible: int | None = None  # the points the total was scaled over
-    full: int | None = None
-
-    @property
-    def scaled(self) -> bool:
-        return self.total is not None and self.possible is not None and self.full is not None and self.possible < self.full
-
-    @property
-    def has_workbook(self) -> bool | None:
-        return None if self.status is None else self.status == STATUS_OK
-
-
-@dataclass(frozen=True)
-class OverdueCustomer:
-    rep: str
-    customer_id: str
-    name: str | None
-    grade: str | None
-    last_visit: date | None
-    due: date | None
-
-
-@dataclass(frozen=True)
-class ProblemRow:
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str | None
-    severity: str | None
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    file: str
-    rep: str | None
-    status: str | None  # as 来源 shows it (rs.FILE_STATUS)
-    reason: str | None
-
-
-@dataclass
-class RollupDigest:
-    """What a message about a roll-up needs, read back from the workbook."""
-    path: str
-    period: Period | None
-    figures: dict[str, object]  # the department's figures by key (rs.OVERVIEW_FIGURES; ratios in percent)
-    results: list[RepResult]
-    customers: int
-    overdue: list[OverdueCustomer]
-    problems: list[ProblemRow]
-    sources: list[SourceRow] = field(default_factory=list)
-
-    @property
-    def ranked(self) -> list[RepResult]:
-        return sorted((r for r in self.results if r.total is not None), key=lambda r: (r.rank or 0, -r.total))
-
-    def result_of(self, rep: str) -> RepResult | None:
-        return next((r for r in self.results if r.rep == rep), None)
-
-    def files_of(self, rep: str) -> set[str]:
-        return {s.file for s in self.sources if s.rep == rep}
-
-    def reps_without_workbook(self) -> list[str]:
-        """Reps without a usable workbook, from their keyed status (from 来源 for a roll-up that records none)."""
-        if any(r.status is not None for r in self.results):
-            return [r.rep for r in self.results if r.status not in (STATUS_OK, None)]
-        ok = {s.rep for s in self.sources if s.status == rs.FILE_STATUS["ok"] and s.rep}
-        return [r.rep for r in self.results if r.rep not in ok]
-
-    def failed_files(self) -> list[SourceRow]:
-        return [s for s in self.sources if s.status not in (rs.FILE_STATUS["ok"], None) and not s.file.startswith("~$")]
-
-    def days_overdue(self, customer: OverdueCustomer) -> int | None:
-        return (self.period.end - customer.due).days if self.period and customer.due else None
-
-
-def left_out_text(keys, reasons: dict[str, str]) -> str | None:
-    """The KPIs left out of a total with their reasons (the KPI's label alone when none was recorded)."""
-    labels = {k.key: k.label for k in KPIS}
-    parts = [labels.get(k, k) + (f"（{reasons[k]}）" if reasons.get(k) else "") for k in keys]
-    return "、".join(parts) or None
 
 
 def _int(value) -> int | None:
@@ -214,7 +111,7 @@ def _result(rep: str, f: dict, settings: dict) -> RepResult:
         warning = total is not None and isinstance(line, (int, float)) and total < line
     left_out = tuple(f.get("left_out") or ())
     reasons = dict(f.get("reasons") or {})
-    return RepResult(rep, _int(f.get("rank")), total, f.get("rating"), bool(warning), left_out_text(left_out, reasons),
+    return RepResult(rep, _int(f.get("rank")), total, f.get("rating"), bool(warning), left_out_text(left_out, reasons) or None,
                      {k.key: _number(f.get(f"value_{k.key}")) for k in KPIS},
                      {k.key: _number(f.get(f"points_{k.key}")) for k in KPIS},
                      _number(f.get("visits")), _number(f.get("valid_info_rate")), _number(f.get("trip_days")),

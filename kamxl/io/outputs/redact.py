@@ -19,12 +19,12 @@ from xml.sax.saxutils import escape
 
 from xlsxwriter.utility import xl_col_to_name
 
-from .. import parsing
-from .. import rollup_schema as rs
-from ..schema import CONTACTS
-from .excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
-from .reader import find_header
-from .rollup_reader import header_spec
+from ... import parsing
+from ... import rollup_schema as rs
+from ...schema import CONTACTS
+from ..inputs.excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
+from ...rows import find_header
+from ..inputs.rollup_reader import header_spec
 
 PERSONAL_KEYS = ("mobile", "email", "birthday", "hobbies")  # 手机, 邮箱, 生日, 爱好: the person, not the company
 PERSONAL_LABELS = tuple(CONTACTS.column(k).label for k in PERSONAL_KEYS)

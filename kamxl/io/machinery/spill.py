@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from ..schema import CONTACTS, DAILY_REPORT, VISIT_PLAN, Sheet
+from ...schema import CONTACTS, DAILY_REPORT, VISIT_PLAN, Sheet
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -24,10 +24,10 @@ from typing import Callable, Iterable, Iterator, Sequence
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from ..rollup_schema import column_kind  # noqa: F401 (templates and the writer take it from here)
-from ..schema import UNGRADED
+from ...rollup_schema import column_kind  # noqa: F401 (templates and the writer take it from here)
+from ...schema import UNGRADED
 from .atomic import atomic_path
-from .isolation import Background, can_fork
+from ..machinery.isolation import Background, can_fork
 
 try:
     from isal import isal_zlib as _isal_zlib

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from ..errors import KamxlError
-from ..messages import render
-from .atomic import is_temporary
+from ...errors import KamxlError
+from ...messages import render
+from ..outputs.atomic import is_temporary
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".csv"}
 

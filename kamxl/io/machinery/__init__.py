@@ -1,0 +1,1 @@
+"""The machinery under reading and writing: worker processes with capped memory, detail rows spilled to disk."""

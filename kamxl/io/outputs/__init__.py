@@ -1,0 +1,1 @@
+"""Writing what kamxl hands out: the roll-up, the redacted copy, files replaced atomically."""
