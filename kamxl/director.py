@@ -61,12 +61,10 @@ def default_period(today: date) -> Period:
 
 
 def settings_cells(rows: list[list]) -> dict[str, tuple[str, object]]:
-    """Key → (cell address, value) of the 设置 sheet's labelled cells: the label in column A, the value in B.
-
-    A label an older director's workbook used (`Option.cell_aliases`) is read as today's."""
+    """Key → (cell address, value) of the 设置 sheet's labelled cells: the label in column A, the value in B."""
     from .parsing import clean_text
 
-    by_label = {label: c for c in SETTING_CELLS for label in c.labels()}
+    by_label = {c.cell: c for c in SETTING_CELLS}
     found = {}
     for i, row in enumerate(rows, start=1):
         label = clean_text(row[0]) if row else None

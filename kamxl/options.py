@@ -35,8 +35,8 @@ class Option:
     """One setting: on the command line (`flags`), on the 设置 sheet (`cell`), or both."""
     key: str
     kind: Kind
-    en: str = ""  # --help in English (with flags)
-    zh: str = ""  # --help in Chinese (with flags)
+    en: str = ""  # --help in English, for an option with flags
+    zh: str = ""  # --help in Chinese
     flags: tuple[str, ...] = ()
     envvar: str | None = None
     default: object = None
@@ -47,7 +47,6 @@ class Option:
     cell: str | None = None  # the 设置 sheet's label
     cell_help: str = ""  # beside the cell, and in the message box when the cell is wrong
     cell_required: bool = False
-    cell_aliases: tuple[str, ...] = ()  # labels an older director's workbook used for the cell
 
     def help(self, lang: str) -> str:
         """The `--help` text in `lang`, with the environment variable and the default, if any, in brackets."""
@@ -59,10 +58,6 @@ class Option:
         if lang == "en":
             return f"{text} ({'; '.join(notes)})." if notes else f"{text}."
         return f"{text}（{'；'.join(notes)}）。" if notes else f"{text}。"
-
-    def labels(self) -> tuple[str, ...]:
-        """The labels the 设置 parser recognises for this cell: today's first, then older ones."""
-        return (self.cell, *self.cell_aliases) if self.cell else ()
 
     def but(self, **changes) -> "Option":
         """This option as another command words it (the same key, flag and cell)."""
@@ -172,7 +167,7 @@ MAIL_OPTIONS = (
 
 # The order is the sheet's: users and their macros know 期间 is B3 and 收件人 B7.
 SETTING_CELLS = (TEAM_FOLDER, PERIOD, OUTPUT_FOLDER, KPI, PREVIOUS, RECIPIENTS, CC,
-                  SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_FROM, SMTP_SECURITY_OPTION)
+                 SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_FROM, SMTP_SECURITY_OPTION)
 
 
 def option(key: str, options=(*CONSOLIDATE_OPTIONS, *MAIL_OPTIONS, *SETTING_CELLS)) -> Option:
