@@ -11,6 +11,7 @@ from .messages import render
 
 from . import __version__
 from .errors import KamxlError
+from .options import CONSOLIDATE_OPTIONS, MAIL_OPTIONS
 from .problems import Severity
 
 
@@ -54,7 +55,8 @@ def _hoist_lang(args: list[str]) -> list[str]:
     return hoisted + rest
 
 
-# Chinese help, keyed by command name and "command --option"; the English is the code's own help text
+# Chinese descriptions of the commands, by name; the English is the command's docstring. Options carry their
+# Chinese help themselves (`help_zh`), those of consolidate and mail from kamxl/options.py.
 _HELP_ZH = {
     "main": """kamxl — 大客户部 Excel 工具。
 
@@ -67,9 +69,6 @@ _HELP_ZH = {
         kamxl demo team && kamxl validate team
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx
     """,
-    "main --lang": "提示与帮助的语言：zh 中文（默认）或 en 英文；可放在命令前后，或设 KAMXL_LANG。",
-    "--help": "显示本帮助并退出。",
-    "--version": "显示版本并退出。",
     "validate": """校验工作簿，按文件、工作表、行、列列出每个问题。
 
     FILES 为代表工作簿、考核工作簿或存放它们的文件夹。退出码：0 无问题，1 有问题（无法读取的文件也算），
@@ -80,7 +79,6 @@ _HELP_ZH = {
     \b
         kamxl validate team/张伟.xlsx team/kpi.xlsx
     """,
-    "validate --json": "以 JSON 输出报告。",
     "consolidate": """把团队的工作簿汇总为某一期间的部门汇总表。
 
     INPUTS 为文件夹和/或文件。无法读取的文件列在汇总表「来源」页并注明原因，其余照常汇总。
@@ -92,14 +90,6 @@ _HELP_ZH = {
     \b
         kamxl consolidate team --period 2026-10 --out rollup-2026-10.xlsx --json summary.json
     """,
-    "consolidate --period": "期间：月 2026-10、季度 2026-Q4 或年 2026；范围 2025-11..2026-10 为每个期间各写一个汇总表。",
-    "consolidate --out": "要写入的汇总工作簿（期间为范围时：写入的文件夹）。",
-    "consolidate --kpi": "考核工作簿（默认：输入中含「考核指标」表的那个）。",
-    "consolidate --previous": "上期汇总表，用于流失率和新开发率（默认自动寻找）。",
-    "consolidate --history": "存放往期汇总表的文件夹，用于「趋势」页（输出文件夹总会被查找）。",
-    "consolidate --json": "同时把 JSON 摘要写到此处（'-' 为标准输出）。",
-    "consolidate --settings": "参数 TOML 文件，代替考核工作簿的「参数」表。",
-    "consolidate --strict": "只要发现问题就以退出码 1 结束。",
     "demo": """写出一个逼真的示例团队（代表工作簿、考核工作簿），用来试用各项功能。
 
     除非给出 --clean，文件中带有真实文件常见的错误（文字金额、错误日期、校验位错误、两位代表共有的客户、
@@ -110,12 +100,6 @@ _HELP_ZH = {
     \b
         kamxl demo team --reps 8 --customers 120
     """,
-    "demo --reps": "代表人数（每人一个工作簿）。",
-    "demo --customers": "每位代表的客户数。",
-    "demo --visits": "每位代表的拜访日报行数。",
-    "demo --month": "数据截止的月份。",
-    "demo --seed": "随机种子：同一种子写出同样的团队。",
-    "demo --clean": "不加入故意的错误。",
     "templates": """根据 schema 生成代表工作簿和考核工作簿模板。
 
     --lang en 时表头为英文字段名（两种都能读回）。
@@ -125,8 +109,6 @@ _HELP_ZH = {
     \b
         kamxl templates --out templates
     """,
-    "templates --out": "模板写入的文件夹。",
-    "templates --lang": "表头用中文标签（zh）或英文字段名（en）；也决定提示语言。",
     "mail": """把汇总表发给考核人（总经理、人力资源部），和/或给每位代表发送本人的一页记分卡。
 
     发出的汇总表默认去掉联系人的个人信息（手机、邮箱、生日、爱好），除非加 --include-personal。
@@ -140,20 +122,6 @@ _HELP_ZH = {
             --smtp-host smtp.example.com --smtp-user director@example.com
         kamxl mail rollup-2026-10.xlsx --per-rep --kpi team/kpi.xlsx --eml review/
     """,
-    "mail --to": "汇总表的收件人（可重复，或用逗号分隔）：考核人。",
-    "mail --cc": "抄送（可重复，或用逗号分隔）。",
-    "mail --subject": "邮件主题（默认：大客户部月度汇总 期间）。",
-    "mail --eml": "不发送，把邮件写成此 .eml 文件（配合 --per-rep：写入此文件夹，每位代表一个 .eml）。",
-    "mail --per-rep": "给名单上每位代表发送本人的一页记分卡。",
-    "mail --kpi": "考核工作簿：其「团队」表的「邮箱」列为代表的邮箱（--per-rep 需要）。",
-    "mail --previous": "上期汇总表，用于显示每位代表与上期相比的变化。",
-    "mail --only": "配合 --per-rep：只发给这些代表（可重复），例如上次未发出的。",
-    "mail --include-personal": "发出的汇总表保留联系人的手机、邮箱、生日和爱好。",
-    "mail --smtp-host": "邮件服务器（或 KAMXL_SMTP_HOST）。",
-    "mail --smtp-port": "端口（或 KAMXL_SMTP_PORT；默认 587，ssl 为 465，none 为 25）。",
-    "mail --smtp-user": "登录用户名（或 KAMXL_SMTP_USER）；不填则不登录。",
-    "mail --smtp-from": "发件人地址（或 KAMXL_SMTP_FROM；默认为登录用户名）。",
-    "mail --smtp-security": "加密方式（或 KAMXL_SMTP_SECURITY）：starttls、ssl，或局域网中继用 none。",
     "excel": """设置并生成启用宏的工作簿（总监工作簿 kamxl.xlsm、代表工作簿 rep_workbook.xlsm）。
 
     示例 (Example):
@@ -171,7 +139,6 @@ _HELP_ZH = {
     \b
         kamxl excel setup D:\\大客户部\\kamxl.xlsm
     """,
-    "setup --interpreter": "Excel 要启动的 Python（默认：本 Python 旁的 pythonw.exe）。",
     "build": """由 VBA 文本源生成总监工作簿 kamxl.xlsm（代表模板用 `kamxl templates`）。
 
     示例 (Example):
@@ -179,9 +146,6 @@ _HELP_ZH = {
     \b
         kamxl excel build --out workbook
     """,
-    "build --out": "总监工作簿 kamxl.xlsm 写入的文件夹。",
-    "build --wrappers": "同时由 kamxl/excel/udfs.py 重新生成 workbook/vba/xlwings_udfs.bas。",
-    "mail --smtp-ca-file": "除系统证书外另行信任的公司 CA 证书（或 KAMXL_SMTP_CA_FILE）。",
 }
 
 
@@ -208,23 +172,81 @@ class _BilingualHelp:
         finally:
             self.help = original
 
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help_zh = "显示本帮助并退出。"
+        return option
+
     def format_options(self, ctx, formatter):
-        records = []
-        for param in self.get_params(ctx):
-            if not isinstance(param, click.Option):
-                continue
-            original = param.help
-            param.help = next((text for name in param.opts if (text := self._zh(ctx, f"{self.name} {name}")
-                                                                or self._zh(ctx, name))), None) or original
-            try:
-                record = param.get_help_record(ctx)
-            finally:
-                param.help = original
-            if record is not None:
-                records.append(record)
+        records = [record for param in self.get_params(ctx) if isinstance(param, click.Option)
+                   and (record := _BilingualOption.help_record(param, ctx)) is not None]
         if records:
             with formatter.section("Options" if _help_lang(ctx) == "en" else "选项"):
                 formatter.write_dl(records)
+
+
+class _BilingualOption(click.Option):
+    """An option with its help in both languages: `help` in English, `help_zh` in Chinese."""
+
+    def __init__(self, *args, help_zh: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_zh = help_zh
+
+    @staticmethod
+    def help_record(param: click.Option, ctx) -> tuple[str, str] | None:
+        """The option's line of --help in the run's language (click's own [required], [default: …] too)."""
+        if _help_lang(ctx) != "zh":
+            return param.get_help_record(ctx)
+        original = param.help
+        param.help = getattr(param, "help_zh", None) or original
+        try:
+            record = param.get_help_record(ctx)
+        finally:
+            param.help = original
+        if record is None:
+            return None
+        extra = record[1].replace("[required]", "[必填]").replace("[default: ", "[默认：")
+        return record[0], extra
+
+
+def _option(*flags, **kwargs):
+    """`click.option` for an option whose Chinese help (`help_zh`) stands beside its English `help`."""
+    return click.option(*flags, cls=_BilingualOption, **kwargs)
+
+
+_CLICK_TYPES = {
+    "file": click.Path(exists=True, dir_okay=False, path_type=Path),
+    "folder": click.Path(exists=True, file_okay=False, path_type=Path),
+    "target": click.Path(path_type=Path),
+    "new_file": click.Path(dir_okay=False, path_type=Path),
+    "port": click.IntRange(1, 65535),
+}
+
+
+def _declared(options):
+    """The click options of a command from their declarations (kamxl/options.py), first option first."""
+    def decorate(f):
+        for o in reversed(options):
+            kwargs = dict(help=o.help("en"), help_zh=o.help("zh"), envvar=o.envvar, required=o.required,
+                          multiple=o.multiple)
+            if o.kind == "flag":
+                kwargs["is_flag"] = True
+            elif o.kind == "choice":
+                kwargs.update(type=click.Choice(o.choices), default=o.default)
+            else:
+                kwargs.update(type=_CLICK_TYPES.get(o.kind, click.STRING), default=o.default)
+            f = _option(*o.flags, o.key, **kwargs)(f)
+        return f
+    return decorate
+
+
+def _usage_error(exc, options) -> click.UsageError:
+    """A request the command cannot carry out as wrong usage (exit 2), naming the option whose value is wrong."""
+    if getattr(exc, "key", None):
+        flags = next(o.flags for o in options if o.key == exc.key)
+        return click.BadParameter(str(exc), param_hint="/".join(flags))
+    return click.UsageError(str(exc))
 
 
 class _Command(_BilingualHelp, click.Command):
@@ -268,10 +290,11 @@ def _remember_lang(ctx, _param, value):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kamxl")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
-              callback=_remember_lang,
-              help="Language of messages and help: zh (default) or en; before or after the command, or set KAMXL_LANG.")
+@click.version_option(__version__, prog_name="kamxl", cls=_BilingualOption, help_zh="显示版本并退出。")
+@_option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
+         callback=_remember_lang,
+         help="Language of messages and help: zh (default) or en; before or after the command, or set KAMXL_LANG.",
+         help_zh="提示与帮助的语言：zh 中文（默认）或 en 英文；可放在命令前后，或设 KAMXL_LANG。")
 def main():
     """kamxl — the key-account department's Excel toolkit (大客户部 Excel 工具).
 
@@ -289,7 +312,7 @@ def main():
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
+@_option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.", help_zh="以 JSON 输出报告。")
 def validate(files, as_json):
     """Check workbooks and list every problem by file, sheet, row and column.
 
@@ -354,20 +377,7 @@ def _echo_report(report, lang: str):
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--period", required=True,
-              help="Month 2026-10, quarter 2026-Q4 or year 2026; a range 2025-11..2026-10 writes one roll-up per period.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="The roll-up workbook to write (with a range of periods: the folder to write them into).")
-@click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The KPI workbook (default: the one among the inputs holding a 考核指标 sheet).")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Last period's roll-up, for churn and new-account rates (default: found by its period).")
-@click.option("--history", "history_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A folder of earlier roll-ups for 趋势 (the output folder is always searched).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON summary here ('-' for stdout).")
-@click.option("--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A TOML file of settings, used instead of the KPI workbook's 参数 sheet.")
-@click.option("--strict", is_flag=True, help="Exit 1 when any problem was found.")
+@_declared(CONSOLIDATE_OPTIONS)
 def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, settings_path, strict):
     """Consolidate the team's workbooks into the department roll-up for a period.
 
@@ -536,12 +546,14 @@ class _progress:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--reps", default=6, show_default=True, help="Number of reps (one workbook each).")
-@click.option("--customers", default=80, show_default=True, help="Customers per rep.")
-@click.option("--visits", default=400, show_default=True, help="Visit-report rows per rep.")
-@click.option("--month", default="2026-10", show_default=True, help="The month the data leads up to.")
-@click.option("--seed", default=7, show_default=True, help="Random seed: the same seed writes the same team.")
-@click.option("--clean", is_flag=True, help="Leave out the deliberate mistakes.")
+@_option("--reps", default=6, show_default=True, help="Number of reps (one workbook each).",
+         help_zh="代表人数（每人一个工作簿）。")
+@_option("--customers", default=80, show_default=True, help="Customers per rep.", help_zh="每位代表的客户数。")
+@_option("--visits", default=400, show_default=True, help="Visit-report rows per rep.", help_zh="每位代表的拜访日报行数。")
+@_option("--month", default="2026-10", show_default=True, help="The month the data leads up to.", help_zh="数据截止的月份。")
+@_option("--seed", default=7, show_default=True, help="Random seed: the same seed writes the same team.",
+         help_zh="随机种子：同一种子写出同样的团队。")
+@_option("--clean", is_flag=True, help="Leave out the deliberate mistakes.", help_zh="不加入故意的错误。")
 def demo(directory, reps, customers, visits, month, seed, clean):
     """Write a realistic example team (rep workbooks, KPI workbook) to try everything on.
 
@@ -569,10 +581,11 @@ def demo(directory, reps, customers, visits, month, seed, clean):
 
 
 @main.command()
-@click.option("--out", "out_dir", default="templates", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the templates to.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Column headers in Chinese labels or English keys (both are read back); also the messages' language.")
+@_option("--out", "out_dir", default="templates", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+         help="Folder to write the templates to.", help_zh="模板写入的文件夹。")
+@_option("--lang", type=click.Choice(["zh", "en"]), default=None,
+         help="Column headers in Chinese labels or English keys (both are read back); also the messages' language.",
+         help_zh="表头用中文标签（zh）或英文字段名（en）；也决定提示语言。")
 def templates(out_dir, lang):
     """Build the rep workbook and KPI workbook templates from the schema.
 
@@ -591,28 +604,8 @@ def templates(out_dir, lang):
 
 @main.command()
 @click.argument("rollup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--to", "to", multiple=True, help="Recipient of the roll-up (repeat, or separate with commas): the assessors.")
-@click.option("--cc", multiple=True, help="Copy recipient (repeat, or separate with commas).")
-@click.option("--subject", help="Subject (default: 大客户部月度汇总 PERIOD).")
-@click.option("--eml", "eml", type=click.Path(path_type=Path),
-              help="Write the message to this .eml file instead of sending (with --per-rep: a folder, one .eml per rep).")
-@click.option("--per-rep", is_flag=True, help="Send each rep on the roster their own one-page scorecard.")
-@click.option("--kpi", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The KPI workbook: its 团队 sheet's 邮箱 column holds the reps' addresses (needed by --per-rep).")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Last period's roll-up, for each rep's change from last period.")
-@click.option("--only", "only", multiple=True, help="With --per-rep: only these reps (repeat), e.g. those not yet sent.")
-@click.option("--include-personal", is_flag=True, help="Keep the contacts' mobile, e-mail, birthday and hobbies in the mailed roll-up.")
-@click.option("--smtp-host", envvar="KAMXL_SMTP_HOST", help="Mail server (or KAMXL_SMTP_HOST).")
-@click.option("--smtp-port", envvar="KAMXL_SMTP_PORT", type=int, help="Port (or KAMXL_SMTP_PORT; default 587, 465 for ssl, 25 for none).")
-@click.option("--smtp-user", envvar="KAMXL_SMTP_USER", help="Login user (or KAMXL_SMTP_USER); none: no login.")
-@click.option("--smtp-from", envvar="KAMXL_SMTP_FROM", help="Sender address (or KAMXL_SMTP_FROM; default the user).")
-@click.option("--smtp-security", envvar="KAMXL_SMTP_SECURITY", type=click.Choice(["starttls", "ssl", "none"]),
-              default="starttls", show_default=True, help="Encryption (or KAMXL_SMTP_SECURITY); none for a relay on the local network.")
-@click.option("--smtp-ca-file", envvar="KAMXL_SMTP_CA_FILE", type=click.Path(exists=True, dir_okay=False),
-              help="A company CA certificate to trust besides the system's (or KAMXL_SMTP_CA_FILE).")
-def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_personal, smtp_host, smtp_port, smtp_user,
-         smtp_from, smtp_security, smtp_ca_file):
+@_declared(MAIL_OPTIONS)
+def mail(rollup, **values):
     """E-mail the roll-up to the assessors, and/or each rep their own one-page scorecard.
 
     The mailed roll-up leaves out the contacts' personal fields unless --include-personal.
@@ -630,41 +623,11 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
     from . import mail as mailer
 
     lang = _lang()
-    if not to and not per_rep:
-        raise click.UsageError(render("mail_need_recipient", lang))
-    if per_rep and not kpi:
-        raise click.UsageError(render("mail_need_kpi", lang))
     try:
-        to, cc = mailer.check_addresses(to, lang), mailer.check_addresses(cc, lang)
-    except mailer.SmtpSettingsError as exc:
-        raise click.BadParameter(str(exc), param_hint="--to/--cc") from exc
-    if eml is not None:
-        if eml.resolve() in {Path(p).resolve() for p in (rollup, kpi, previous) if p}:
-            raise click.BadParameter(render("mail_eml_target", lang), param_hint="--eml")
-        if per_rep and eml.is_file():
-            raise click.BadParameter(render("mail_eml_folder", lang, path=eml), param_hint="--eml")
-    smtp = mailer.SmtpSettings(smtp_host or "", smtp_port, smtp_user, smtp_from, smtp_security, smtp_ca_file)
-    if eml is None:
-        try:
-            smtp.check(lang)
-        except mailer.SmtpSettingsError as exc:
-            raise click.UsageError(str(exc)) from exc
-    if per_rep:
-        roster, _ = mailer.read_roster(kpi)
-        unknown = [r for r in only if r not in {a.rep for a in roster}]
-        if unknown:
-            raise click.BadParameter(render("mail_unknown_rep", lang, rep=unknown[0]), param_hint="--only")
-    password = mailer.resolve_password(smtp, lang) if eml is None else None
-
-    report = mailer.MailReport()
-    if to:
-        message = mailer.rollup_message(rollup, to, smtp.from_address, cc=cc, subject=subject,
-                                        include_personal=include_personal, lang=lang)
-        report.deliveries.append(mailer.deliver(message, smtp, password, lang,
-                                                eml=eml / f"{Path(rollup).stem}.eml" if eml and (per_rep or eml.is_dir()) else eml))
-    if per_rep:
-        report.deliveries += mailer.send_scorecards(rollup, kpi, smtp, previous=previous, only=only, lang=lang,
-                                                    eml_dir=eml, password=password).deliveries
+        report = mailer.send_month(mailer.MailRequest.from_options(rollup, values, lang))
+    except mailer.MailRequestError as exc:
+        raise _usage_error(exc, MAIL_OPTIONS) from exc
+    eml, per_rep, kpi = values["eml"], values["per_rep"], values["kpi"]
     for d in report.deliveries:
         who = d.rep or "、".join(d.to)
         if d.eml:
@@ -680,8 +643,6 @@ def mail(rollup, to, cc, subject, eml, per_rep, kpi, previous, only, include_per
         click.echo(render("mail_rep_summary_eml" if eml else "mail_rep_summary", lang, sent=len(report.reps_sent),
                           not_sent=len(not_sent)))
     if not_sent and eml is None:
-        import re
-
         # double quotes only where needed: they work in cmd.exe, PowerShell and POSIX shells alike
         quote = lambda x: f'"{x}"' if re.search(r"[\s\"'&|<>;()$`]", str(x)) else str(x)
         command = f"kamxl mail {quote(rollup)} --per-rep --kpi {quote(kpi)} " + " ".join(f"--only {quote(r)}" for r in not_sent)
@@ -705,8 +666,9 @@ def excel():
 
 @excel.command("setup")
 @click.argument("workbooks", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--interpreter", type=click.Path(dir_okay=False, path_type=Path),
-              help="The Python Excel should start (default: pythonw.exe beside this Python).")
+@_option("--interpreter", type=click.Path(dir_okay=False, path_type=Path),
+         help="The Python Excel should start (default: pythonw.exe beside this Python).",
+         help_zh="Excel 要启动的 Python（默认：本 Python 旁的 pythonw.exe）。")
 def excel_setup(workbooks, interpreter):
     """Check Python, xlwings and pywin32, and tell the workbooks' buttons which Python to start.
 
@@ -738,9 +700,10 @@ def excel_setup(workbooks, interpreter):
 
 
 @excel.command("build")
-@click.option("--out", "out_dir", default="workbook", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the director's workbook kamxl.xlsm to.")
-@click.option("--wrappers", is_flag=True, help="Also regenerate workbook/vba/xlwings_udfs.bas from kamxl/excel/udfs.py.")
+@_option("--out", "out_dir", default="workbook", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+         help="Folder to write the director's workbook kamxl.xlsm to.", help_zh="总监工作簿 kamxl.xlsm 写入的文件夹。")
+@_option("--wrappers", is_flag=True, help="Also regenerate workbook/vba/xlwings_udfs.bas from kamxl/excel/udfs.py.",
+         help_zh="同时由 kamxl/excel/udfs.py 重新生成 workbook/vba/xlwings_udfs.bas。")
 def excel_build(out_dir, wrappers):
     """Build the director's workbook kamxl.xlsm from the VBA text sources (rep templates: `kamxl templates`).
 

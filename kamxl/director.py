@@ -12,49 +12,26 @@ from pathlib import Path
 
 from .errors import KamxlError, PeriodError
 from .messages import render
+from .options import SETTING_CELLS, Option, option  # SETTING_CELLS: the 设置 sheet, row by row from B2
 from .rules.periods import Period, parse_period, period_containing
 
 SETTINGS_SHEET_NAME = "设置"
 ACTIONS_SHEET = "操作"
-SMTP_SECURITY = ("starttls", "ssl", "none")
-
-
-@dataclass(frozen=True)
-class SettingCell:
-    key: str
-    label: str
-    help: str  # shown beside the cell, and in the message box when the cell is wrong
-    default: object = ""
-
-
-SETTING_CELLS = (
-    SettingCell("team_folder", "团队文件夹", "团队工作簿所在文件夹的完整路径，如 D:\\大客户部\\2026-10（可写相对本工作簿的路径）"),
-    SettingCell("period", "期间", "写 2026-10、2026-Q4 或 2026；留空为上个月"),
-    SettingCell("output_folder", "输出文件夹", "汇总与模板写到这里；留空为团队文件夹"),
-    SettingCell("kpi", "考核工作簿", "可选：考核工作簿的完整路径；留空则在团队文件夹中查找"),
-    SettingCell("previous", "上期汇总", "可选：上期汇总文件的完整路径，用于流失率与新开发率"),
-    SettingCell("recipients", "收件人", "邮箱地址，多个用分号隔开，如 gm@example.com; hr@example.com"),
-    SettingCell("cc", "抄送", "可选：邮箱地址，多个用分号隔开"),
-    SettingCell("smtp_host", "SMTP 服务器", "发信服务器，如 smtp.exmail.qq.com"),
-    SettingCell("smtp_port", "SMTP 端口", "starttls 一般为 587，ssl 为 465", 587),
-    SettingCell("smtp_user", "SMTP 用户", "登录用户名，一般为邮箱地址；密码不写在这里（用环境变量 KAMXL_SMTP_PASSWORD 或 Windows 凭据管理器）"),
-    SettingCell("smtp_sender", "发件人", "发件邮箱地址；留空为 SMTP 用户"),
-    SettingCell("smtp_security", "加密方式", "starttls、ssl 或 none", "starttls"),
-)
 
 
 class SettingCellError(KamxlError):
     "A cell of the 设置 sheet holds a value kamxl cannot use"
 
-    def __init__(self, code: str, cell: str, spec: SettingCell, value=None, lang: str | None = None, **params):
+    def __init__(self, code: str, cell: str, spec: Option, value=None, lang: str | None = None, **params):
         self.cell = cell
         self.code = code
-        super().__init__(render(code, lang, cell=cell, label=spec.label, value="" if value is None else value,
-                                hint=spec.help, **params))
+        super().__init__(render(code, lang, cell=cell, label=spec.cell, value="" if value is None else value,
+                                hint=spec.cell_help, **params))
 
 
 @dataclass
 class DirectorSettings:
+    """The 设置 sheet's values, one field per option of `SETTING_CELLS` (same key), checked."""
     team_folder: Path
     period: Period
     output_folder: Path
@@ -63,9 +40,9 @@ class DirectorSettings:
     recipients: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     smtp_host: str = ""
-    smtp_port: int = 587
+    smtp_port: int | None = None  # None: the security's port (DEFAULT_PORTS)
     smtp_user: str = ""
-    smtp_sender: str = ""
+    smtp_from: str = ""  # the sender: the 发件人 cell, else the SMTP user when it is an address
     smtp_security: str = "starttls"
     cells: dict[str, str] = field(default_factory=dict)  # key → the cell it came from, e.g. 设置!B2
 
@@ -87,7 +64,7 @@ def settings_cells(rows: list[list]) -> dict[str, tuple[str, object]]:
     """Key → (cell address, value) of the 设置 sheet's labelled cells: the label in column A, the value in B."""
     from .parsing import clean_text
 
-    by_label = {c.label: c for c in SETTING_CELLS}
+    by_label = {c.cell: c for c in SETTING_CELLS}
     found = {}
     for i, row in enumerate(rows, start=1):
         label = clean_text(row[0]) if row else None
@@ -98,7 +75,7 @@ def settings_cells(rows: list[list]) -> dict[str, tuple[str, object]]:
 
 def read_director_settings(rows: list[list], base: Path, today: date | None = None, lang: str | None = None,
                            for_mail: bool = False) -> DirectorSettings:
-    """The 设置 sheet's values, checked with the CLI's own parsers; relative paths are relative to `base`.
+    """The 设置 sheet's values, each checked as its option's kind says; relative paths are relative to `base`.
 
     `for_mail` also requires what sending needs (recipients, SMTP server, sender).
     """
@@ -106,79 +83,70 @@ def read_director_settings(rows: list[list], base: Path, today: date | None = No
 
     today = today or date.today()
     cells = settings_cells(rows)
-    specs = {c.key: c for c in SETTING_CELLS}
 
-    def raw(key):
-        return cells.get(key, (f"{SETTINGS_SHEET_NAME}!B?", None))
+    def fail(code, spec: Option, value=None, **params):
+        return SettingCellError(code, cells.get(spec.key, (f"{SETTINGS_SHEET_NAME}!B?",))[0], spec, value, lang,
+                                **params)
 
-    def text(key) -> str:
-        value = raw(key)[1]
-        return "" if is_blank(value) else str(clean_text(value))
-
-    def fail(code, key, value=None, **params):
-        return SettingCellError(code, raw(key)[0], specs[key], value, lang, **params)
-
-    def path_of(key, must_be_dir: bool, optional: bool) -> Path | None:
-        value = text(key)
-        if not value:
-            if optional:
-                return None
-            raise fail("cell_blank", key)
-        path = Path(value.strip('"'))
-        path = path if path.is_absolute() else base / path
-        if must_be_dir and not path.is_dir():
-            raise fail("cell_no_folder", key, value)
-        if not must_be_dir and not path.is_file():
-            raise fail("cell_no_file", key, value)
-        return path
-
-    team = path_of("team_folder", True, False)
-    period_raw = raw("period")[1]
-    if is_blank(period_raw):
-        period = default_period(today)
-    else:
-        try:
-            period = parse_period(period_raw)
-        except PeriodError:
-            raise fail("cell_bad_period", "period", period_raw) from None
-    output = path_of("output_folder", True, True) or team
-    settings = DirectorSettings(team, period, output, path_of("kpi", False, True), path_of("previous", False, True),
-                                cells={k: v[0] for k, v in cells.items()})
-
-    def addresses(key) -> list[str]:
+    def addresses(spec: Option, text: str) -> list[str]:
         found = []
-        for part in text(key).replace("；", ";").replace(",", ";").replace("，", ";").split(";"):
+        for part in text.replace("；", ";").replace(",", ";").replace("，", ";").split(";"):
             if part.strip():
                 parsed = parse_email(part)
                 if not parsed.ok:
-                    raise fail("cell_bad_email", key, part.strip())
+                    raise fail("cell_bad_email", spec, part.strip())
                 found.append(parsed.value)
         return found
 
-    settings.recipients, settings.cc = addresses("recipients"), addresses("cc")
-    settings.smtp_host, settings.smtp_user = text("smtp_host"), text("smtp_user")
-    port = raw("smtp_port")[1]
-    if not is_blank(port):
-        try:
-            settings.smtp_port = int(float(str(port).strip()))
-            if not 0 < settings.smtp_port < 65536 or float(str(port).strip()) != settings.smtp_port:
-                raise ValueError
-        except ValueError:
-            raise fail("cell_bad_port", "smtp_port", port) from None
-    security = text("smtp_security").lower() or "starttls"
-    if security not in SMTP_SECURITY:
-        raise fail("cell_bad_choice", "smtp_security", text("smtp_security"), choices="/".join(SMTP_SECURITY))
-    settings.smtp_security = security
-    sender = text("smtp_sender") or settings.smtp_user
-    if sender and not parse_email(sender).ok:
-        raise fail("cell_bad_email", "smtp_sender" if text("smtp_sender") else "smtp_user", sender)
-    settings.smtp_sender = sender
+    def value_of(spec: Option):
+        value = cells.get(spec.key, (None, None))[1]
+        text = "" if is_blank(value) else str(clean_text(value))
+        if not text:
+            if spec.cell_required:
+                raise fail("cell_blank", spec)
+            return {"addresses": [], "period": default_period(today), "text": "", "email": ""}.get(spec.kind, spec.default)
+        if spec.kind in ("folder", "file"):
+            path = Path(text.strip('"'))
+            path = path if path.is_absolute() else base / path
+            if spec.kind == "folder" and not path.is_dir():
+                raise fail("cell_no_folder", spec, text)
+            if spec.kind == "file" and not path.is_file():
+                raise fail("cell_no_file", spec, text)
+            return path
+        if spec.kind == "period":
+            try:
+                return parse_period(value)
+            except PeriodError:
+                raise fail("cell_bad_period", spec, value) from None
+        if spec.kind == "addresses":
+            return addresses(spec, text)
+        if spec.kind == "email":
+            if not parse_email(text).ok:
+                raise fail("cell_bad_email", spec, text)
+            return text
+        if spec.kind == "port":
+            try:
+                port = int(float(text))
+                if not 0 < port < 65536 or float(text) != port:
+                    raise ValueError
+            except ValueError:
+                raise fail("cell_bad_port", spec, value) from None
+            return port
+        if spec.kind == "choice":
+            if text.lower() not in spec.choices:
+                raise fail("cell_bad_choice", spec, text, choices="/".join(spec.choices))
+            return text.lower()
+        return text
+
+    settings = DirectorSettings(**{spec.key: value_of(spec) for spec in SETTING_CELLS},
+                                cells={k: v[0] for k, v in cells.items()})
+    settings.output_folder = settings.output_folder or settings.team_folder
+    if not settings.smtp_from and settings.smtp_user and parse_email(settings.smtp_user).ok:
+        settings.smtp_from = settings.smtp_user
     if for_mail:
-        for key in ("recipients", "smtp_host"):
-            if not text(key):
-                raise fail("cell_blank", key)
-        if not sender:
-            raise fail("cell_blank", "smtp_sender")
+        for key in ("recipients", "smtp_host", "smtp_from"):
+            if not getattr(settings, key):
+                raise fail("cell_blank", option(key, SETTING_CELLS))
     return settings
 
 
@@ -347,14 +315,14 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     settings_ws.set_column(1, 1, 48, value_format)
     settings_ws.set_column(2, 2, 70, wrap)
     for r, spec in enumerate(SETTING_CELLS, start=1):
-        settings_ws.set_row(r, 16 * _wrapped_lines(spec.help, 70) + 2)
-        settings_ws.write_string(r, 0, spec.label, bold)
-        if spec.default != "":
+        settings_ws.set_row(r, 16 * _wrapped_lines(spec.cell_help, 70) + 2)
+        settings_ws.write_string(r, 0, spec.cell, bold)
+        if spec.default is not None:
             settings_ws.write_string(r, 1, str(spec.default), value_format)
-        settings_ws.write_string(r, 2, spec.help, wrap)
-        if spec.key == "smtp_security":
-            settings_ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(SMTP_SECURITY),
-                                                     "error_title": spec.label, "error_message": spec.help})
+        settings_ws.write_string(r, 2, spec.cell_help, wrap)
+        if spec.kind == "choice":
+            settings_ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(spec.choices),
+                                                     "error_title": spec.cell, "error_message": spec.cell_help})
     settings_ws.freeze_panes(1, 0)
     settings_ws.set_landscape()
     settings_ws.set_paper(9)

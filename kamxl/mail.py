@@ -3,7 +3,8 @@
 Messages are built with the `email` package (subject and file names encoded for any mail
 client, RFC 2047 / RFC 2231) and sent with smtplib. The password is looked up when sending —
 `KAMXL_SMTP_PASSWORD`, then the system credential store — and never stored, printed or put in
-an error. The CLI's `mail` command and the director's workbook's 发送 button both call here.
+an error. The CLI's `mail` command and the director's workbook's 发送 button both call `send_month`: they only
+gather the request (from options or from the 设置 sheet) and show the report.
 """
 
 import html
@@ -14,24 +15,24 @@ import ssl
 import tempfile
 import time
 from functools import partial
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from . import parsing
 from .errors import KamxlError
 from .io.outputs.redact import write_without_personal
 from .io.inputs.rollup_reader import read_rollup
 from .messages import render
+from .options import DEFAULT_PORTS, SMTP_SECURITY
 from .rollup_model import RollupDigest
 from .scorecard import RepCard, rep_card, scorecard_workbook
 from .settings import DEFAULTS
 
-SECURITY_MODES = ("starttls", "ssl", "none")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+SECURITY_MODES = SMTP_SECURITY
 PASSWORD_ENV = "KAMXL_SMTP_PASSWORD"
 KEYRING_SERVICE = "kamxl-smtp"  # keyring set kamxl-smtp USER
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -41,7 +42,15 @@ class MailError(KamxlError):
     "A message could not be sent"
 
 
-class SmtpSettingsError(MailError):
+class MailRequestError(MailError):
+    "What was asked cannot be mailed as it stands (no recipient, a bad address, a missing setting)"
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key  # the option (kamxl.options) whose value is wrong; None when something is missing
+
+
+class SmtpSettingsError(MailRequestError):
     "The SMTP settings are missing or not valid"
 
 
@@ -83,22 +92,29 @@ class SmtpSettings:
     host: str
     port: int | None = None  # None: 587 for starttls, 465 for ssl, 25 for none
     user: str | None = None
-    sender: str | None = None  # None: the user
+    from_address: str | None = None  # the option smtp_from; None: the user, when it is an address
     security: str = "starttls"
     cafile: str | None = None  # a company CA to trust besides the system's
     timeout: float = 30.0
     attempts: int = 3  # a dropped connection or a 4xx reply is tried again, with back-off
     backoff: float = 2.0  # seconds before the 2nd attempt, doubled each time
 
+    @classmethod
+    def from_options(cls, values: Mapping[str, object]) -> "SmtpSettings":
+        """The settings from the SMTP options by their keys (kamxl.options): the CLI's and the 设置 sheet's alike."""
+        return cls(str(values.get("smtp_host") or ""), values.get("smtp_port") or None, values.get("smtp_user") or None,
+                   values.get("smtp_from") or None, str(values.get("smtp_security") or "starttls"),
+                   str(values["smtp_ca_file"]) if values.get("smtp_ca_file") else None)
+
     def check(self, lang: str = "zh") -> "SmtpSettings":
         """The settings, or SmtpSettingsError naming what is missing or wrong."""
         if not (self.host or "").strip():
             raise SmtpSettingsError(render("mail_no_host", lang))
         if self.security not in SECURITY_MODES:
-            raise SmtpSettingsError(render("mail_bad_security", lang, value=self.security))
-        if not self.from_address:
+            raise SmtpSettingsError(render("mail_bad_security", lang, value=self.security), "smtp_security")
+        if not self.effective_from:
             raise SmtpSettingsError(render("mail_no_sender", lang))
-        check_addresses([self.from_address], lang)
+        check_addresses([self.effective_from], lang, "smtp_from")
         return self
 
     @property
@@ -106,8 +122,9 @@ class SmtpSettings:
         return int(self.port) if self.port else DEFAULT_PORTS.get(self.security, 25)
 
     @property
-    def from_address(self) -> str | None:
-        return self.sender or (self.user if self.user and "@" in self.user else None)
+    def effective_from(self) -> str | None:
+        """The address mail goes from: `from_address`, else the user when it is an address."""
+        return self.from_address or (self.user if self.user and "@" in self.user else None)
 
     @property
     def server(self) -> str:
@@ -129,8 +146,9 @@ def smtp_password(smtp: SmtpSettings) -> str | None:
         return None
 
 
-def check_addresses(addresses: Sequence[str], lang: str = "zh") -> list[str]:
-    """The addresses (a value may hold several, split by , ; or ；), each checked: SmtpSettingsError names a bad one."""
+def check_addresses(addresses: Sequence[str], lang: str = "zh", key: str | None = None) -> list[str]:
+    """The addresses (a value may hold several, split by , ; or ；), each checked: MailRequestError names a bad one
+    (and the option `key` they came from)."""
     good = []
     for raw in addresses:
         for piece in re.split(r"[,;，；]", raw or ""):
@@ -138,7 +156,7 @@ def check_addresses(addresses: Sequence[str], lang: str = "zh") -> list[str]:
                 continue
             name, address = parseaddr(piece.strip())
             if not address or parsing.parse_email(address).problem:
-                raise SmtpSettingsError(render("mail_bad_address", lang, address=piece.strip()))
+                raise MailRequestError(render("mail_bad_address", lang, address=piece.strip()), key)
             good.append(formataddr((name, address)) if name else address)
     return good
 
@@ -241,17 +259,17 @@ def _html(title: str, paragraphs_before: list[str], lines: list[tuple[str, str]]
             f'{before}<table style="border-collapse:collapse">{rows}</table>{after}</body></html>')
 
 
-def _message(subject: str, sender: str | None, to: Sequence[str], cc: Sequence[str], text: str, html_body: str,
+def _message(subject: str, from_address: str | None, to: Sequence[str], cc: Sequence[str], text: str, html_body: str,
              attachment: bytes, filename: str) -> EmailMessage:
     msg = EmailMessage(policy=SMTP_POLICY)
     msg["Subject"] = subject
-    if sender:
-        msg["From"] = sender
+    if from_address:
+        msg["From"] = from_address
     msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=(sender or "kamxl.localhost").rsplit("@", 1)[-1].strip("> "))
+    msg["Message-ID"] = make_msgid(domain=(from_address or "kamxl.localhost").rsplit("@", 1)[-1].strip("> "))
     msg.set_content(text)
     msg.add_alternative(html_body, subtype="html")
     msg.add_attachment(attachment, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=filename)
@@ -267,7 +285,7 @@ def rollup_attachment(rollup: str | Path, include_personal: bool = False) -> byt
         return write_without_personal(rollup, Path(tmp) / "rollup.xlsx").read_bytes()
 
 
-def rollup_message(rollup: str | Path, to: Sequence[str], sender: str | None = None, *, cc: Sequence[str] = (),
+def rollup_message(rollup: str | Path, to: Sequence[str], from_address: str | None = None, *, cc: Sequence[str] = (),
                    subject: str | None = None, include_personal: bool = False, lang: str = "zh",
                    digest: RollupDigest | None = None) -> EmailMessage:
     """The assessors' message: key figures in both bodies, the roll-up attached."""
@@ -279,11 +297,11 @@ def rollup_message(rollup: str | Path, to: Sequence[str], sender: str | None = N
     before = [t("mail_greeting"), t("mail_intro", period=period)]
     after = [t("mail_personal_included") if include_personal else t("mail_personal_left_out"), t("mail_signature")]
     filename = t("mail_attachment", period=period or Path(rollup).stem)
-    return _message(subject, sender, to, cc, _plain(before, lines, after, lang), _html(subject, before, lines, after),
+    return _message(subject, from_address, to, cc, _plain(before, lines, after, lang), _html(subject, before, lines, after),
                     rollup_attachment(rollup, include_personal), filename)
 
 
-def rep_message(card: RepCard, to: Sequence[str], sender: str | None = None, lang: str = "zh") -> EmailMessage:
+def rep_message(card: RepCard, to: Sequence[str], from_address: str | None = None, lang: str = "zh") -> EmailMessage:
     """A rep's message: their own total, rank and rating, their scorecard attached. No colleague appears."""
     t = partial(render, lang=lang)
     subject = t("mail_rep_subject", rep=card.rep, period=card.period)
@@ -304,7 +322,7 @@ def rep_message(card: RepCard, to: Sequence[str], sender: str | None = None, lan
         before.append(t("mail_rep_no_workbook"))
     after = [t("mail_rep_overdue", count=len(card.overdue)), t("mail_rep_problems", count=len(card.problems)),
              t("mail_signature")]
-    return _message(subject, sender, to, (), _plain(before, lines, after, lang), _html(subject, before, lines, after),
+    return _message(subject, from_address, to, (), _plain(before, lines, after, lang), _html(subject, before, lines, after),
                     scorecard_workbook(card, lang), t("mail_rep_attachment", rep=card.rep, period=card.period))
 
 
@@ -390,7 +408,7 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
             with _connect(smtp, lang) as client:
                 if smtp.user:
                     _login(client, smtp.user, password)
-                refused = client.send_message(message, from_addr=smtp.from_address)
+                refused = client.send_message(message, from_addr=smtp.effective_from)
             if refused:
                 raise refused_error(refused)
             return
@@ -399,7 +417,7 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
         except smtplib.SMTPRecipientsRefused as exc:
             raise refused_error(exc.recipients) from None
         except smtplib.SMTPSenderRefused as exc:
-            raise MessageRejected(render("mail_sender_refused", lang, server=server, sender=smtp.from_address,
+            raise MessageRejected(render("mail_sender_refused", lang, server=server, sender=smtp.effective_from,
                                          reply=_scrub(_reply(exc.smtp_code, exc.smtp_error), password))) from None
         except smtplib.SMTPResponseException as exc:
             failure = MessageRejected(render("mail_rejected", lang, server=server,
@@ -458,17 +476,6 @@ def resolve_password(smtp: SmtpSettings, lang: str = "zh") -> str | None:
     return password
 
 
-def send_rollup(rollup: Path, to: Sequence[str], smtp: SmtpSettings, *, cc: Sequence[str] = (),
-                subject: str | None = None, include_personal: bool = False, lang: str = "zh") -> MailReport:
-    """Mail the roll-up to the assessors; any failure raises a MailError subclass (its message is for the user)."""
-    smtp.check(lang)
-    to, cc = check_addresses(to, lang), check_addresses(cc, lang)
-    message = rollup_message(rollup, to, smtp.from_address, cc=cc, subject=subject, include_personal=include_personal,
-                             lang=lang)
-    send_message(message, smtp, resolve_password(smtp, lang), lang)
-    return MailReport([Delivery(recipients(message), sent=True)])
-
-
 @dataclass(frozen=True)
 class RepAddress:
     rep: str
@@ -484,7 +491,7 @@ def read_roster(kpi: str | Path):
     return [RepAddress(rep, email) for rep, email in zip(team["rep"], team["email"]) if rep], book.settings
 
 
-def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], sender: str | None = None, *,
+def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], from_address: str | None = None, *,
                        previous: str | Path | None = None, settings=DEFAULTS, only: Sequence[str] = (),
                        lang: str = "zh") -> list[tuple[str, EmailMessage | None, str | None]]:
     """(rep, message, why not) for every rep on the roster and in the roll-up; `only` limits them."""
@@ -502,7 +509,7 @@ def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], sender:
             out.append((rep, None, render("mail_no_address", lang, rep=rep)))
         else:
             card = rep_card(digest, rep, before, settings)
-            out.append((rep, rep_message(card, [addresses[rep]], sender, lang), None))
+            out.append((rep, rep_message(card, [addresses[rep]], from_address, lang), None))
     return out
 
 
@@ -516,7 +523,7 @@ def send_scorecards(rollup: str | Path, kpi: str | Path, smtp: SmtpSettings, *, 
         password = password or resolve_password(smtp, lang)
     roster, settings = read_roster(kpi)
     report = MailReport()
-    for rep, message, why_not in scorecard_messages(rollup, roster, smtp.from_address, previous=previous,
+    for rep, message, why_not in scorecard_messages(rollup, roster, smtp.effective_from, previous=previous,
                                                     settings=settings, only=only, lang=lang):
         if message is None:
             report.deliveries.append(Delivery((), rep, error=why_not))
@@ -529,3 +536,80 @@ def send_scorecards(rollup: str | Path, kpi: str | Path, smtp: SmtpSettings, *, 
 def file_name(text: str) -> str:
     """A name safe as a file name on Windows and elsewhere (a rep's name, say)."""
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(". ") or "_"
+
+
+# ---------------------------------------------------------------- the month's mail: `kamxl mail` and the 发送 button
+
+@dataclass(frozen=True)
+class MailRequest:
+    """What to mail: the fields are the options of `kamxl mail` by their keys (kamxl.options), the SMTP ones in `smtp`."""
+    rollup: Path
+    recipients: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str | None = None
+    eml: Path | None = None  # write .eml files instead of sending (with per_rep: a folder)
+    per_rep: bool = False
+    kpi: Path | None = None
+    previous: Path | None = None
+    only: tuple[str, ...] = ()
+    include_personal: bool = False
+    smtp: SmtpSettings = SmtpSettings("")
+    lang: str = "zh"
+
+    @classmethod
+    def from_options(cls, rollup: str | Path, values: Mapping[str, object], lang: str = "zh") -> "MailRequest":
+        """The request from option values by key (the CLI's keyword arguments, the 设置 sheet's fields)."""
+        fields = {k: values[k] for k in ("subject", "per_rep", "include_personal") if values.get(k) is not None}
+        fields |= {k: tuple(values.get(k) or ()) for k in ("recipients", "cc", "only")}
+        fields |= {k: Path(str(values[k])) for k in ("eml", "kpi", "previous") if values.get(k)}
+        return cls(Path(rollup), smtp=SmtpSettings.from_options(values), lang=lang, **fields)
+
+
+def checked(request: MailRequest) -> MailRequest:
+    """The request with its addresses checked and split; MailRequestError (naming the option at fault) when it cannot
+    be carried out: no recipient, --per-rep without the KPI workbook, an .eml over an input, an SMTP setting missing,
+    a rep asked for who is not on the roster."""
+    lang, eml = request.lang, request.eml
+    if not request.recipients and not request.per_rep:
+        raise MailRequestError(render("mail_need_recipient", lang))
+    if request.per_rep and not request.kpi:
+        raise MailRequestError(render("mail_need_kpi", lang))
+    request = replace(request, recipients=tuple(check_addresses(request.recipients, lang, "recipients")),
+                      cc=tuple(check_addresses(request.cc, lang, "cc")))
+    if eml is not None:
+        inputs = {Path(p).resolve() for p in (request.rollup, request.kpi, request.previous) if p}
+        if eml.resolve() in inputs:
+            raise MailRequestError(render("mail_eml_target", lang), "eml")
+        if request.per_rep and eml.is_file():
+            raise MailRequestError(render("mail_eml_folder", lang, path=eml), "eml")
+    else:
+        request.smtp.check(lang)
+    if request.per_rep and request.only:
+        on_roster = {a.rep for a in read_roster(request.kpi)[0]}
+        unknown = [r for r in request.only if r not in on_roster]
+        if unknown:
+            raise MailRequestError(render("mail_unknown_rep", lang, rep=unknown[0]), "only")
+    return request
+
+
+def send_month(request: MailRequest) -> MailReport:
+    """Mail the month: the roll-up to the recipients and/or each rep their scorecard, or write them as .eml files.
+
+    What `kamxl mail` and the director's workbook's 发送 button both do. A request that cannot be carried out raises
+    MailRequestError before anything is sent; a user without a password raises MissingPassword; a message that could
+    not go is a delivery with its error in the report, the others still go.
+    """
+    request = checked(request)
+    smtp, lang, eml = request.smtp, request.lang, request.eml
+    password = resolve_password(smtp, lang) if eml is None else None
+    report = MailReport()
+    if request.recipients:
+        message = rollup_message(request.rollup, request.recipients, smtp.effective_from, cc=request.cc,
+                                 subject=request.subject, include_personal=request.include_personal, lang=lang)
+        into_folder = eml is not None and (request.per_rep or eml.is_dir())
+        report.deliveries.append(deliver(message, smtp, password, lang,
+                                         eml=eml / f"{request.rollup.stem}.eml" if into_folder else eml))
+    if request.per_rep:
+        report.deliveries += send_scorecards(request.rollup, request.kpi, smtp, previous=request.previous,
+                                             only=request.only, lang=lang, eml_dir=eml, password=password).deliveries
+    return report

@@ -243,20 +243,28 @@ class Figure:
     kpi: bool = False  # has a standard in the settings and counts in a rep's total
 
 
+KPI_LABELS = {k.key: k.label for k in KPIS}  # a KPI is named as the schema names it, on every sheet
+
+
+def short_kpi_label(key: str) -> str:
+    """A KPI's label for narrow columns (趋势, the charts): without 大客户."""
+    return KPI_LABELS[key].replace("大客户", "")
+
+
 OVERVIEW_KPIS = (
-    Figure("sales_completion", "销售计划完成率", "percent", "实际销售 ÷ 销售计划", "amount_sales_actual", "amount_sales_plan",
+    Figure("sales_completion", KPI_LABELS["sales_completion"], "percent", "实际销售 ÷ 销售计划", "amount_sales_actual", "amount_sales_plan",
            "wan", kpi=True),
-    Figure("collection", "合同回款率", "percent", "实际回款 ÷ 应回款", "amount_collection_actual", "amount_collection_due",
+    Figure("collection", KPI_LABELS["collection"], "percent", "实际回款 ÷ 应回款", "amount_collection_actual", "amount_collection_due",
            "wan", kpi=True),
-    Figure("settlement", "销售合同结算率", "percent", "实际结算 ÷ 结算计划", "amount_settlement_actual",
+    Figure("settlement", KPI_LABELS["settlement"], "percent", "实际结算 ÷ 结算计划", "amount_settlement_actual",
            "amount_settlement_plan", "wan", kpi=True),
-    Figure("development", "大客户开发计划完成率", "percent", "实际开发 ÷ 开发计划", "amount_development_actual",
+    Figure("development", KPI_LABELS["development"], "percent", "实际开发 ÷ 开发计划", "amount_development_actual",
            "amount_development_plan", "home", kpi=True),
-    Figure("expense", "商务费用率", "percent", "实际费用 ÷ 费用预算，越低越好", "amount_expense_actual",
+    Figure("expense", KPI_LABELS["expense"], "percent", "实际费用 ÷ 费用预算，越低越好", "amount_expense_actual",
            "amount_expense_budget", "wan", kpi=True),
-    Figure("churn", "大客户流失率", "percent", "本期流失 ÷ 期初客户，越低越好", "lost", "accounts_at_start", "home",
+    Figure("churn", KPI_LABELS["churn"], "percent", "本期流失 ÷ 期初客户，越低越好", "lost", "accounts_at_start", "home",
            "无上期汇总：未计算，未计入总分（见上方提醒）", kpi=True),
-    Figure("completeness", "大客户档案完整率", "percent", "客户档案各项已填写的平均比例", kpi=True),
+    Figure("completeness", KPI_LABELS["completeness"], "percent", "客户档案各项已填写的平均比例", kpi=True),
 )
 OVERVIEW_OTHERS = (
     Figure("new_accounts", "大客户新开发率", "percent", "本期新增 ÷ 期初客户", "new", "accounts_at_start", "home",
@@ -281,9 +289,9 @@ def figure(key: str) -> Figure:
 
 
 # 趋势: the department's KPIs period by period (shorter labels: the columns are narrow), then each rep's total
-TREND_FIGURES = (("sales_completion", "销售计划完成率"), ("collection", "合同回款率"), ("settlement", "销售合同结算率"),
-                 ("development", "开发计划完成率"), ("expense", "商务费用率"), ("churn", "流失率"),
-                 ("completeness", "档案完整率"), ("visit_compliance", "拜访合规率"))
+TREND_FIGURES = (*((key, short_kpi_label(key)) for key in ("sales_completion", "collection", "settlement", "development",
+                                                           "expense", "churn", "completeness")),
+                 ("visit_compliance", "拜访合规率"))
 TREND_PERIOD, TREND_CUSTOMERS, TREND_OVERDUE = "期间", "客户总数", "逾期"
 
 

@@ -1,8 +1,10 @@
 import json
 import os
+import re
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -157,3 +159,79 @@ def test_the_command_leaves_with_its_output_whole_its_exit_code_and_its_exit_han
     done, handled = _kamxl_process(tmp_path, "consolidate", tmp_path / "team", "--period", "2026-10", "--out", again,
                                    stdout_closed=True)
     assert (done.returncode, handled, again.exists()) == (0, True, True) and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- every option's help, in both languages
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()):
+    """(path, command) for the group itself and every command under it, sub-groups included."""
+    yield path, group
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def _option_rows(group: click.Group, path: tuple[str, ...], lang: str | None) -> dict[str, str]:
+    """The options section of `--help` (in the default language when `lang` is None): flags → help text."""
+    args = ([] if lang is None else ["--lang", lang]) + [*path, "--help"]
+    output = CliRunner().invoke(group, args, catch_exceptions=False).output
+    section = re.split(r"^(?:选项|Options):\n", output, flags=re.M)[1]
+    rows: dict[str, str] = {}
+    for line in section.splitlines():
+        if not line.strip():
+            break
+        row = re.match(r"  (-\S.*?)(?:\s{2,}(.*))?$", line)
+        if row and not line.startswith("   "):
+            flags = row.group(1)
+            rows[flags] = row.group(2) or ""
+        else:
+            rows[flags] += " " + line.strip()
+    return rows
+
+
+def _undocumented(group: click.Group) -> list[str]:
+    """Every option of every command whose --help lacks Chinese (shown by default) or English (with --lang en)."""
+    missing = []
+    for path, command in _commands(group):
+        zh, en = _option_rows(group, path, None), _option_rows(group, path, "en")
+        ctx = click.Context(command)
+        for param in [*command.get_params(ctx)]:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            name = " ".join((*path, param.opts[0]))
+            text_zh = next((t for flags, t in zh.items() if param.opts[0] in re.findall(r"-[-\w]+", flags)), "")
+            text_en = next((t for flags, t in en.items() if param.opts[0] in re.findall(r"-[-\w]+", flags)), "")
+            english = re.sub(r"--[-\w]+|KAMXL_\w+|\[[^]]*\]", "", text_en)  # words, not flags or click's [default: …]
+            if not re.search(r"[\u4e00-\u9fff]", text_zh) or text_zh == text_en:
+                missing.append(f"{name}: no Chinese help")
+            if not re.search(r"[A-Za-z]{3,}", english):
+                missing.append(f"{name}: no English help")
+    return missing
+
+
+def test_every_option_of_every_command_has_help_in_chinese_by_default_and_in_english(monkeypatch):
+    monkeypatch.delenv("KAMXL_LANG", raising=False)
+    assert _undocumented(main) == []
+
+
+def test_an_option_without_chinese_or_english_help_is_found(monkeypatch):
+    import copy
+
+    from kamxl.cli import _option
+
+    monkeypatch.delenv("KAMXL_LANG", raising=False)
+    probe = copy.copy(main)  # kamxl with --lang and --version, and one new command of its own
+    probe.commands = {}
+
+    @probe.command()
+    @_option("--both", help="Both languages.", help_zh="两种语言。")
+    @_option("--english-only", help="Only in English.")
+    @click.option("--plain-click", help="Added the plain click way.")
+    @_option("--chinese-only", help_zh="只有中文。")
+    def command(**_):
+        """Command."""
+
+    assert _undocumented(probe) == ["command --english-only: no Chinese help", "command --plain-click: no Chinese help",
+                                    "command --chinese-only: no English help"]

@@ -10,7 +10,7 @@ from kamxl.director import SETTING_CELLS, SettingCellError, default_period, read
 
 def sheet(**values) -> list[list]:
     """The 设置 sheet's rows as the builder lays them out: header, then one labelled cell per setting."""
-    return [["设置", "值", "说明"]] + [[c.label, values.get(c.key, c.default), c.help] for c in SETTING_CELLS]
+    return [["设置", "值", "说明"]] + [[c.cell, values.get(c.key, c.default), c.cell_help] for c in SETTING_CELLS]
 
 
 @pytest.fixture
@@ -33,10 +33,11 @@ def test_good_settings_are_read(team, tmp_path):
     assert s.team_folder == team and s.output_folder == team and s.period.label == "2026-Q3"
     assert s.kpi == tmp_path / "kpi.xlsx" and s.previous is None
     assert s.recipients == ["gm@example.com", "hr@example.com", "ceo@example.com"]
-    assert (s.smtp_port, s.smtp_security, s.smtp_sender) == (465, "ssl", "kam@example.com")
+    assert (s.smtp_port, s.smtp_security, s.smtp_from) == (465, "ssl", "kam@example.com")  # the sender: the user
     assert s.rollup_path == team / "汇总-2026-Q3.xlsx"
     blank = read_director_settings(sheet(team_folder=str(team), period=None), tmp_path, date(2026, 11, 25))
-    assert blank.period.label == "2026-10" and blank.smtp_port == 587 and blank.smtp_security == "starttls"
+    assert blank.period.label == "2026-10" and blank.smtp_security == "starttls"
+    assert blank.smtp_port is None  # left to the security, as on the command line: 587 for starttls, 465 for ssl
 
 
 @pytest.mark.parametrize("values, message", [
@@ -50,7 +51,7 @@ def test_good_settings_are_read(team, tmp_path):
     ({"smtp_port": "abc"}, "设置!B10「SMTP 端口」应为 1–65535 的整数，现为「abc」"),
     ({"smtp_port": 70000}, "设置!B10「SMTP 端口」应为 1–65535 的整数，现为「70000」"),
     ({"smtp_security": "tls"}, "设置!B13「加密方式」应为 starttls/ssl/none，现为「tls」"),
-    ({"smtp_sender": "kam"}, "设置!B12「发件人」中「kam」不是邮箱地址"),
+    ({"smtp_from": "kam"}, "设置!B12「发件人」中「kam」不是邮箱地址"),
 ])
 def test_a_bad_cell_is_named_with_what_to_write(team, tmp_path, values, message):
     with pytest.raises(SettingCellError) as raised:
@@ -72,3 +73,34 @@ def test_english_messages(team, tmp_path):
     with pytest.raises(SettingCellError) as raised:
         read_director_settings(sheet(team_folder="team", period="13/2026"), tmp_path, date(2026, 11, 25), lang="en")
     assert str(raised.value).startswith("设置!B3 (期间): '13/2026' not understood")
+
+
+# the 设置 sheet as directors know it (workbook-contract.md), row by row from A2
+SETTINGS_LABELS = ["团队文件夹", "期间", "输出文件夹", "考核工作簿", "上期汇总", "收件人", "抄送", "SMTP 服务器", "SMTP 端口",
+                   "SMTP 用户", "发件人", "加密方式"]
+
+
+def test_the_built_workbooks_settings_sheet_has_the_labels_directors_know(tmp_path):
+    import openpyxl
+
+    from kamxl.director import build_director_workbook
+
+    ws = openpyxl.load_workbook(build_director_workbook(tmp_path / "kamxl.xlsm"))["设置"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == SETTINGS_LABELS
+    assert all(r[2] for r in rows)  # every cell says what to write
+    assert {r[0]: r[1] for r in rows if r[1] is not None} == {"加密方式": "starttls"}
+    assert ws.data_validations.dataValidation[0].formula1 == '"starttls,ssl,none"'
+
+
+def test_the_sender_cell_is_read_as_the_sender_and_a_login_name_without_it_is_no_error(team, tmp_path):
+    s = read_director_settings(sheet(team_folder="team", smtp_user="kam", smtp_from="director@example.com"), tmp_path,
+                               date(2026, 11, 25))
+    assert (s.smtp_user, s.smtp_from) == ("kam", "director@example.com")
+    s = read_director_settings(sheet(team_folder="team", smtp_user="kam"), tmp_path, date(2026, 11, 25))
+    assert s.smtp_from == ""  # 汇总 still works; 发送 asks for 发件人
+    with pytest.raises(SettingCellError) as raised:
+        read_director_settings(sheet(team_folder="team", smtp_user="kam", recipients="gm@example.com",
+                                     smtp_host="smtp.example.com"), tmp_path, date(2026, 11, 25), lang="zh",
+                               for_mail=True)
+    assert str(raised.value).startswith("设置!B12「发件人」为空")

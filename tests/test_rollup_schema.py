@@ -77,3 +77,16 @@ def test_a_label_renamed_on_the_schema_alone_reaches_the_rollup_and_the_mail(tmp
     overdue = sum(1 for r in wb["客户总表"].iter_rows(min_row=2, values_only=True)
                   if r[[c.value for c in wb["客户总表"][1]].index("逾期")] == "是")
     assert f"- 逾期未拜访客户：{overdue}" in body
+
+
+# the handbook's KPI names (domain.md, 考核指标), by key
+HANDBOOK_KPIS = {"sales_completion": "销售计划完成率", "collection": "合同回款率", "settlement": "销售合同结算率",
+                 "development": "大客户开发计划完成率", "expense": "商务费用控制", "churn": "大客户流失率",
+                 "completeness": "大客户档案完整率"}
+
+
+@pytest.mark.parametrize("key, name", HANDBOOK_KPIS.items())
+def test_a_kpi_has_the_handbooks_one_name_on_overview_scores_and_trend(key, name):
+    assert rs.figure(key).label == name  # 总览
+    assert rs.SCORE_TABLE.label(f"value_{key}") == name  # 考核排名
+    assert dict(rs.TREND_FIGURES)[key] == name.replace("大客户", "")  # 趋势: narrow columns, the same name

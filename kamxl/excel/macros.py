@@ -236,10 +236,11 @@ def consolidate(book: Workbook, today: date | None = None) -> None:
 
 
 def send(book: Workbook, today: date | None = None) -> None:
-    """发送: mail the period's roll-up to the 设置 recipients (kamxl.mail), or say mail is not available yet."""
+    """发送: `kamxl mail` of the period's roll-up to the 设置 recipients (kamxl.mail.send_month), or say mail is not
+    available yet."""
     lang = language()
     try:
-        from ..mail import SmtpSettings, send_rollup
+        from ..mail import MailRequest, send_month
     except ImportError:
         settings = _settings(book, today=today)
         book.message(render("mail_unavailable", lang, path=settings.rollup_path))
@@ -248,14 +249,16 @@ def send(book: Workbook, today: date | None = None) -> None:
     if not settings.rollup_path.is_file():
         book.message(render("no_rollup_yet", lang, period=settings.period.label, path=settings.rollup_path))
         return
-    smtp = SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_sender,
-                        settings.smtp_security)
     try:
-        send_rollup(settings.rollup_path, settings.recipients, smtp, cc=settings.cc, lang=lang)
+        report = send_month(MailRequest.from_options(settings.rollup_path, vars(settings), lang))
     except (KamxlError, OSError) as exc:
         book.message(render("button_mail_failed", lang, reason=exc))
         return
-    book.message(render("button_mail_sent", lang, to="; ".join(settings.recipients)))
+    if report.ok:
+        book.message(render("button_mail_sent", lang, to="; ".join(settings.recipients)))
+    else:
+        book.message(render("button_mail_failed", lang, reason=("; " if lang == "en" else "；").join(
+            d.error for d in report.deliveries if d.error)))
 
 
 def make_templates(book: Workbook, today: date | None = None) -> None:

@@ -1,9 +1,12 @@
 """The buttons' handlers, driven through the file-backed workbook on real .xlsm files (no Excel, no mocks)."""
 
+import email
+import email.policy
+import io
 import json
 import shutil
+import socket
 import sys
-import types
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -266,24 +269,85 @@ def test_send_without_the_mail_module_says_so(director, monkeypatch):
     assert message.startswith("邮件发送功能尚未安装（kamxl.mail 不可用）") and "汇总-2026-10.xlsx" in message
 
 
-def test_send_passes_the_settings_sheet_to_send_rollup(director, tmp_path, monkeypatch):
-    sent = []
-    fake = types.ModuleType("kamxl.mail")
-    fake.SmtpSettings = lambda host, port, user, sender, security: (host, port, user, sender, security)
-    fake.send_rollup = lambda rollup, to, smtp, **kw: sent.append((rollup, list(to), smtp, kw))
-    monkeypatch.setitem(sys.modules, "kamxl.mail", fake)
+class Relay:
+    """A mail relay on the local network (no TLS, no login) that keeps what it receives; refuses nobody@."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody@"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def relay(monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    for name in ("KAMXL_SMTP_HOST", "KAMXL_SMTP_PORT", "KAMXL_SMTP_USER", "KAMXL_SMTP_FROM", "KAMXL_SMTP_SECURITY",
+                 "KAMXL_SMTP_CA_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Relay()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+def _sent(inbox) -> list[tuple]:
+    """What arrived, as recipients, sender, subject, plain body and attachment (name, sheets)."""
+    out = []
+    for envelope, msg in inbox.messages:
+        part = next(msg.iter_attachments())
+        sheets = openpyxl.load_workbook(io.BytesIO(part.get_payload(decode=True)), read_only=True).sheetnames
+        out.append((sorted(envelope.rcpt_tos), envelope.mail_from, msg["Subject"], msg["Cc"],
+                    msg.get_body(("plain",)).get_content(), part.get_filename(), sheets))
+    return out
+
+
+def test_send_mails_what_kamxl_mail_mails_with_the_settings_sheets_values(director, tmp_path, relay):
     book = FileBook(director)
-    book.set_values("设置", 7, 2, [["gm@example.com; hr@example.com"], ["boss@example.com"], ["smtp.example.com"],
-                                   ["465"], ["kam@example.com"], [None], ["ssl"]])
+    book.set_values("设置", 7, 2, [["gm@example.com; hr@example.com"], ["boss@example.com"], ["127.0.0.1"],
+                                   [str(relay.port)], [None], ["kam@example.com"], ["none"]])
     macros.run("send", book)
     assert book.messages[0].startswith("还没有 2026-10 的汇总文件")  # press 汇总 first
     macros.run("consolidate", book)
     book.messages.clear()
     macros.run("send", book)
-    assert sent == [(tmp_path / "team" / "汇总-2026-10.xlsx", ["gm@example.com", "hr@example.com"],
-                     ("smtp.example.com", 465, "kam@example.com", "kam@example.com", "ssl"),
-                     {"cc": ["boss@example.com"], "lang": "zh"})]
     assert book.messages == ["汇总已发送给 gm@example.com; hr@example.com。"]
+    [button] = _sent(relay)
+    assert button[:4] == (["boss@example.com", "gm@example.com", "hr@example.com"], "kam@example.com",
+                          "大客户部月度汇总 2026-10", "boss@example.com")
+    assert "手机、邮箱、生日、爱好已删除" in button[4]  # the personal fields left out, as the command does
+    relay.messages.clear()
+    result = CliRunner().invoke(main, ["--lang", "zh", "mail", str(tmp_path / "team" / "汇总-2026-10.xlsx"),
+                                       "--to", "gm@example.com; hr@example.com", "--cc", "boss@example.com",
+                                       "--smtp-host", "127.0.0.1", "--smtp-port", str(relay.port),
+                                       "--smtp-from", "kam@example.com", "--smtp-security", "none"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert _sent(relay) == [button]  # the button and the command: one message
+
+
+def test_send_names_a_refused_recipient_in_the_message_box(director, relay):
+    book = FileBook(director)
+    book.set_values("设置", 7, 2, [["nobody@example.com"], [None], ["127.0.0.1"], [str(relay.port)], [None],
+                                   ["kam@example.com"], ["none"]])
+    macros.run("consolidate", book)
+    book.messages.clear()
+    macros.run("send", book)
+    assert book.messages == [f"发送失败：邮件服务器 127.0.0.1:{relay.port} 拒收收件人：nobody@example.com"
+                             "（550 5.1.1 mailbox unavailable）"]
 
 
 def test_make_templates_writes_one_named_xlsm_per_rep_and_keeps_existing_ones(director, tmp_path):

@@ -92,7 +92,7 @@ def test_overview_figures_against_a_hand_calculation(three_months):
     assert sales[6].value == pytest.approx((410 / 400 - 250 / 300) * 100)  # change in percentage points
     collection = metrics["合同回款率"]
     assert (collection[1].value, collection[2].value, collection[3].value) == (290, 300, pytest.approx(290 / 300))
-    expense = metrics["商务费用率"]  # kept in 元 on the KPI sheet, shown in 万元
+    expense = metrics["商务费用控制"]  # kept in 元 on the KPI sheet, shown in 万元
     assert (expense[1].value, expense[2].value) == (pytest.approx(2.84), pytest.approx(3.0))
     assert expense[3].value == pytest.approx(28400 / 30000) and expense[4].value == "≤ 100%"
     assert expense[6].value == pytest.approx((28400 / 30000 - 35000 / 30000) * 100)  # −22 points since September
@@ -101,8 +101,8 @@ def test_overview_figures_against_a_hand_calculation(three_months):
     assert metrics["销售合同结算率"][3].value == "—"  # no settlement plan anywhere: a dash, not 0 %
     assert metrics["客户总数"][1].value == 6 and metrics["本期拜访次数"][1].value == 3
     # colour: met (green), close — short by less than one 5 % step (yellow), missed (red)
-    fill = {label: metrics[label][3].fill.fgColor.rgb for label in ("销售计划完成率", "合同回款率", "商务费用率")}
-    assert fill == {"销售计划完成率": "FFC6EFCE", "合同回款率": "FFFFEB9C", "商务费用率": "FFC6EFCE"}
+    fill = {label: metrics[label][3].fill.fgColor.rgb for label in ("销售计划完成率", "合同回款率", "商务费用控制")}
+    assert fill == {"销售计划完成率": "FFC6EFCE", "合同回款率": "FFFFEB9C", "商务费用控制": "FFC6EFCE"}
     september, _, _ = _overview_rows(written["2026-09"][1])
     assert september["销售计划完成率"][3].fill.fgColor.rgb == "FFFFC7CE"  # 83.3 %: missed
     assert rollup.overview["sales_completion"] == pytest.approx(102.5)
@@ -139,8 +139,8 @@ def test_trend_over_three_consecutive_months(three_months):
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, max_row=4, values_only=True)]
     assert [r["期间"] for r in rows] == ["2026-08", "2026-09", "2026-10"]
     assert [r["销售计划完成率"] for r in rows] == [pytest.approx(1.0), pytest.approx(250 / 300), pytest.approx(410 / 400)]
-    assert [r["商务费用率"] for r in rows] == [pytest.approx(31000 / 30000), pytest.approx(35000 / 30000),
-                                          pytest.approx(28400 / 30000)]
+    assert [r["商务费用控制"] for r in rows] == [pytest.approx(31000 / 30000), pytest.approx(35000 / 30000),
+                                            pytest.approx(28400 / 30000)]
     assert [r["流失率"] for r in rows] == [None, 0, 0]  # August had no earlier roll-up
     for rep in REPS:
         assert [r[f"{rep}总分"] for r in rows] == [TOTALS[p][rep] for p in ("2026-08", "2026-09", "2026-10")]
