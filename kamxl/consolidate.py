@@ -583,13 +583,22 @@ def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], source
     return statuses
 
 
+Warning = tuple[str, dict]
+
+
 def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missing: dict[str, list[str]],
                 has_previous: bool, has_kpi_rows: bool, problems: list[Problem] = (),
-                rejected: list[tuple[str, str, RejectedRow]] = ()) -> list[tuple[str, dict]]:
+                rejected: list[tuple[str, str, RejectedRow]] = ()) -> list[Warning]:
     """Say who and what is missing: files and sheets that could not be used, reps without a usable workbook, KPIs left
     out of a total, months the KPI rows lack."""
-    warnings: list[tuple[str, dict]] = []
-    aliases: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    return (_unusable_sheets(problems, rejected) + _failed_files(sources) + _reps_without_workbook(scores, sources)
+            + _kpi_months_missing(months_missing) + _kpis_left_out(scores, has_previous, has_kpi_rows))
+
+
+def _unusable_sheets(problems: list[Problem], rejected: list[tuple[str, str, RejectedRow]]) -> list[Warning]:
+    """Sheets without their header or a required column (every row rejected), and columns read by an alias."""
+    warnings: list[Warning] = []
+    aliases: dict[tuple[str, str | None], list[Text]] = defaultdict(list)
     for p in problems:
         if p.code == "sheet_unusable":
             warnings.append(("warn_sheet_unusable", {"file": p.file, "sheet": p.sheet, **dict(p.params)}))
@@ -598,42 +607,51 @@ def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missin
             warnings.append(("warn_sheet_no_header", {"file": p.file, "sheet": p.sheet, "rows": rows, **dict(p.params)}))
         elif p.code == "column_alias":
             aliases[(p.file, p.sheet)].append(Text(p.code, p.params))
-    for (file, sheet), mappings in aliases.items():
-        warnings.append(("warn_columns_renamed", {"file": file, "sheet": sheet, "mappings": Joined(tuple(mappings))}))
+    return warnings + [("warn_columns_renamed", {"file": file, "sheet": sheet, "mappings": Joined(tuple(mappings))})
+                       for (file, sheet), mappings in aliases.items()]
+
+
+def _failed_files(sources: list[SourceFile]) -> list[Warning]:
+    """Rep files that failed and name no rep of the team (they add no rep)."""
     nameless = [f for f in sources if f.status == "failed" and f.kind == "rep" and not f.rep]
-    if nameless:
-        warnings.append(("warn_failed_files", {"files": "、".join(f"{Path(f.path).name}（{f.reason}）" for f in nameless)}))
+    return [("warn_failed_files", {"files": "、".join(f"{Path(f.path).name}（{f.reason}）" for f in nameless)})] \
+        if nameless else []
+
+
+def _reps_without_workbook(scores: list[RepScore], sources: list[SourceFile]) -> list[Warning]:
     absent = [s.rep for s in scores if s.status == "no_workbook"]
-    if absent:
-        warnings.append(("warn_no_workbook", {"reps": "、".join(absent)}))
+    warnings: list[Warning] = [("warn_no_workbook", {"reps": "、".join(absent)})] if absent else []
     for s in scores:
         if s.status == "unreadable":
             files = "、".join(Path(f.path).name for f in sources if f.rep == s.rep and f.status == "failed")
             warnings.append(("warn_unreadable_workbook", {"rep": s.rep, "files": files}))
+    return warnings
+
+
+def _kpi_months_missing(months_missing: dict[str, list[str]]) -> list[Warning]:
+    """A quarter's or year's months without KPI rows, reps grouped by the months they lack."""
     by_months: dict[str, list[str]] = defaultdict(list)
     for rep, months in months_missing.items():
         by_months["、".join(months)].append(rep)
-    for months, reps in by_months.items():
-        warnings.append(("warn_kpi_months_missing", {"months": months, "reps": "、".join(reps)}))
+    return [("warn_kpi_months_missing", {"months": months, "reps": "、".join(reps)}) for months, reps in by_months.items()]
+
+
+def _kpis_left_out(scores: list[RepScore], has_previous: bool, has_kpi_rows: bool) -> list[Warning]:
+    """Each KPI left out of a total with its reason; one left out of every total for the same reason (a column the
+    department does not fill) is said once, naming no rep; no previous roll-up (churn) is said elsewhere."""
     labels = {k.key: k.label for k in KPIS}
     scored = [s for s in scores if s.card.total is not None]
-    # said once for everyone elsewhere: no previous roll-up (churn); a KPI left out of every total for the same
-    # reason (a column the department does not fill) is said once, naming no rep
-    own = {s.rep: {k: r for k, r in s.left_out.items() if not (k == "churn" and not has_previous)} for s in scored}
-    common = {k: r for k, r in (own[scored[0].rep].items() if scored else ())
+    own = {s.rep: {k: r for k, r in s.left_out.items() if has_previous or k != "churn"} for s in scored}
+    common = {k: r for k, r in own[scored[0].rep].items()
               if all(own[s.rep].get(k) == r for s in scored)} if len(scored) > 1 else {}
-    if common:
-        warnings.append(("warn_kpi_left_out_all", {"kpis": _labelled(common, labels)}))
+    warnings: list[Warning] = [("warn_kpi_left_out_all", {"kpis": _labelled(common, labels)})] if common else []
     for s in scores:
-        if s.card.total is None:
-            if has_kpi_rows and s.status == "ok" and not s.kpi_inputs:
-                warnings.append(("warn_rep_not_scored", {"rep": s.rep}))
-            continue
-        rest = {k: r for k, r in own[s.rep].items() if k not in common}
+        rest = {k: r for k, r in own.get(s.rep, {}).items() if k not in common}
         if rest:
-            warnings.append(("warn_kpi_left_out", {
-                "rep": s.rep, "kpis": _labelled(rest, labels),
-                "possible": s.card.possible, "full": s.card.full}))
+            warnings.append(("warn_kpi_left_out", {"rep": s.rep, "kpis": _labelled(rest, labels),
+                                                   "possible": s.card.possible, "full": s.card.full}))
+        elif s.card.total is None and has_kpi_rows and s.status == "ok" and not s.kpi_inputs:
+            warnings.append(("warn_rep_not_scored", {"rep": s.rep}))
     return warnings
 
 
