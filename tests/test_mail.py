@@ -185,7 +185,7 @@ def test_rollup_is_mailed_over_starttls_with_auth_both_bodies_and_the_workbook(r
     result = run(team["rollup"], "--to", "gm@example.com", "--to", "hr@example.com", "--cc", "office@example.com",
                  *smtp_args(server))
     assert result.exit_code == 0, result.output
-    assert "已发送" in result.output
+    assert result.output == "已发送：gm@example.com、hr@example.com、office@example.com\n"
     assert server.logins == [USER]
     [(envelope, msg)] = server.messages
     assert set(envelope.rcpt_tos) == {"gm@example.com", "hr@example.com", "office@example.com"}
@@ -276,6 +276,7 @@ def test_eml_is_written_for_review_and_nothing_is_sent(run, team, tmp_path):
     out = tmp_path / "review" / "rollup.eml"
     result = run(team["rollup"], "--to", "gm@example.com", "--eml", out)
     assert result.exit_code == 0, result.output
+    assert result.output == f"已写入：{out}\n"
     msg = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
     assert msg["To"] == "gm@example.com"
     assert attachment(msg)[0].get_filename() == "大客户部月度汇总-2026-10.xlsx"
@@ -288,6 +289,8 @@ def test_each_rep_gets_only_their_own_scorecard(run, server, password, team, exp
     result = run(team["rollup"], "--per-rep", "--kpi", team["kpi"], "--previous", team["previous"], *smtp_args(server))
     assert result.exit_code == 0, result.output
     addresses = {r["代表姓名"]: r["邮箱"] for r in expected["roster"]}
+    assert result.output.splitlines() == [*(f"已发送：{rep}（{address}）" for rep, address in addresses.items()),
+                                          f"成绩单：{len(addresses)} 位代表已发送，0 位未发送"]
     received = {envelope.rcpt_tos[0]: msg for envelope, msg in server.messages}
     assert set(received) == set(addresses.values())
     ranked = [s for s in expected["scores"] if s["总分"] is not None]
