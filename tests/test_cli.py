@@ -149,6 +149,7 @@ def _kamxl_process(tmp_path, *args, stdout_closed=False):
     return done, marker.exists()
 
 
+@pytest.mark.slow
 def test_the_command_leaves_with_its_output_whole_its_exit_code_and_its_exit_handlers_run(tmp_path, rep_workbook):
     (tmp_path / "team").mkdir()
     rep_workbook([customer(f"KA-{i}") for i in range(1, 400)], name="team/张伟.xlsx")

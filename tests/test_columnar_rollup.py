@@ -36,7 +36,7 @@ def _assert_the_scalar_figures(rollup):
     assert rollup.duplicates == scalar_rules.duplicates(customers)
 
 
-@pytest.mark.parametrize("method", ["value", "share"])
+@pytest.mark.parametrize("method", ["value", pytest.param("share", marks=pytest.mark.slow)])
 def test_a_small_teams_figures_are_the_scalar_rules(tmp_path, method):
     team = tmp_path / "team"
     write_demo_team(team, DemoOptions(reps=3, customers=40, visits=150, seed=11))
@@ -60,6 +60,7 @@ NAMES = st.sampled_from(["恒瑞精密机械有限公司", "恒瑞精密机械",
                          "东方化工（苏州）", "华信", None, "有限公司"])
 
 
+@pytest.mark.slow
 @hyp_settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["张伟", "李娜", "王芳"]), CODES, NAMES), max_size=14))
 def test_duplicates_are_every_row_linked_by_the_scalar_checks(rows):

@@ -261,6 +261,7 @@ def test_last_months_rollup_in_the_team_folder_is_skipped(team, tmp_path):
     assert "rollup-2026-10.xlsx" not in files  # the output itself is never read as an input
 
 
+@pytest.mark.slow
 def test_reading_workers_also_work_when_spawned(team):
     """Windows starts worker processes by spawning, not forking: the workers must import cleanly."""
     import subprocess

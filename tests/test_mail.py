@@ -614,6 +614,7 @@ def _kpi_sum(kpi_path, period: str, label: str) -> float:
     return sum(r[header.index(label)] for r in rows[1:] if r[header.index("期间")] == period)
 
 
+@pytest.mark.slow
 def test_the_department_ratios_in_the_mail_are_the_kpi_sheets_sums_for_the_period(demo_rollups):
     message = email.message_from_bytes((demo_rollups / "m.eml").read_bytes(), policy=email.policy.default)
     body = message.get_body(("plain",)).get_content()
@@ -624,8 +625,8 @@ def test_the_department_ratios_in_the_mail_are_the_kpi_sheets_sums_for_the_perio
     assert f"- 部门合同回款率：{collection * 100:.1f}%" in body
 
 
-def test_a_rollup_without_its_figures_sheet_is_refused_not_scraped(demo_rollups, tmp_path):
-    wb = openpyxl.load_workbook(demo_rollups / "r10.xlsx")
+def test_a_rollup_without_its_figures_sheet_is_refused_not_scraped(team, tmp_path):
+    wb = openpyxl.load_workbook(team["rollup"])
     del wb["_kamxl_figures"]
     wb.save(tmp_path / "old.xlsx")
     result = CliRunner().invoke(main, ["mail", str(tmp_path / "old.xlsx"), "--to", "gm@example.com", "--eml",

@@ -197,6 +197,7 @@ def result_rows(path: Path) -> list[tuple]:
     return [r for r in ws.iter_rows(min_row=macros.RESULT_ROW, values_only=True) if any(v is not None for v in r)]
 
 
+@pytest.mark.slow
 def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp_path):
     team = tmp_path / "team"
     cli_out = tmp_path / "cli" / "rollup.xlsx"
@@ -227,6 +228,7 @@ def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp
     assert {s["path"] for s in cli_summary["files"]} == {str(team / n) for n in files}
 
 
+@pytest.mark.slow
 def test_validate_all_lists_every_file_and_problem_with_links(director, tmp_path):
     book = FileBook(director)
     macros.run("validate_all", book)
@@ -257,6 +259,7 @@ def test_a_bad_setting_is_a_message_naming_the_cell(director):
     assert book.opened == []
 
 
+@pytest.mark.slow
 def test_send_without_the_mail_module_says_so(director, monkeypatch):
     monkeypatch.setitem(sys.modules, "kamxl.mail", None)  # `import kamxl.mail` raises ImportError
     book = FileBook(director)
@@ -265,6 +268,7 @@ def test_send_without_the_mail_module_says_so(director, monkeypatch):
     assert message.startswith("邮件发送功能尚未安装（kamxl.mail 不可用）") and "汇总-2026-10.xlsx" in message
 
 
+@pytest.mark.slow
 def test_send_passes_the_settings_sheet_to_send_rollup(director, tmp_path, monkeypatch):
     sent = []
     fake = types.ModuleType("kamxl.mail")
@@ -285,6 +289,7 @@ def test_send_passes_the_settings_sheet_to_send_rollup(director, tmp_path, monke
     assert book.messages == ["汇总已发送给 gm@example.com; hr@example.com。"]
 
 
+@pytest.mark.slow
 def test_make_templates_writes_one_named_xlsm_per_rep_and_keeps_existing_ones(director, tmp_path):
     from kamxl.io.reader import read_kpi_workbook, read_rep_workbook
 

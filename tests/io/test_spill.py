@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from kamxl.consolidate import consolidate
 from kamxl.demo import DemoOptions, write_demo_team
@@ -12,6 +13,7 @@ from kamxl.io.reader import read_rep_workbook
 from kamxl.io.spill import DETAILS, RULE_COLUMNS
 
 
+@pytest.mark.slow
 def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
     files = write_demo_team(tmp_path / "team", DemoOptions(reps=3, customers=40, visits=150))
     reps = sorted(p for p in files if p.name != "kpi.xlsx" and not p.name.startswith("~$"))
