@@ -58,6 +58,13 @@ def rep_workbook(tmp_path):
     return make
 
 
+def pytest_collection_modifyitems(items):
+    """A LibreOffice test is a slow test: it starts soffice (seconds each), so the fast loop (-m "not slow") leaves it out."""
+    for item in items:
+        if item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.slow)
+
+
 FUZZ_INPUTS = pytest.StashKey[int]()
 
 

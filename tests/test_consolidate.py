@@ -191,6 +191,18 @@ def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
     out, js = tmp_path / "out" / "rollup.xlsx", tmp_path / "summary.json"
     result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(out), "--json", str(js)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    # kpi.xlsx, 张伟 and 李娜 used of 5 files (the lock file skipped, 坏文件 failed); 6 customers (4 of 张伟's 6 rows);
+    # overdue: 张伟's KA-2 (B, last visit 07-01 + 60 days) and 李娜's C-18 (B, never visited, filed 05-01 + 60 days);
+    # problems: 张伟's duplicate KA-1 and bad date KA-4, a contact and a visit of no customer, 坏文件
+    assert result.output.splitlines() == [
+        f"汇总已写入 {out}：3/5 个文件，6 个客户，2 个逾期，5 个数据问题",
+        "提醒：未找到上期（2026-09）汇总：「大客户流失率」未计入总分，总分按其余指标折算为百分制。请把上期汇总表放在输出文件夹，或用 --previous 指定",
+        "提醒：未计入的文件：坏文件.xlsx（这不是 Excel 工作簿，而是文本/CSV 文件（可能被改了扩展名））",
+        "提醒：王芳 没有工作簿：其客户与拜访不在本汇总中，考核排名中标为「无工作簿」（不按 0 计）",
+        "提醒：各代表的 大客户开发计划完成率（「开发计划(家)」未填写；「实际开发(家)」未填写）；销售合同结算率（「结算计划(万元)」未填写；"
+        "「实际结算(万元)」未填写）；商务费用控制（「费用预算(元)」未填写；「实际费用(元)」未填写） 均未计入总分，总分按其余指标折算为百分制",
+        "提醒：李娜：销售计划完成率（「销售计划(万元)」为 0）；合同回款率（「应回款(万元)」未填写；「实际回款(万元)」未填写） 未计入总分，"
+        "总分按 10/100 分折算为百分制"]
     report = json.loads(js.read_text(encoding="utf-8"))
     assert set(report) == {"period", "output", "problems", "files", "reps", "customers", "duplicates", "warnings", "previous"}
     assert report["period"] == "2026-10" and report["output"] == str(out) and report["problems"] > 0
@@ -200,13 +212,16 @@ def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
     assert strict.exit_code == 1
 
 
-@pytest.mark.parametrize("args, code", [
-    (["--period", "2026-13"], 2),
-    ([], 2),  # --period is required
+@pytest.mark.parametrize("args, error", [
+    (["--period", "2026-13"], "Error: Invalid value for --period: 期间无法识别：应为 2026-10、2026-Q4 或 2026"),
+    ([], "Error: Missing option '--period'."),
 ])
-def test_cli_consolidate_usage_errors(team, tmp_path, args, code):
+def test_cli_consolidate_usage_errors(team, tmp_path, args, error):
     result = CliRunner().invoke(main, ["consolidate", str(team), "--out", str(tmp_path / "r.xlsx"), *args], catch_exceptions=False)
-    assert result.exit_code == code
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == "用法：main consolidate [OPTIONS] INPUTS..."
+    assert result.output.splitlines()[-1] == error
+    assert not (tmp_path / "r.xlsx").exists()
 
 
 def test_cli_consolidate_nothing_usable(tmp_path):
@@ -214,6 +229,7 @@ def test_cli_consolidate_nothing_usable(tmp_path):
     bad.write_text("not a workbook", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(bad), "--period", "2026-10", "--out", str(tmp_path / "r.xlsx")], catch_exceptions=False)
     assert result.exit_code == 1 and not (tmp_path / "r.xlsx").exists()
+    assert result.output == "Error: 没有可用的工作簿，未生成汇总\n"
 
 
 def test_parallel_reading_gives_the_same_rollup(team):
@@ -246,6 +262,7 @@ def test_last_months_rollup_in_the_team_folder_is_skipped(team, tmp_path):
     assert "rollup-2026-10.xlsx" not in files  # the output itself is never read as an input
 
 
+@pytest.mark.slow
 def test_reading_workers_also_work_when_spawned(team):
     """Windows starts worker processes by spawning, not forking: the workers must import cleanly."""
     import subprocess

@@ -111,7 +111,7 @@ def _figures(rollup: Path) -> tuple[dict, dict]:
     return department, reps
 
 
-@pytest.mark.parametrize("name", sorted(TEAMS))
+@pytest.mark.parametrize("name", [pytest.param("readme", marks=pytest.mark.slow), "small"])
 def test_the_months_roll_up_counts_the_accounts_lost_and_new_since_last_month(months, name):
     team, rollup = months(name)
     expected = _expected(team)
@@ -127,7 +127,7 @@ def test_the_months_roll_up_counts_the_accounts_lost_and_new_since_last_month(mo
     assert department["files"] == sum(1 for p in team.iterdir() if p.is_file())
 
 
-@pytest.mark.parametrize("name", sorted(TEAMS))
+@pytest.mark.parametrize("name", [pytest.param("readme", marks=pytest.mark.slow), "small"])
 def test_last_months_workbooks_hold_nothing_dated_after_last_month(months, name):
     team, _ = months(name)
     files = _rep_files(team / PREVIOUS_MONTH_FOLDER)
@@ -145,6 +145,7 @@ def test_last_months_workbooks_hold_nothing_dated_after_last_month(months, name)
     assert "2026-09" in periods and "2026-10" in periods
 
 
+@pytest.mark.slow
 def test_the_month_before_leaves_the_readme_team_as_it_was(months, tmp_path):
     team, _ = months("readme")
     alone = tmp_path / "alone"
@@ -163,6 +164,7 @@ def _cell_values(path: Path) -> dict[str, list[tuple]]:
             for ws in book.worksheets}  # an array formula compared by its text
 
 
+@pytest.mark.slow
 def test_demo_over_an_existing_team_writes_it_again(tmp_path):
     args = ["demo", str(tmp_path / "team"), "--reps", "2", "--customers", "12", "--visits", "20"]
     first = CliRunner().invoke(main, args, catch_exceptions=False)

@@ -25,6 +25,8 @@ from tests.conftest import FUZZ_INPUTS  # imported here, once: each forked reade
 from tests.hostile import (CUSTOMER_LABELS, inline, number, read_members, run_isolated, set_cell, write_kpi_workbook,
                            write_valid_rep_workbook)
 
+pytestmark = pytest.mark.slow  # KAMXL_FUZZ_EXAMPLES mutated workbooks, each read in a forked child
+
 EXAMPLES = int(os.environ.get("KAMXL_FUZZ_EXAMPLES", "150"))
 SHRINK = os.environ.get("KAMXL_FUZZ_SHRINK", "") not in ("", "0")
 READ_SECONDS = 30

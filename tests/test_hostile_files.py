@@ -26,6 +26,8 @@ from kamxl.cli import main
 from tests.hostile import (CASES, EXPECTED, FAILED, FORMULA_TEXTS, GRADED_CASES, KPI_CASES, KPI_REP, PROBLEM, PROBLEM_AT,
                            REASON_CODES, REP_CASES, CaseUnavailable, run_isolated)
 
+pytestmark = pytest.mark.slow  # the whole hostile corpus, each file read in a forked child
+
 PERIOD = "2026-10"
 SHEET_KEYS = ("customers", "contacts", "visit_plan", "daily_report", "kpi", "team")
 

@@ -2,11 +2,14 @@
 
 import unicodedata
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kamxl import parsing
 from kamxl.rows import _parse_column
+
+pytestmark = pytest.mark.slow  # 500 generated examples per shortcut; tests/test_parsing.py holds the parsers' tables
 
 _ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12) | \
     st.text(st.sampled_from("a 张\x00\x0b\t\n\ud800\udfff\ufffe\uffff\u3000１"), max_size=8)

@@ -22,6 +22,8 @@ from kamxl.rules.visits import is_overdue, next_visit_due
 from kamxl.schema import FACTORS, KPIS
 from kamxl.settings import DEFAULTS, Settings
 
+pytestmark = pytest.mark.slow  # hundreds of generated examples per property; tests/rules/ holds the rule tables
+
 PROPERTY = settings(max_examples=200, deadline=None, database=None)  # no example database left in the worktree
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -53,6 +53,7 @@ def _department_ratio(kpi_path, period: str, actual: str, plan: str) -> float:
     return sum(r[actual] for r in mine) / sum(r[plan] for r in mine)
 
 
+@pytest.mark.slow
 def test_a_label_renamed_on_the_schema_alone_reaches_the_rollup_and_the_mail(tmp_path, monkeypatch):
     monkeypatch.setattr(rs.CUSTOMER_TABLE.column("grade"), "label", "客户级别")
     monkeypatch.setattr(rs.figure("sales_completion"), "label", "部门销售完成率")

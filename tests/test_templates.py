@@ -35,8 +35,9 @@ def content(path: Path) -> dict:
     return out
 
 
-@pytest.mark.parametrize("lang, names", [("zh", ["rep_workbook.xlsx", "rep_workbook.xlsm", "kpi_sheet.xlsx"]),
-                                         ("en", ["rep_workbook_en.xlsx", "rep_workbook_en.xlsm", "kpi_sheet_en.xlsx"])])
+@pytest.mark.parametrize("lang, names", [
+    ("zh", ["rep_workbook.xlsx", "rep_workbook.xlsm", "kpi_sheet.xlsx"]),
+    pytest.param("en", ["rep_workbook_en.xlsx", "rep_workbook_en.xlsm", "kpi_sheet_en.xlsx"], marks=pytest.mark.slow)])
 def test_committed_templates_match_a_rebuild(tmp_path, lang, names):
     built = build_templates(tmp_path, lang)
     assert [p.name for p in built] == names
@@ -150,6 +151,7 @@ def udf_calls(path: Path) -> int:
     return calls
 
 
+@pytest.mark.slow
 def test_udf_calls_do_not_grow_with_the_rows(tmp_path):
     empty = udf_calls(COMMITTED / "rep_workbook.xlsx")
     write_demo_team(tmp_path, DemoOptions(reps=1, customers=2000, visits=50, mistakes=False))

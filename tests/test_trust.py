@@ -53,6 +53,7 @@ def _job(kind):
     return kind * 2
 
 
+@pytest.mark.slow
 def test_a_dying_hanging_or_raising_job_is_that_jobs_failure_only():
     jobs = [1, "abort", 2, "hang", 3, "memory", 4, "raise", 5]
     started = time.monotonic()
@@ -241,6 +242,7 @@ def _kamxl(*args, cwd, env=None):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_interrupted_runs_leave_the_old_output_or_the_new_one_and_no_temporary(team, tmp_path):  # noqa: F811
     out = tmp_path / "rollup.xlsx"
     assert _cli("consolidate", team, "--period", "2026-10", "--out", out).exit_code == 0

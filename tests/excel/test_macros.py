@@ -200,6 +200,7 @@ def result_rows(path: Path) -> list[tuple]:
     return [r for r in ws.iter_rows(min_row=macros.RESULT_ROW, values_only=True) if any(v is not None for v in r)]
 
 
+@pytest.mark.slow
 def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp_path):
     team = tmp_path / "team"
     cli_out = tmp_path / "cli" / "rollup.xlsx"
@@ -231,6 +232,7 @@ def test_consolidate_from_the_settings_sheet_gives_the_cli_roll_up(director, tmp
     assert {s["path"] for s in cli_summary["files"]} == {str(team / n) for n in files}
 
 
+@pytest.mark.slow
 def test_validate_all_lists_every_file_and_problem_with_links(director, tmp_path):
     book = FileBook(director)
     macros.run("validate_all", book)
@@ -261,6 +263,7 @@ def test_a_bad_setting_is_a_message_naming_the_cell(director):
     assert book.opened == []
 
 
+@pytest.mark.slow
 def test_send_without_the_mail_module_says_so(director, monkeypatch):
     monkeypatch.setitem(sys.modules, "kamxl.mail", None)  # `import kamxl.mail` raises ImportError
     book = FileBook(director)
@@ -315,6 +318,7 @@ def _sent(inbox) -> list[tuple]:
     return out
 
 
+@pytest.mark.slow
 def test_send_mails_what_kamxl_mail_mails_with_the_settings_sheets_values(director, tmp_path, relay):
     book = FileBook(director)
     book.set_values("设置", 7, 2, [["gm@example.com; hr@example.com"], ["boss@example.com"], ["127.0.0.1"],
@@ -350,6 +354,7 @@ def test_send_names_a_refused_recipient_in_the_message_box(director, relay):
                              "（550 5.1.1 mailbox unavailable）"]
 
 
+@pytest.mark.slow
 def test_make_templates_writes_one_named_xlsm_per_rep_and_keeps_existing_ones(director, tmp_path):
     from kamxl.io.inputs.reader import read_kpi_workbook, read_rep_workbook
 

@@ -172,7 +172,7 @@ def _interpreter(path: Path, python_ready: bool):
     return app
 
 
-@pytest.mark.parametrize("which", ["director", "rep"])
+@pytest.mark.parametrize("which", ["director", pytest.param("rep", marks=pytest.mark.slow)])
 def test_each_button_macro_runs_the_python_command_of_its_action(which):
     path = BUILT[which]
     for macro in button_macros(path).values():

@@ -23,6 +23,7 @@ cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(1, 16_384), st
                            st.booleans(), st.booleans()), max_size=12)
 
 
+@pytest.mark.slow
 @given(cells, st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_a_sheet_is_refused_exactly_when_its_content_spans_more_than_the_limit(spec, row_refs):
@@ -84,7 +85,8 @@ def _package(sheet_data: str) -> Package:
     ('<row r = "1048576"><c t="n" r = " XFD0001048576 "><v>1</v></c></row>', (1_048_576, 16_384)),
     # 200 rows of cells without references: placed by count (the first of each row), as calamine places them
     ("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 202)), None),
-    ("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 1_000_002)), (1_000_001, 3)),
+    pytest.param("".join(f'<row r="{r}"><c><v>1</v></c></row>' for r in range(2, 1_000_002)), (1_000_001, 3),
+                 marks=pytest.mark.slow),
 ])
 def test_a_sheet_is_refused_by_the_area_its_content_spans(tail, refused):
     package = _workbook(tail)
@@ -101,6 +103,7 @@ small_cells = st.lists(st.tuples(st.integers(1, 5_000), st.integers(1, 400), st.
                        max_size=12)
 
 
+@pytest.mark.slow
 @given(small_cells, st.booleans())
 @settings(max_examples=150, deadline=None)
 def test_the_area_checked_after_calamine_placed_the_cells_is_the_area_measured_before(spec, row_refs):

@@ -1,50 +1,22 @@
-"""Workers read with the cyclic collector paused, and leave the parent's as it was."""
+"""Work spread over processes: results in order, a failure reported as a value, the parent's own work meanwhile."""
 
-import gc
 import time
 
 import pytest
 
-from kamxl.io.machinery.isolation import Crashed, collector_paused, run_isolated
+from kamxl.io.machinery.isolation import Crashed, run_isolated
 
 
-def _collector_state(job):
+def _square_or_fail(job):
     if job == "raise":
         raise RuntimeError("boom")
-    return gc.isenabled()
+    return job * job
 
 
-def test_a_job_runs_with_the_collector_paused_and_the_parent_keeps_its_own():
-    assert gc.isenabled()
-    results = run_isolated(_collector_state, [1, "raise", 2, 3], workers=2)
-    assert results[0] is False and results[2] is False and results[3] is False
+def test_jobs_come_back_in_order_and_a_failing_one_is_reported_not_raised():
+    results = run_isolated(_square_or_fail, [1, "raise", 2, 3], workers=2)
+    assert results[0] == 1 and results[2:] == [4, 9]
     assert isinstance(results[1], Crashed) and results[1].code == "read_error"
-    assert gc.isenabled()  # unpickling the results paused it in the parent only for that while
-
-
-def test_a_parent_that_paused_its_collector_finds_it_paused():
-    gc.disable()
-    try:
-        assert run_isolated(_collector_state, [1], workers=1) == [False]
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_the_collector_is_paused_for_bulk_work_and_restored_after_even_on_error():
-    seen = []
-
-    @collector_paused()
-    def work(fail: bool):
-        seen.append(gc.isenabled())
-        if fail:
-            raise ValueError("boom")
-
-    assert gc.isenabled()
-    work(False)
-    with pytest.raises(ValueError):
-        work(True)
-    assert seen == [False, False] and gc.isenabled()
 
 
 def _pid_and_sum(values):

@@ -17,6 +17,7 @@ from kamxl.io.outputs.rollup_writer import write_rollup
 from kamxl.parsing import xml_safe
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+pytestmark = pytest.mark.slow  # a whole demo team's roll-up, written by helper processes and read back cell by cell
 
 
 def _expected(value, kind: str):

@@ -5,6 +5,7 @@ Expected numbers are hand calculations from the handbook's rules (domain.md), wr
 """
 
 import json
+import shutil
 import unicodedata
 from datetime import date
 
@@ -48,9 +49,10 @@ RANKS = {"2026-08": {"王芳": 1, "张伟": 2, "李娜": 3}, "2026-09": {"张伟
          "2026-10": {"李娜": 1, "张伟": 2, "王芳": 3}}
 
 
-@pytest.fixture
-def three_months(tmp_path):
+@pytest.fixture(scope="module")
+def _three_months_once(tmp_path_factory):
     """A three-rep team, its KPI workbook for Aug–Oct, and a roll-up per month written under names that hide the month."""
+    tmp_path = tmp_path_factory.mktemp("three-months")
     team, out = tmp_path / "team", tmp_path / "out"
     team.mkdir()
     for n, rep in enumerate(REPS):
@@ -69,6 +71,16 @@ def three_months(tmp_path):
         rollup = consolidate([team], period, today=TODAY, workers=1, search=[out])
         written[period] = (rollup, write_rollup(rollup, out / name))
     return team, out, written
+
+
+@pytest.fixture
+def three_months(_three_months_once, tmp_path):
+    """The three months' team and roll-ups, copied for this test (made once: a test may add or replace files)."""
+    team, out, written = _three_months_once
+    mine = {"team": tmp_path / "three" / "team", "out": tmp_path / "three" / "out"}
+    shutil.copytree(team, mine["team"])
+    shutil.copytree(out, mine["out"])
+    return mine["team"], mine["out"], {period: (rollup, mine["out"] / path.name) for period, (rollup, path) in written.items()}
 
 
 def _overview_rows(path) -> tuple[dict, dict, openpyxl.worksheet.worksheet.Worksheet]:

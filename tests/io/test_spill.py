@@ -1,12 +1,11 @@
 """The detail rows go to disk as workbooks are read and come back whole, in order, for the roll-up."""
 
 import gc
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from kamxl.consolidate import consolidate
 from kamxl.demo import DemoOptions, write_demo_team
@@ -14,6 +13,7 @@ from kamxl.io.inputs.reader import read_rep_workbook
 from kamxl.io.machinery.spill import DETAILS, RULE_COLUMNS
 
 
+@pytest.mark.slow
 def test_detail_rows_are_spilled_by_the_workers_and_read_back_whole(tmp_path):
     files = write_demo_team(tmp_path / "team", DemoOptions(reps=3, customers=40, visits=150))
     reps = sorted(p for p in files if p.name != "kpi.xlsx" and not p.name.startswith("~$"))
@@ -79,26 +79,3 @@ def test_leftovers_of_killed_runs_are_swept_and_a_running_ones_kept(tmp_path):
     sweep_leftovers(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
 
-
-def test_reading_a_workbook_and_spilling_it_never_loads_pandas(tmp_path):
-    # what a reading worker does, in a fresh interpreter: the workers start before the main process loads pandas
-    # (consolidate's `meanwhile`) and must not load it themselves, each for half a second
-    files = write_demo_team(tmp_path / "team", DemoOptions(reps=1, customers=30, visits=100))
-    rep = next(p for p in files if p.name != "kpi.xlsx" and not p.name.startswith("~$"))
-    spill = tmp_path / "spill"
-    spill.mkdir()
-    script = f"""
-import sys
-from datetime import date
-from pathlib import Path
-from kamxl.io.inputs.batch import _read_job
-import kamxl.cli, kamxl.gather, kamxl.io.outputs.paths, kamxl.settings
-book = _read_job((Path({str(rep)!r}), "auto", date(2026, 11, 5), __import__("kamxl.io.inputs.excel_file").io.inputs.excel_file.LIMITS,
-                  Path({str(spill)!r}), 0))
-assert book.sheets["daily_report"].accepted > 0 and book.sheets["daily_report"].spilled, book
-print(sorted(m for m in ("pandas", "numpy", "openpyxl", "xlsxwriter") if m in sys.modules))
-"""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
-    assert len(list(spill.iterdir())) == len(DETAILS)
