@@ -233,9 +233,11 @@ def _declared(options):
             if o.kind == "flag":
                 kwargs["is_flag"] = True
             elif o.kind == "choice":
-                kwargs.update(type=click.Choice(o.choices), default=o.default)
+                kwargs.update(type=click.Choice(o.choices))
             else:
-                kwargs.update(type=_CLICK_TYPES.get(o.kind, click.STRING), default=o.default)
+                kwargs.update(type=_CLICK_TYPES.get(o.kind, click.STRING))
+            if o.default is not None and o.kind != "flag":  # click 8.3 takes default=None as a value: a required
+                kwargs["default"] = o.default                # option would then pass its check unseen
             f = _option(*o.flags, o.key, **kwargs)(f)
         return f
     return decorate
