@@ -32,7 +32,7 @@ from .rollup_model import Rollup, RepScore, SourceFile
 from .rows import RejectedRow
 from .rules.periods import Period
 from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, KPIS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
-from .settings import DEFAULTS
+from .settings import DEFAULTS, Settings
 
 SHEET_KEYS = tuple(s.key for s in REP_SHEETS)
 _KPI_AMOUNTS = tuple(c.key for c in KPI_INPUTS.inputs if c.key not in ("period", "rep"))
@@ -54,7 +54,7 @@ def _pair_codes(*pairs: tuple[pd.Series, pd.Series]) -> list[np.ndarray]:
 
 
 def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, contacts: pd.DataFrame, warnings: dict,
-                      period: Period, settings) -> pd.DataFrame:
+                      period: Period, settings: Settings) -> pd.DataFrame:
     """Score, grade, last and next visit, overdue, MAN, decision-chain gaps and the row's warnings — from the rules.
 
     Column by column (rules/columnar.py): per-row Python was 0.9 s of a 50-rep roll-up.
@@ -256,7 +256,7 @@ def _activity(period_visits: pd.DataFrame) -> dict[str, dict]:
 
 
 def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,
-            activity: dict, unreadable: dict[tuple[str, str], object], period: Period, settings) -> list[RepScore]:
+            activity: dict, unreadable: dict[tuple[str, str], object], period: Period, settings: Settings) -> list[RepScore]:
     """Each rep's scorecard; `reps` maps a rep to their workbook's status (ok, no_workbook, unreadable)."""
     completeness = customers.groupby("rep")["completeness"].mean().to_dict() if len(customers) else {}
     scores = []
@@ -430,7 +430,7 @@ def _as_of_period_end(frames: dict[str, pd.DataFrame], details: dict[str, Detail
 
 
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
-                today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
+                today: date | None = None, workers: int | None = None, settings: Settings | None = None, exclude: Iterable = (),
                 progress: Callable[[int, int], None] | None = None, search: Iterable = ()) -> Rollup:
     """Read every input, recompute every figure for the period, and gather every problem.
 
@@ -442,7 +442,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
 
 
 @collector_paused()
-def rollup_of(gathered: Gathered, settings=None) -> Rollup:
+def rollup_of(gathered: Gathered, settings: Settings | None = None) -> Rollup:
     """The roll-up of inputs read by `gather.gather` (`settings` as for `consolidate`)."""
     period = gathered.period
     used = _sort_inputs(gathered.outcomes, gathered.kpi_path)
@@ -537,7 +537,7 @@ class _Figures:
 
 
 def _figures(used: _Inputs, frames: dict[str, pd.DataFrame], previous_accounts: list[PreviousAccount] | None,
-             period: Period, settings, kpi_path: Path | None) -> _Figures:
+             period: Period, settings: Settings, kpi_path: Path | None) -> _Figures:
     """Every figure of the roll-up, recomputed from the accepted rows with the rules: nothing read, nothing written."""
     kpi_book, has_previous = used.kpi_book, previous_accounts is not None
     customers, no_visits = _customers(frames, used.books, used.problems, period, settings)
@@ -558,7 +558,7 @@ def _figures(used: _Inputs, frames: dict[str, pd.DataFrame], previous_accounts: 
 
 
 def _customers(frames: dict[str, pd.DataFrame], books: list[RepWorkbook], problems: list[Problem], period: Period,
-               settings) -> tuple[pd.DataFrame, dict[str, str]]:
+               settings: Settings) -> tuple[pd.DataFrame, dict[str, str]]:
     """客户总表: every customer with the rules' columns; and the workbooks whose 拜访日报 could not be used (file → rep)."""
     warnings = messages_by_row(p for p in problems if p.severity == Severity.WARNING and p.sheet == CUSTOMERS.name)
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)

@@ -30,7 +30,7 @@ from .messages import render
 from .options import DEFAULT_PORTS, SMTP_SECURITY
 from .rollup_model import RollupDigest
 from .scorecard import RepCard, rep_card, scorecard_workbook
-from .settings import DEFAULTS
+from .settings import DEFAULTS, Settings
 
 SECURITY_MODES = SMTP_SECURITY
 PASSWORD_ENV = "KAMXL_SMTP_PASSWORD"
@@ -492,7 +492,7 @@ def read_roster(kpi: str | Path):
 
 
 def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], from_address: str | None = None, *,
-                       previous: str | Path | None = None, settings=DEFAULTS, only: Sequence[str] = (),
+                       previous: str | Path | None = None, settings: Settings = DEFAULTS, only: Sequence[str] = (),
                        lang: str = "zh") -> list[tuple[str, EmailMessage | None, str | None]]:
     """(rep, message, why not) for every rep on the roster and in the roll-up; `only` limits them."""
     digest = read_rollup(rollup, lang)

@@ -20,6 +20,7 @@ from .rows import RejectedRow
 from .rules.kpi import Scorecard
 from .rules.periods import Period, parse_period
 from .schema import KPIS
+from .settings import Settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,7 +76,7 @@ class RollupFigures:
 @dataclass
 class Rollup:
     period: Period
-    settings: object
+    settings: Settings
     sources: list[SourceFile]
     customers: "pd.DataFrame"
     contacts: "Detail"  # the detail sheets' rows, file by file, on disk (io/machinery/spill.py)

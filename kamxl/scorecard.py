@@ -16,7 +16,7 @@ from .messages import render
 from .rollup_model import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .rules.kpi import kpi_rules
 from .schema import KPIS
-from .settings import DEFAULTS
+from .settings import DEFAULTS, Settings
 
 MAX_OVERDUE_ROWS = 20  # past these the page would shrink unreadably; the rep's own workbook lists them all
 MAX_PROBLEM_ROWS = 15
@@ -69,7 +69,7 @@ def _scrub(text: str | None, rep: str, others: list[str]) -> str | None:
     return text.replace("\0", rep)
 
 
-def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = None, settings=DEFAULTS) -> RepCard:
+def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = None, settings: Settings = DEFAULTS) -> RepCard:
     """The scorecard of one rep of a roll-up (and of the previous roll-up, for the change)."""
     names = {r.rep for r in digest.results} | {s.rep for s in digest.sources if s.rep}
     others = sorted(names - {rep}, key=len, reverse=True)  # longest first: 张伟华 before 张伟
