@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import AbstractSet, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -196,7 +196,7 @@ def _kpi_inputs_for(kpi: KpiWorkbook | None, period: Period) -> tuple[dict[str, 
 
 
 def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame, period: Period,
-           without_workbook: set[str] = frozenset()) -> dict[str, dict]:
+           without_workbook: AbstractSet[str] = frozenset()) -> dict[str, dict]:
     """Per rep: accounts at the start (last roll-up, not lost), lost since (gone or now 流失), new in the period.
 
     A new account is one created (建档日期) within the period and not lost: known without last period's roll-up.
@@ -273,9 +273,9 @@ def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: b
                      else _UNKNOWN_ACTIVITY)  # unknown, never 0
         scores.append(RepScore(rep, card, kpi_inputs=inputs, churn=counts, activity=in_period, status=status,
                                left_out=left_out))
-    ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
+    ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -(s.card.total or 0))
     for s in ranked:
-        s.rank = 1 + sum(1 for o in ranked if o.card.total > s.card.total)  # ties share a rank
+        s.rank = 1 + sum(1 for o in ranked if (o.card.total or 0) > (s.card.total or 0))  # ties share a rank
     return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, s.rep))
 
 
@@ -284,9 +284,9 @@ _UNKNOWN_ACTIVITY = {"visits": None, "valid_info_rate": None, "trip_days": None}
 
 
 def _left_out_reasons(card: Scorecard, rep: str, inputs: dict, unreadable: dict, has_previous: bool, status: str,
-                      period: Period) -> dict[str, Text]:
+                      period: Period) -> dict[str, Text | Joined]:
     """Why each KPI left out of the rep's total could not be scored, in the director's words."""
-    reasons = {}
+    reasons: dict[str, Text | Joined] = {}
     for key in card.missing:
         if key == "churn":
             reasons[key] = (Text.of("reason_no_previous") if not has_previous else Text.of("reason_no_workbook")
@@ -318,7 +318,7 @@ def _unreadable_kpi_cells(kpi: KpiWorkbook | None, period: Period) -> dict[tuple
     rows = {row: (rep, row_period) for row, rep, row_period in
             zip(kpi.kpi.data.get("row", []), kpi.kpi.data.get("rep", []), kpi.kpi.data.get("period", []))}
     keys = {c.label: c.key for c in KPI_INPUTS.columns}
-    out = {}
+    out: dict[tuple[str, str], object] = {}
     for problem in kpi.kpi.problems:
         where = rows.get(problem.row)
         key = keys.get(problem.column or "")
@@ -485,6 +485,7 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
                                           {"kpi": item.kpi.counts, "team": item.team.counts}))
                 problems.extend(item.all_problems())
             else:  # with --kpi named, another KPI workbook in the folder is listed, not used
+                assert kpi_path is not None  # without --kpi, two different KPI workbooks are refused (_choose_kpi)
                 sources.append(SourceFile(item.path, None, "skipped", render("other_kpi", other=Path(kpi_path).name),
                                           item.sha256, "kpi"))
         elif isinstance(item, RepWorkbook):
@@ -584,12 +585,12 @@ def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], source
 
 
 def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missing: dict[str, list[str]],
-                has_previous: bool, has_kpi_rows: bool, problems: list[Problem] = (),
-                rejected: list[tuple[str, str, RejectedRow]] = ()) -> list[tuple[str, dict]]:
+                has_previous: bool, has_kpi_rows: bool, problems: Sequence[Problem] = (),
+                rejected: Sequence[tuple[str, str, RejectedRow]] = ()) -> list[tuple[str, dict]]:
     """Say who and what is missing: files and sheets that could not be used, reps without a usable workbook, KPIs left
     out of a total, months the KPI rows lack."""
     warnings: list[tuple[str, dict]] = []
-    aliases: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    aliases: dict[tuple[str, str | None], list[Text]] = defaultdict(list)
     for p in problems:
         if p.code == "sheet_unusable":
             warnings.append(("warn_sheet_unusable", {"file": p.file, "sheet": p.sheet, **dict(p.params)}))
@@ -613,8 +614,8 @@ def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missin
     by_months: dict[str, list[str]] = defaultdict(list)
     for rep, months in months_missing.items():
         by_months["、".join(months)].append(rep)
-    for months, reps in by_months.items():
-        warnings.append(("warn_kpi_months_missing", {"months": months, "reps": "、".join(reps)}))
+    for months_text, reps in by_months.items():
+        warnings.append(("warn_kpi_months_missing", {"months": months_text, "reps": "、".join(reps)}))
     labels = {k.key: k.label for k in KPIS}
     scored = [s for s in scores if s.card.total is not None]
     # said once for everyone elsewhere: no previous roll-up (churn); a KPI left out of every total for the same

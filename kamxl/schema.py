@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
@@ -277,7 +277,7 @@ _PY_TYPES = {
 @cache
 def row_model(sheet: Sheet) -> type[pydantic.BaseModel]:
     """A pydantic model of one accepted row of the sheet, derived from its column specs."""
-    fields = {}
+    fields: dict[str, Any] = {}
     for col in sheet.columns:
         py = _PY_TYPES.get(col.type, str)
         fields[col.key] = (py if col.required and not col.computed else py | None,

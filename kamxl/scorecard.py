@@ -185,7 +185,7 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
             row += 1
             ws.write_string(row, 0, customer.customer_id, cell)
             ws.write_string(row, 1, customer.name or "", cell)
-            grade = f(border=1, align="center", bg_color=GRADE_COLOURS.get(customer.grade, "#FFFFFF"))
+            grade = f(border=1, align="center", bg_color=GRADE_COLOURS.get(customer.grade or "", "#FFFFFF"))
             ws.write_string(row, 2, customer.grade or "", grade)
             ws.write(row, 3, customer.last_visit or t("card_never"), day)
             ws.write(row, 4, customer.due or "", day)

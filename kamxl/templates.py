@@ -156,7 +156,7 @@ class _Book:
         as_text = col.type in (ColType.ID, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE)
         key = (column_kind(col), as_text, col.computed)
         if key not in self._formats:
-            props = {"locked": col.computed}
+            props: dict[str, object] = {"locked": col.computed}
             if as_text:
                 props["num_format"] = "@"  # typed as text: 010020 keeps its zero
             elif NUMBER_FORMATS[key[0]]:

@@ -93,7 +93,8 @@ def man_qualified_many(money: Sequence, authority: Sequence, need: Sequence) -> 
     answers = np.array([money, authority, need], dtype=object).reshape(3, len(money))
     any_false = (answers == False).any(axis=0)  # noqa: E712  (the answers are True, False or None)
     any_blank = (answers == None).any(axis=0)  # noqa: E711
-    return np.where(any_false, False, np.where(any_blank, None, True)).tolist()
+    # numpy's stubs refuse None as a value; numpy takes it (an object array)
+    return np.where(any_false, False, np.where(any_blank, None, True)).tolist()  # type: ignore[call-overload]
 
 
 def missing_roles_text(role_masks: np.ndarray, separator: str = "、") -> np.ndarray:
