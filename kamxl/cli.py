@@ -4,6 +4,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from . import __version__
 from .errors import KamxlError
 from .options import CONSOLIDATE_OPTIONS, MAIL_OPTIONS
 from .problems import Severity
+
+if TYPE_CHECKING:
+    from .settings import Settings  # imported where used: `kamxl --help` stays quick
 
 
 # ---------------------------------------------------------------- language (issue 10)
@@ -420,7 +424,8 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     sys.exit(1 if strict and any(r["problems"] for r in reports) else 0)
 
 
-def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, json_path, settings, settings_path) -> dict:
+def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, json_path, settings: "Settings | None",
+                        settings_path) -> dict:
     """One roll-up written, its summary said and returned (exits 1 or 2 on what the command cannot get past)."""
     from importlib import import_module
 

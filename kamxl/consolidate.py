@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import AbstractSet, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from .rollup_model import Rollup, RepScore, SourceFile
 from .rows import RejectedRow
 from .rules.periods import Period
 from .schema import CUSTOMERS, FACTORS, GRADES, KPI_INPUTS, KPIS, LOST_STAGE, REP_SHEETS, STAGES, UNGRADED
-from .settings import DEFAULTS
+from .settings import DEFAULTS, Settings
 
 SHEET_KEYS = tuple(s.key for s in REP_SHEETS)
 _KPI_AMOUNTS = tuple(c.key for c in KPI_INPUTS.inputs if c.key not in ("period", "rep"))
@@ -54,7 +54,7 @@ def _pair_codes(*pairs: tuple[pd.Series, pd.Series]) -> list[np.ndarray]:
 
 
 def _derive_customers(customers: pd.DataFrame, visits: pd.DataFrame, contacts: pd.DataFrame, warnings: dict,
-                      period: Period, settings) -> pd.DataFrame:
+                      period: Period, settings: Settings) -> pd.DataFrame:
     """Score, grade, last and next visit, overdue, MAN, decision-chain gaps and the row's warnings — from the rules.
 
     Column by column (rules/columnar.py): per-row Python was 0.9 s of a 50-rep roll-up.
@@ -196,7 +196,7 @@ def _kpi_inputs_for(kpi: KpiWorkbook | None, period: Period) -> tuple[dict[str, 
 
 
 def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame, period: Period,
-           without_workbook: set[str] = frozenset()) -> dict[str, dict]:
+           without_workbook: AbstractSet[str] = frozenset()) -> dict[str, dict]:
     """Per rep: accounts at the start (last roll-up, not lost), lost since (gone or now 流失), new in the period.
 
     A new account is one created (建档日期) within the period and not lost: known without last period's roll-up.
@@ -256,7 +256,7 @@ def _activity(period_visits: pd.DataFrame) -> dict[str, dict]:
 
 
 def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: bool, customers: pd.DataFrame,
-            activity: dict, unreadable: dict[tuple[str, str], object], period: Period, settings) -> list[RepScore]:
+            activity: dict, unreadable: dict[tuple[str, str], object], period: Period, settings: Settings) -> list[RepScore]:
     """Each rep's scorecard; `reps` maps a rep to their workbook's status (ok, no_workbook, unreadable)."""
     completeness = customers.groupby("rep")["completeness"].mean().to_dict() if len(customers) else {}
     scores = []
@@ -273,9 +273,9 @@ def _scores(reps: dict[str, str], kpi_inputs: dict, churn: dict, has_previous: b
                      else _UNKNOWN_ACTIVITY)  # unknown, never 0
         scores.append(RepScore(rep, card, kpi_inputs=inputs, churn=counts, activity=in_period, status=status,
                                left_out=left_out))
-    ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -s.card.total)
+    ranked = sorted((s for s in scores if s.card.total is not None), key=lambda s: -(s.card.total or 0))
     for s in ranked:
-        s.rank = 1 + sum(1 for o in ranked if o.card.total > s.card.total)  # ties share a rank
+        s.rank = 1 + sum(1 for o in ranked if (o.card.total or 0) > (s.card.total or 0))  # ties share a rank
     return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, s.rep))
 
 
@@ -284,9 +284,9 @@ _UNKNOWN_ACTIVITY = {"visits": None, "valid_info_rate": None, "trip_days": None}
 
 
 def _left_out_reasons(card: Scorecard, rep: str, inputs: dict, unreadable: dict, has_previous: bool, status: str,
-                      period: Period) -> dict[str, Text]:
+                      period: Period) -> dict[str, Text | Joined]:
     """Why each KPI left out of the rep's total could not be scored, in the director's words."""
-    reasons = {}
+    reasons: dict[str, Text | Joined] = {}
     for key in card.missing:
         if key == "churn":
             reasons[key] = (Text.of("reason_no_previous") if not has_previous else Text.of("reason_no_workbook")
@@ -318,7 +318,7 @@ def _unreadable_kpi_cells(kpi: KpiWorkbook | None, period: Period) -> dict[tuple
     rows = {row: (rep, row_period) for row, rep, row_period in
             zip(kpi.kpi.data.get("row", []), kpi.kpi.data.get("rep", []), kpi.kpi.data.get("period", []))}
     keys = {c.label: c.key for c in KPI_INPUTS.columns}
-    out = {}
+    out: dict[tuple[str, str], object] = {}
     for problem in kpi.kpi.problems:
         where = rows.get(problem.row)
         key = keys.get(problem.column or "")
@@ -430,7 +430,7 @@ def _as_of_period_end(frames: dict[str, pd.DataFrame], details: dict[str, Detail
 
 
 def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None = None, previous: str | Path | None = None,
-                today: date | None = None, workers: int | None = None, settings=None, exclude: Iterable = (),
+                today: date | None = None, workers: int | None = None, settings: Settings | None = None, exclude: Iterable = (),
                 progress: Callable[[int, int], None] | None = None, search: Iterable = ()) -> Rollup:
     """Read every input, recompute every figure for the period, and gather every problem.
 
@@ -442,7 +442,7 @@ def consolidate(inputs: Iterable, period: str | Period, kpi: str | Path | None =
 
 
 @collector_paused()
-def rollup_of(gathered: Gathered, settings=None) -> Rollup:
+def rollup_of(gathered: Gathered, settings: Settings | None = None) -> Rollup:
     """The roll-up of inputs read by `gather.gather` (`settings` as for `consolidate`)."""
     period = gathered.period
     used = _sort_inputs(gathered.outcomes, gathered.kpi_path)
@@ -485,6 +485,7 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
                                           {"kpi": item.kpi.counts, "team": item.team.counts}))
                 problems.extend(item.all_problems())
             else:  # with --kpi named, another KPI workbook in the folder is listed, not used
+                assert kpi_path is not None  # without --kpi, two different KPI workbooks are refused (_choose_kpi)
                 sources.append(SourceFile(item.path, None, "skipped", render("other_kpi", other=Path(kpi_path).name),
                                           item.sha256, "kpi"))
         elif isinstance(item, RepWorkbook):
@@ -537,7 +538,7 @@ class _Figures:
 
 
 def _figures(used: _Inputs, frames: dict[str, pd.DataFrame], previous_accounts: list[PreviousAccount] | None,
-             period: Period, settings, kpi_path: Path | None) -> _Figures:
+             period: Period, settings: Settings, kpi_path: Path | None) -> _Figures:
     """Every figure of the roll-up, recomputed from the accepted rows with the rules: nothing read, nothing written."""
     kpi_book, has_previous = used.kpi_book, previous_accounts is not None
     customers, no_visits = _customers(frames, used.books, used.problems, period, settings)
@@ -558,7 +559,7 @@ def _figures(used: _Inputs, frames: dict[str, pd.DataFrame], previous_accounts: 
 
 
 def _customers(frames: dict[str, pd.DataFrame], books: list[RepWorkbook], problems: list[Problem], period: Period,
-               settings) -> tuple[pd.DataFrame, dict[str, str]]:
+               settings: Settings) -> tuple[pd.DataFrame, dict[str, str]]:
     """客户总表: every customer with the rules' columns; and the workbooks whose 拜访日报 could not be used (file → rep)."""
     warnings = messages_by_row(p for p in problems if p.severity == Severity.WARNING and p.sheet == CUSTOMERS.name)
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
@@ -587,15 +588,15 @@ Warning = tuple[str, dict]
 
 
 def _incomplete(scores: list[RepScore], sources: list[SourceFile], months_missing: dict[str, list[str]],
-                has_previous: bool, has_kpi_rows: bool, problems: list[Problem] = (),
-                rejected: list[tuple[str, str, RejectedRow]] = ()) -> list[Warning]:
+                has_previous: bool, has_kpi_rows: bool, problems: Sequence[Problem] = (),
+                rejected: Sequence[tuple[str, str, RejectedRow]] = ()) -> list[Warning]:
     """Say who and what is missing: files and sheets that could not be used, reps without a usable workbook, KPIs left
     out of a total, months the KPI rows lack."""
     return (_unusable_sheets(problems, rejected) + _failed_files(sources) + _reps_without_workbook(scores, sources)
             + _kpi_months_missing(months_missing) + _kpis_left_out(scores, has_previous, has_kpi_rows))
 
 
-def _unusable_sheets(problems: list[Problem], rejected: list[tuple[str, str, RejectedRow]]) -> list[Warning]:
+def _unusable_sheets(problems: Sequence[Problem], rejected: Sequence[tuple[str, str, RejectedRow]]) -> list[Warning]:
     """Sheets without their header or a required column (every row rejected), and columns read by an alias."""
     warnings: list[Warning] = []
     aliases: dict[tuple[str, str | None], list[Text]] = defaultdict(list)

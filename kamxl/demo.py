@@ -244,6 +244,13 @@ def _day(raw) -> date | None:
     return parse_date(raw).value
 
 
+def _created(customer: dict) -> date:
+    """建档日期 of a usable customer (`_usable`: never blank)."""
+    day = _day(customer["created_on"])
+    assert day is not None
+    return day
+
+
 def _usable(customers: list[dict]) -> list[dict]:
     """The rows a reader accepts either month: a readable 建档日期 and an id used once in the file."""
     ids = Counter(c["customer_id"] for c in customers)
@@ -260,14 +267,14 @@ def _month_events(books: list[RepBook], month: Period, rng: random.Random) -> di
     """
     before = month.start - timedelta(days=1)
     usable = [(book.filename, c) for book in books for c in _usable(book.data["customers"])]
-    existing = [(f, c) for f, c in usable if _day(c["created_on"]) <= before]
+    existing = [(f, c) for f, c in usable if _created(c) <= before]
     wanted = rng.randint(*LOST_ACCOUNTS)
     lost = _draw(rng, [(f, c) for f, c in existing if c["stage"] == LOST_STAGE], wanted)
     planted = _draw(rng, [(f, c) for f, c in existing if c["stage"] in ACTIVE_STAGES], wanted - len(lost))
     for _, c in planted:
         c["stage"] = LOST_STAGE
     lost += planted
-    new = [c for _, c in usable if _day(c["created_on"]) in month and c["stage"] != LOST_STAGE]
+    new = [c for _, c in usable if _created(c) in month and c["stage"] != LOST_STAGE]
     # re-dated only where no visit comes before the month, as for a customer that really is new, and on or before
     # its first visit in the month (a visit before its customer was on file is a warning)
     first_visit: dict[tuple[str, str], date] = {}

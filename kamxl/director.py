@@ -215,7 +215,7 @@ def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
     """The KPI workbook (named, else found in the team folder) and the reps on its 团队 sheet."""
     from .io.inputs.batch import Failure, read_files
     from .io.inputs.files import collect_inputs
-    from .io.inputs.reader import is_kpi_workbook
+    from .io.inputs.reader import KpiWorkbook, is_kpi_workbook
 
     path = settings.kpi or next((p for p in collect_inputs([settings.team_folder]) if is_kpi_workbook(p)), None)
     if path is None:
@@ -223,6 +223,7 @@ def roster(settings: DirectorSettings) -> tuple[Path, list[str]]:
     [book] = read_files([Path(path)], {Path(path): "kpi"}, workers=1)  # in isolation, as every input is read
     if isinstance(book, Failure):
         raise KamxlError(f"{Path(path).name}: {book.reason()}")
+    assert isinstance(book, KpiWorkbook)  # read as one
     reps = [r for r in book.team.frame["rep"] if r]
     if not reps:
         raise KamxlError(render("empty_roster", path=path))

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from . import parsing
 from .errors import KamxlError
@@ -30,7 +30,7 @@ from .messages import render
 from .options import DEFAULT_PORTS, SMTP_SECURITY
 from .rollup_model import RollupDigest
 from .scorecard import RepCard, rep_card, scorecard_workbook
-from .settings import DEFAULTS
+from .settings import DEFAULTS, Settings
 
 SECURITY_MODES = SMTP_SECURITY
 PASSWORD_ENV = "KAMXL_SMTP_PASSWORD"
@@ -100,7 +100,7 @@ class SmtpSettings:
     backoff: float = 2.0  # seconds before the 2nd attempt, doubled each time
 
     @classmethod
-    def from_options(cls, values: Mapping[str, object]) -> "SmtpSettings":
+    def from_options(cls, values: Mapping[str, Any]) -> "SmtpSettings":
         """The settings from the SMTP options by their keys (kamxl.options): the CLI's and the 设置 sheet's alike."""
         return cls(str(values.get("smtp_host") or ""), values.get("smtp_port") or None, values.get("smtp_user") or None,
                    values.get("smtp_from") or None, str(values.get("smtp_security") or "starttls"),
@@ -222,8 +222,8 @@ def rollup_figures(digest: RollupDigest, lang: str = "zh") -> list[tuple[str, st
     """The month's key figures as (label, text) lines, for both bodies: read by key, never from visible text."""
     t = partial(render, lang=lang)
     ranked = digest.ranked
-    best = [r for r in ranked if r.total == max(x.total for x in ranked)] if ranked else []
-    weakest = [r for r in ranked if r.total == min(x.total for x in ranked)] if ranked else []
+    best = [r for r in ranked if r.total == max(x.total or 0 for x in ranked)] if ranked else []  # ranked: totals only
+    weakest = [r for r in ranked if r.total == min(x.total or 0 for x in ranked)] if ranked else []
     warned = [r for r in ranked if r.warning]
     missing = [*(_workbook_state(digest.result_of(rep), lang) for rep in digest.reps_without_workbook()),
                *(f"{s.file}（{s.reason}）" for s in digest.failed_files() if not s.rep)]
@@ -403,10 +403,12 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
         addresses = "、".join(f"{a}（{_scrub(_reply(*reply), password)}）" for a, reply in refused.items())
         return RecipientsRefused(render("mail_refused", lang, server=server, addresses=addresses), tuple(refused))
 
+    failure: MailError
     for attempt in range(1, max(1, smtp.attempts) + 1):
         try:
             with _connect(smtp, lang) as client:
                 if smtp.user:
+                    assert password is not None  # resolve_password: a user has one, or MissingPassword
                     _login(client, smtp.user, password)
                 refused = client.send_message(message, from_addr=smtp.effective_from)
             if refused:
@@ -492,24 +494,24 @@ def read_roster(kpi: str | Path):
 
 
 def scorecard_messages(rollup: str | Path, roster: Sequence[RepAddress], from_address: str | None = None, *,
-                       previous: str | Path | None = None, settings=DEFAULTS, only: Sequence[str] = (),
+                       previous: str | Path | None = None, settings: Settings = DEFAULTS, only: Sequence[str] = (),
                        lang: str = "zh") -> list[tuple[str, EmailMessage | None, str | None]]:
     """(rep, message, why not) for every rep on the roster and in the roll-up; `only` limits them."""
     digest = read_rollup(rollup, lang)
     before = read_rollup(previous, lang) if previous else None
     addresses = {a.rep: a.email for a in roster}
     reps = list(dict.fromkeys([*addresses, *(r.rep for r in digest.results)]))
-    out = []
+    out: list[tuple[str, EmailMessage | None, str | None]] = []
     for rep in reps:
         if only and rep not in only:
             continue
         if digest.result_of(rep) is None and not digest.files_of(rep):
             out.append((rep, None, render("mail_not_in_rollup", lang, rep=rep)))
-        elif not addresses.get(rep):
+        elif not (address := addresses.get(rep)):
             out.append((rep, None, render("mail_no_address", lang, rep=rep)))
         else:
             card = rep_card(digest, rep, before, settings)
-            out.append((rep, rep_message(card, [addresses[rep]], from_address, lang), None))
+            out.append((rep, rep_message(card, [address], from_address, lang), None))
     return out
 
 
@@ -557,9 +559,9 @@ class MailRequest:
     lang: str = "zh"
 
     @classmethod
-    def from_options(cls, rollup: str | Path, values: Mapping[str, object], lang: str = "zh") -> "MailRequest":
+    def from_options(cls, rollup: str | Path, values: Mapping[str, Any], lang: str = "zh") -> "MailRequest":
         """The request from option values by key (the CLI's keyword arguments, the 设置 sheet's fields)."""
-        fields = {k: values[k] for k in ("subject", "per_rep", "include_personal") if values.get(k) is not None}
+        fields: dict[str, Any] = {k: values[k] for k in ("subject", "per_rep", "include_personal") if values.get(k) is not None}
         fields |= {k: tuple(values.get(k) or ()) for k in ("recipients", "cc", "only")}
         fields |= {k: Path(str(values[k])) for k in ("eml", "kpi", "previous") if values.get(k)}
         return cls(Path(rollup), smtp=SmtpSettings.from_options(values), lang=lang, **fields)
@@ -584,7 +586,7 @@ def checked(request: MailRequest) -> MailRequest:
             raise MailRequestError(render("mail_eml_folder", lang, path=eml), "eml")
     else:
         request.smtp.check(lang)
-    if request.per_rep and request.only:
+    if request.per_rep and request.only and request.kpi:  # per_rep has its kpi (checked above)
         on_roster = {a.rep for a in read_roster(request.kpi)[0]}
         unknown = [r for r in request.only if r not in on_roster]
         if unknown:
@@ -608,8 +610,9 @@ def send_month(request: MailRequest) -> MailReport:
                                  subject=request.subject, include_personal=request.include_personal, lang=lang)
         into_folder = eml is not None and (request.per_rep or eml.is_dir())
         report.deliveries.append(deliver(message, smtp, password, lang,
-                                         eml=eml / f"{request.rollup.stem}.eml" if into_folder else eml))
+                                         eml=eml / f"{request.rollup.stem}.eml" if eml is not None and into_folder else eml))
     if request.per_rep:
+        assert request.kpi is not None  # checked: --per-rep needs the KPI workbook
         report.deliveries += send_scorecards(request.rollup, request.kpi, smtp, previous=request.previous,
                                              only=request.only, lang=lang, eml_dir=eml, password=password).deliveries
     return report

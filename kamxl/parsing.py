@@ -212,7 +212,7 @@ def parse_email(raw) -> Parsed:
     if is_blank(raw):
         return BLANK
     text = clean_text(raw)
-    return Parsed(text) if _EMAIL.match(text) else Parsed(text, "bad_email")
+    return Parsed(text) if text and _EMAIL.match(text) else Parsed(text, "bad_email")
 
 
 _YES = {"是", "y", "yes", "true", "1", "有", "√", "✓", "对"}

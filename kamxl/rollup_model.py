@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import rollup_schema as rs
 from .errors import PeriodError
@@ -20,6 +20,7 @@ from .rows import RejectedRow
 from .rules.kpi import Scorecard
 from .rules.periods import Period, parse_period
 from .schema import KPIS
+from .settings import Settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,7 +76,7 @@ class RollupFigures:
 @dataclass
 class Rollup:
     period: Period
-    settings: object
+    settings: Settings
     sources: list[SourceFile]
     customers: "pd.DataFrame"
     contacts: "Detail"  # the detail sheets' rows, file by file, on disk (io/machinery/spill.py)
@@ -182,7 +183,10 @@ def rollup_figures_rows(rollup: Rollup) -> list[tuple[str, str, str, str]]:
 
 def figures_from_rows(path: Path, rows: list[list]) -> RollupFigures | None:
     """The figures sheet's rows read back by key; None when they name no period."""
-    meta, department, reps, settings = {}, {}, {}, {}
+    meta: dict[str, Any] = {}  # JSON values
+    department: dict[str, object] = {}
+    reps: dict[str, dict[str, object]] = {}
+    settings: dict[str, object] = {}
     for row in rows[1:]:
         if len(row) < 4 or not row[0]:
             continue
@@ -278,7 +282,7 @@ class RollupDigest:
 
     @property
     def ranked(self) -> list[RepResult]:
-        return sorted((r for r in self.results if r.total is not None), key=lambda r: (r.rank or 0, -r.total))
+        return sorted((r for r in self.results if r.total is not None), key=lambda r: (r.rank or 0, -(r.total or 0)))
 
     def result_of(self, rep: str) -> RepResult | None:
         return next((r for r in self.results if r.rep == rep), None)

@@ -16,7 +16,7 @@ has loaded it (0.5 s), and never load it themselves.
 from itertools import zip_longest
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import parsing
 from .errors import PeriodError
@@ -195,7 +195,7 @@ def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list,
     return values, issues
 
 
-def _has_value(row: list, used: list[int]) -> bool:
+def _has_value(row: list, used: Sequence[int]) -> bool:
     width = len(row)
     for i in used:
         if i < width:
@@ -230,7 +230,7 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     if header is None:
         labels = "、".join(c.label for c in sheet.required)
         problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
-        rejected = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
+        rejected: list[RejectedRow] = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
                     for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
         return SheetResult(sheet, _no_rows(sheet), rejected, problems, unusable=problems[0])
     header_index, found = header
@@ -321,27 +321,28 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
         label = sheet.column(key).label
         for j, issue in issues.items():
             if reject[j] is None:
+                assert issue.problem is not None  # cell_problems holds only values with a problem
                 warnings.append((j, order, Problem(file, sheet.name, numbers[j], label, _raw_text(raw_by_key[key][j]),
                                                    issue.problem, Severity.WARNING, issue.params)))
     for i in used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
-        raws = transposed[i] if i < len(transposed) else ()
+        cells: tuple[Any, ...] = transposed[i] if i < len(transposed) else ()
         # one search a column, of its distinct texts; none when all is printable
-        texts = "".join(filter(str.__instancecheck__, dict.fromkeys(raws)))
+        texts = "".join(filter(str.__instancecheck__, dict.fromkeys(cells)))
         if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
-            for j, raw in enumerate(raws):
+            for j, raw in enumerate(cells):
                 if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
                     warnings.append((j, len(cell_problems), Problem(file, sheet.name, numbers[j], label_of[i],
                                                                     parsing.xml_safe(raw), "illegal_chars", Severity.WARNING)))
     warnings.sort(key=lambda w: (w[0], w[1]))
     problems.extend(w[2] for w in warnings)
 
-    rejected: list[RejectedRow] = []
+    rejected = []
     for j, reason in enumerate(reject) if any(reject) else ():
         if reason is None:
             continue
-        code, key, params = reason
-        raw_value = _raw_text(raw_by_key[key][j]) if key in raw_by_key else None
-        problem = Problem(file, sheet.name, numbers[j], sheet.column(key).label if key else None, raw_value, code,
+        code, reason_key, params = reason
+        raw_value = _raw_text(raw_by_key[reason_key][j]) if reason_key in raw_by_key else None
+        problem = Problem(file, sheet.name, numbers[j], sheet.column(reason_key).label if reason_key else None, raw_value, code,
                           Severity.REJECTED, params)
         problems.append(problem)
         rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import pydantic
+
+if TYPE_CHECKING:
+    from .settings import Settings  # settings are declared on this module's KPIs: imported late at run time
 
 
 class ColType(StrEnum):
@@ -56,7 +60,7 @@ class Column:
     def header(self, lang: str = "zh") -> str:
         return self.key if lang == "en" else self.label
 
-    def help_text(self, settings=None) -> str:
+    def help_text(self, settings: "Settings | None" = None) -> str:
         """The help, the settings it quotes ({grade_a}, {cadence_a}…) filled in from `settings` (default: the handbook's)."""
         if "{" not in self.help:
             return self.help
@@ -64,7 +68,7 @@ class Column:
 
         return with_settings(self.help, settings or DEFAULTS)
 
-    def guidance(self, settings=None) -> str:
+    def guidance(self, settings: "Settings | None" = None) -> str:
         """What to type, for the header's comment and the cell's input message: the help, else from the type."""
         if self.computed:
             return f"自动计算，请勿填写。{self.help_text(settings)}".rstrip()
@@ -273,7 +277,7 @@ _PY_TYPES = {
 @cache
 def row_model(sheet: Sheet) -> type[pydantic.BaseModel]:
     """A pydantic model of one accepted row of the sheet, derived from its column specs."""
-    fields = {}
+    fields: dict[str, Any] = {}
     for col in sheet.columns:
         py = _PY_TYPES.get(col.type, str)
         fields[col.key] = (py if col.required and not col.computed else py | None,

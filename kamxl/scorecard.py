@@ -16,7 +16,7 @@ from .messages import render
 from .rollup_model import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .rules.kpi import kpi_rules
 from .schema import KPIS
-from .settings import DEFAULTS
+from .settings import DEFAULTS, Settings
 
 MAX_OVERDUE_ROWS = 20  # past these the page would shrink unreadably; the rep's own workbook lists them all
 MAX_PROBLEM_ROWS = 15
@@ -69,7 +69,7 @@ def _scrub(text: str | None, rep: str, others: list[str]) -> str | None:
     return text.replace("\0", rep)
 
 
-def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = None, settings=DEFAULTS) -> RepCard:
+def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = None, settings: Settings = DEFAULTS) -> RepCard:
     """The scorecard of one rep of a roll-up (and of the previous roll-up, for the change)."""
     names = {r.rep for r in digest.results} | {s.rep for s in digest.sources if s.rep}
     others = sorted(names - {rep}, key=len, reverse=True)  # longest first: 张伟华 before 张伟
@@ -185,7 +185,7 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
             row += 1
             ws.write_string(row, 0, customer.customer_id, cell)
             ws.write_string(row, 1, customer.name or "", cell)
-            grade = f(border=1, align="center", bg_color=GRADE_COLOURS.get(customer.grade, "#FFFFFF"))
+            grade = f(border=1, align="center", bg_color=GRADE_COLOURS.get(customer.grade or "", "#FFFFFF"))
             ws.write_string(row, 2, customer.grade or "", grade)
             ws.write(row, 3, customer.last_visit or t("card_never"), day)
             ws.write(row, 4, customer.due or "", day)

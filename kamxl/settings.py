@@ -6,7 +6,7 @@ a TOML file. Unknown keys and bad values are errors that name the key.
 
 import tomllib
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import pydantic
 
@@ -14,25 +14,49 @@ from .errors import SettingsError
 from .schema import FACTORS, KPIS, KpiDefinition  # noqa: F401 (KpiDefinition re-exported)
 
 
-def _field(default, meaning: str, **kw):
+def _field(default: Any, meaning: str, **kw: Any) -> Any:
     return pydantic.Field(default, description=meaning, **kw)
 
 
-_kpi_fields = {}
-for _k in KPIS:
-    unit = "%" if _k.ratio else "次"
-    # every number has a sane range: beyond it the setting is refused by name, never a crash in a rule
-    _kpi_fields[f"points_{_k.key}"] = (int, _field(_k.points, f"{_k.label}：满分", ge=0, le=100))
-    _kpi_fields[f"standard_{_k.key}"] = (float, _field(_k.standard, f"{_k.label}：标准（{unit}）", ge=0, le=10_000))
-    _kpi_fields[f"step_{_k.key}"] = (float, _field(_k.step, f"{_k.label}：每{'低于' if _k.higher_is_better else '超出'}多少{unit}扣分",
-                                                  gt=0, le=10_000))
-    _kpi_fields[f"deduction_{_k.key}"] = (float, _field(1, f"{_k.label}：每档扣几分", ge=0, le=100))
-
-_weight_fields = {f"weight_{key}": (float, _field(1.0, f"评估因素「{label}」的权重", ge=0, le=100))
-                  for key, label, _ in FACTORS}
+# The weight and KPI fields are declared one by one below so that mypy and readers see them; their defaults,
+# meanings and bounds come from the schema's FACTORS and KPIS, and a test checks the declared names match them.
+def _weight(key: str) -> Any:
+    label = next(label for k, label, _ in FACTORS if k == key)
+    return _field(1.0, f"评估因素「{label}」的权重", ge=0, le=100)
 
 
-class _BaseSettings(pydantic.BaseModel):
+def _kpi(key: str) -> KpiDefinition:
+    return next(k for k in KPIS if k.key == key)
+
+
+def _unit(k: KpiDefinition) -> str:
+    return "%" if k.ratio else "次"
+
+
+# every number has a sane range: beyond it the setting is refused by name, never a crash in a rule
+def _points(key: str) -> Any:
+    k = _kpi(key)
+    return _field(k.points, f"{k.label}：满分", ge=0, le=100)
+
+
+def _standard(key: str) -> Any:
+    k = _kpi(key)
+    return _field(k.standard, f"{k.label}：标准（{_unit(k)}）", ge=0, le=10_000)
+
+
+def _step(key: str) -> Any:
+    k = _kpi(key)
+    return _field(k.step, f"{k.label}：每{'低于' if k.higher_is_better else '超出'}多少{_unit(k)}扣分", gt=0, le=10_000)
+
+
+def _deduction(key: str) -> Any:
+    k = _kpi(key)
+    return _field(1, f"{k.label}：每档扣几分", ge=0, le=100)
+
+
+class Settings(pydantic.BaseModel):
+    """The rules' numbers; defaults from the handbook (domain.md)."""
+
     model_config = pydantic.ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
 
     grade_method: Literal["value", "share"] = _field("value", "分级方法：value=价值评估得分，share=占地区销售额比例")
@@ -52,8 +76,50 @@ class _BaseSettings(pydantic.BaseModel):
     warning_below: float = _field(60, "总分低于此值给予口头警告", ge=0, le=100)
     min_trip_days: int = _field(15, "每月最少出差天数（第13条）；季度、年度按月数累计", ge=0, le=31)
 
+    # one weight per value-assessment factor (schema.FACTORS)
+    weight_f_share: float = _weight("f_share")
+    weight_f_cost: float = _weight("f_cost")
+    weight_f_risk: float = _weight("f_risk")
+    weight_f_value: float = _weight("f_value")
+    weight_f_payment_risk: float = _weight("f_payment_risk")
+    weight_f_supply: float = _weight("f_supply")
+    weight_f_difficulty: float = _weight("f_difficulty")
+    # four numbers per KPI (schema.KPIS)
+    points_sales_completion: int = _points("sales_completion")
+    standard_sales_completion: float = _standard("sales_completion")
+    step_sales_completion: float = _step("sales_completion")
+    deduction_sales_completion: float = _deduction("sales_completion")
+    points_collection: int = _points("collection")
+    standard_collection: float = _standard("collection")
+    step_collection: float = _step("collection")
+    deduction_collection: float = _deduction("collection")
+    points_development: int = _points("development")
+    standard_development: float = _standard("development")
+    step_development: float = _step("development")
+    deduction_development: float = _deduction("development")
+    points_settlement: int = _points("settlement")
+    standard_settlement: float = _standard("settlement")
+    step_settlement: float = _step("settlement")
+    deduction_settlement: float = _deduction("settlement")
+    points_expense: int = _points("expense")
+    standard_expense: float = _standard("expense")
+    step_expense: float = _step("expense")
+    deduction_expense: float = _deduction("expense")
+    points_churn: int = _points("churn")
+    standard_churn: float = _standard("churn")
+    step_churn: float = _step("churn")
+    deduction_churn: float = _deduction("churn")
+    points_completeness: int = _points("completeness")
+    standard_completeness: float = _standard("completeness")
+    step_completeness: float = _step("completeness")
+    deduction_completeness: float = _deduction("completeness")
+    points_complaints: int = _points("complaints")
+    standard_complaints: float = _standard("complaints")
+    step_complaints: float = _step("complaints")
+    deduction_complaints: float = _deduction("complaints")
+
     @pydantic.model_validator(mode="after")
-    def _ordered_thresholds(self):
+    def _ordered_thresholds(self) -> "Settings":
         if not self.grade_a >= self.grade_b >= self.grade_c:
             raise ValueError("grade_a ≥ grade_b ≥ grade_c")
         if not self.share_a >= self.share_b:
@@ -63,19 +129,17 @@ class _BaseSettings(pydantic.BaseModel):
         return self
 
 
-Settings = pydantic.create_model("Settings", __base__=_BaseSettings, **_weight_fields, **_kpi_fields)
-Settings.__doc__ = "The rules' numbers; defaults from the handbook (domain.md)."
 DEFAULTS = Settings()
 
 
-def with_settings(text: str, settings=DEFAULTS) -> str:
+def with_settings(text: str, settings: Settings = DEFAULTS) -> str:
     """`text` with the settings it names in braces filled in (`A≥{grade_a}` → `A≥80`): a help text quotes the numbers
     in force, never a copy of the defaults that goes stale when the director changes 参数."""
     shown = {key: f"{value:g}" if isinstance(value, float) else str(value) for key, value in settings.model_dump().items()}
     return text.format_map(shown)
 
 
-def settings_rows(settings=DEFAULTS) -> list[tuple[str, object, str]]:
+def settings_rows(settings: Settings = DEFAULTS) -> list[tuple[str, object, str]]:
     """(key, value, meaning) rows, as on the KPI workbook's 参数 sheet."""
     return [(key, getattr(settings, key), info.description or "") for key, info in Settings.model_fields.items()]
 
@@ -83,7 +147,8 @@ def settings_rows(settings=DEFAULTS) -> list[tuple[str, object, str]]:
 def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -> "Settings":
     """Settings from (key, value) pairs; blank values keep their default."""
     where = f"{source}: " if source else ""
-    values, errors = {}, []
+    values: dict[str, Any] = {}  # raw values from the sheet or file: pydantic checks and converts them
+    errors: list[str] = []
     for key, value in pairs:
         key = str(key).strip()
         if not key or value is None or (isinstance(value, str) and not value.strip()):
@@ -118,7 +183,7 @@ def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str =
     The 参数 sheet of a KPI workbook is read this way: a typo in one setting is a problem on that setting,
     not the end of the month's roll-up.
     """
-    values = {str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in pairs
+    values: dict[str, Any] = {str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in pairs
               if str(k).strip() and v is not None and not (isinstance(v, str) and not v.strip())}
     bad: list[tuple[str, object, str]] = [(k, v, "unknown") for k, v in values.items() if k not in Settings.model_fields]
     values = {k: v for k, v in values.items() if k in Settings.model_fields}

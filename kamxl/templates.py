@@ -20,7 +20,7 @@ from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_I
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
 from .io.outputs.atomic import publish, temp_sibling
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
-from .settings import DEFAULTS, settings_rows, with_settings
+from .settings import DEFAULTS, Settings, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
@@ -59,7 +59,7 @@ NO_BUTTON_HELP = [
 ]
 
 
-def _settings_names(settings) -> dict[str, object]:
+def _settings_names(settings: Settings) -> dict[str, object]:
     return {f"kam_{key}": value for key, value, _ in settings_rows(settings)}
 
 
@@ -140,7 +140,7 @@ def kpi_formulas(lang: str = "zh") -> dict[str, str]:
 class _Book:
     """An xlsxwriter workbook with the formats every kamxl workbook shares."""
 
-    def __init__(self, path: Path, lang: str, settings=DEFAULTS):
+    def __init__(self, path: Path, lang: str, settings: Settings = DEFAULTS):
         self.lang, self.settings = lang, settings
         self.path, self._tmp = Path(path), temp_sibling(Path(path))  # xlsxwriter creates it at close
         self.wb = xlsxwriter.Workbook(str(self._tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
@@ -156,7 +156,7 @@ class _Book:
         as_text = col.type in (ColType.ID, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE)
         key = (column_kind(col), as_text, col.computed)
         if key not in self._formats:
-            props = {"locked": col.computed}
+            props: dict[str, object] = {"locked": col.computed}
             if as_text:
                 props["num_format"] = "@"  # typed as text: 010020 keeps its zero
             elif NUMBER_FORMATS[key[0]]:
@@ -189,7 +189,7 @@ def _write_value(ws, row: int, col: int, value, fmt):
         ws.write_string(row, col, str(value), fmt)
 
 
-def _validation(col: Column, sheet: Sheet, column_index: int = 0, settings=DEFAULTS) -> dict | None:
+def _validation(col: Column, sheet: Sheet, column_index: int = 0, settings: Settings = DEFAULTS) -> dict | None:
     """The data-validation rule of a column, with its Chinese messages, or None."""
     help_text = {"input_title": col.label[:32], "input_message": col.guidance(settings)[:255]}
     if col.key == "customer_id" and sheet is not CUSTOMERS:
@@ -365,7 +365,7 @@ def _customer_card(book: _Book):
 
 
 def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[str, list[Mapping]] | None = None,
-                       lang: str = "zh", settings=DEFAULTS) -> Path:
+                       lang: str = "zh", settings: Settings = DEFAULTS) -> Path:
     """Write a rep workbook: 说明 and the four data sheets, filled with `data` (sheet key → rows) if given.
 
     A `.xlsm` path gets the buttons 校验 and 新建拜访计划, xlwings' runtime and the KAM_ wrappers (see excel/vba.py).
@@ -396,7 +396,7 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
 
 
 def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
-                       lang: str = "zh", settings=DEFAULTS) -> Path:
+                       lang: str = "zh", settings: Settings = DEFAULTS) -> Path:
     """Write the director's KPI workbook: 考核指标, 团队 and 参数 (settings with their meanings)."""
     path = Path(path)
     book = _Book(path, lang, settings)

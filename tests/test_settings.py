@@ -63,3 +63,16 @@ def test_the_trip_days_minimum_is_a_setting_of_the_kpi_workbooks_参数_sheet(tm
     marked = [rule.formula for rng in scores.conditional_formatting if str(rng.sqref).startswith(trips)
               for rule in rng.rules]
     assert marked == [["30"]]  # 10 days a month, three months in the quarter
+
+
+def test_the_declared_weight_and_kpi_fields_are_the_schemas_factors_and_kpis():
+    from kamxl.schema import FACTORS, KPIS
+    from kamxl.settings import Settings
+
+    declared = [key for key in Settings.model_fields if key.startswith(("weight_", "points_", "standard_", "step_", "deduction_"))]
+    assert declared == [f"weight_{key}" for key, _, _ in FACTORS] + [
+        f"{kind}_{k.key}" for k in KPIS for kind in ("points", "standard", "step", "deduction")]
+    for k in KPIS:  # each KPI's defaults and meaning are its definition's
+        assert (getattr(DEFAULTS, f"points_{k.key}"), getattr(DEFAULTS, f"standard_{k.key}"),
+                getattr(DEFAULTS, f"step_{k.key}")) == (k.points, k.standard, k.step)
+        assert Settings.model_fields[f"points_{k.key}"].description == f"{k.label}：满分"

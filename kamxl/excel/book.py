@@ -119,6 +119,7 @@ class FileBook:
 
         for table in self.wb[sheet].tables.values():
             min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+            assert min_col and max_col and max_row  # a table's ref is a whole range (A1:F9), never A:F
             if max_row < last_row:
                 table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{last_row}"
                 if table.autoFilter is not None:

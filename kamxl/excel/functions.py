@@ -17,7 +17,7 @@ from ..rules.grading import customer_grade, value_score
 from ..rules.kpi import kpi_points, rating, ratio_percent
 from ..rules.visits import is_overdue, next_visit_due
 from ..schema import CUSTOMERS, FACTORS, KPIS
-from ..settings import DEFAULTS
+from ..settings import DEFAULTS, Settings
 
 ERROR = "#KAMXL: "
 CHECK_HEADER = "校验"  # check_customers' answer for a good header row: the templates' 校验 formula tests for it
@@ -64,7 +64,7 @@ def _date(v) -> date | None:
 
 
 @excel_safe
-def value_scores(factors, settings=DEFAULTS):
+def value_scores(factors, settings: Settings = DEFAULTS):
     """评估得分 of each row of the seven factors (份额 … 技术难度), '' when incomplete."""
     scores = []
     keys = [key for key, _, _ in FACTORS]
@@ -83,7 +83,7 @@ def value_scores(factors, settings=DEFAULTS):
 
 
 @excel_safe
-def grades(scores, annual_purchase=None, regional_sales=None, settings=DEFAULTS):
+def grades(scores, annual_purchase=None, regional_sales=None, settings: Settings = DEFAULTS):
     """客户等级 of each score (or, with the share method, of each annual purchase)."""
     score_list = _column(scores)
     purchases = _column(annual_purchase) if annual_purchase is not None else [None] * len(score_list)
@@ -96,7 +96,7 @@ def grades(scores, annual_purchase=None, regional_sales=None, settings=DEFAULTS)
 
 
 @excel_safe
-def next_visits(last_visit, created_on, grade, settings=DEFAULTS):
+def next_visits(last_visit, created_on, grade, settings: Settings = DEFAULTS):
     """下次拜访 of each row: last visit (or 建档日期) plus the grade's cadence; '' when none is due."""
     rows = zip(_column(last_visit), _column(created_on), _column(grade))
     return _out([_blank(as_excel_date(next_visit_due(_date(last), _date(created), parsing.clean_text(g) or "", settings)))
@@ -104,7 +104,7 @@ def next_visits(last_visit, created_on, grade, settings=DEFAULTS):
 
 
 @excel_safe
-def overdue(last_visit, created_on, grade, at=None, settings=DEFAULTS):
+def overdue(last_visit, created_on, grade, at=None, settings: Settings = DEFAULTS):
     """True for each customer whose next visit was due before `at` (default today)."""
     when = _date(at) if at is not None and not parsing.is_blank(at) else date.today()
     if when is None:
@@ -151,7 +151,7 @@ def check_credit_code(code, lang: str | None = None):
 
 
 @excel_safe
-def kpi_points_of(kpi, actual, plan=None, settings=DEFAULTS):
+def kpi_points_of(kpi, actual, plan=None, settings: Settings = DEFAULTS):
     """Points of a KPI (key or Chinese label): actual ÷ plan as a percent, or a count when no plan is given."""
     key = _KPI_KEYS.get(parsing.clean_text(kpi) or "")
     if key is None:
@@ -171,7 +171,7 @@ def kpi_points_of(kpi, actual, plan=None, settings=DEFAULTS):
 
 
 @excel_safe
-def ratings(scores, settings=DEFAULTS):
+def ratings(scores, settings: Settings = DEFAULTS):
     """评级 of each total score."""
     return _out([_blank(rating(parsing.parse_amount(s, None).value, settings)) for s in _column(scores)])
 

@@ -105,7 +105,7 @@ def validate(book: Workbook) -> None:
         book.set_fill(sheet, [(m.row, m.col) for m in marks if m.sheet == sheet], MARK_COLOUR)
     book.ensure_sheet(CHECK_RESULT_SHEET)
     book.clear_rows(CHECK_RESULT_SHEET, 1)
-    rows = [CHECK_HEADER]
+    rows: list[list] = [CHECK_HEADER]
     rows += [[m.sheet, m.row, m.problem.column, m.address, m.problem.value or "", m.problem.message(lang),
               Severity(m.problem.severity).label(lang)] for m in marks]
     rows += [[p.sheet or "", p.row or "", p.column or "", "", p.value or "", p.message(lang),
@@ -169,7 +169,11 @@ def new_visit_plan(book: Workbook, today: date | None = None) -> None:
         book.message(render("plan_none", lang, month=month.label))
         return
     rows = book.values(VISIT_PLAN.name)
-    header_index, columns = find_header(rows, VISIT_PLAN)
+    header = find_header(rows, VISIT_PLAN)
+    if header is None:  # the rep renamed or removed its header row: say so, not a traceback
+        labels = "、".join(c.label for c in VISIT_PLAN.required)
+        raise KamxlError(f"{VISIT_PLAN.name}：{render('no_header', lang, labels=labels)}")
+    header_index, columns = header
     col = {key: index + 1 for index, key in columns.items()}
     first = _first_free_row(rows, header_index, list(columns))
     for i, visit in enumerate(proposal):

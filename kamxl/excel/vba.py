@@ -13,7 +13,7 @@ import types
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 VBA_DIR = Path(__file__).resolve().parents[2] / "workbook" / "vba"
 XLWINGS_VERSION = "0.37.8"  # the runtime and the wrapper generator must match: pinned in pyproject.toml too
@@ -128,7 +128,7 @@ def udf_wrappers() -> str:
 
     if xlwings.__version__ != XLWINGS_VERSION:
         raise RuntimeError(f"xlwings {XLWINGS_VERSION} is pinned for the VBA runtime, found {xlwings.__version__}")
-    stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
+    stubs: dict[str, Any] = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
     stubs["pythoncom"].CoInitialize = lambda: None
     stubs["pywintypes"].com_error = type("com_error", (Exception,), {})
     stubs["win32com.client"].Dispatch = None
@@ -140,8 +140,10 @@ def udf_wrappers() -> str:
     try:
         import xlwings.udfs as generator
 
-        xlwings.func, xlwings.arg, xlwings.ret = generator.xlfunc, generator.xlarg, generator.xlret
+        for k, v in (("func", generator.xlfunc), ("arg", generator.xlarg), ("ret", generator.xlret)):
+            setattr(xlwings, k, v)
         spec = importlib.util.spec_from_file_location(UDF_MODULE, Path(__file__).with_name("udfs.py"))
+        assert spec is not None and spec.loader is not None  # a .py file always has its loader
         module = importlib.util.module_from_spec(spec)
         module.__package__ = "kamxl.excel"
         spec.loader.exec_module(module)

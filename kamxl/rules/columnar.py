@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import parsing
 from ..schema import GRADES, UNGRADED
+from ..settings import Settings
 from .activity import KEY_ROLES, missing_roles, valid_info_rate
 from .grading import _weighted_factors
 from .visits import cadence_days
@@ -23,7 +24,7 @@ from .visits import cadence_days
 NO_DAY = 0  # a blank date as an ordinal (date.min is 1)
 
 
-def value_scores(factors: Mapping[str, Sequence], settings) -> list[float | None]:
+def value_scores(factors: Mapping[str, Sequence], settings: Settings) -> list[float | None]:
     """`grading.value_score` of every row: `factors` maps each factor key to its column of ratings."""
     weighted = _weighted_factors(settings)
     n = len(next(iter(factors.values()))) if factors else 0
@@ -43,7 +44,7 @@ def value_scores(factors: Mapping[str, Sequence], settings) -> list[float | None
     return [round(s, 2) if ok else None for s, ok in zip(scores.tolist(), valid.tolist())]
 
 
-def grades_by_score(scores: Sequence[float | None], settings) -> np.ndarray:
+def grades_by_score(scores: Sequence[float | None], settings: Settings) -> np.ndarray:
     """`grading.grade_by_score` of every score (None → 未评级), as an array of grade strings."""
     values = np.array([np.nan if s is None else s for s in scores], dtype=float)
     floors = (settings.grade_a, settings.grade_b, settings.grade_c)
@@ -53,7 +54,7 @@ def grades_by_score(scores: Sequence[float | None], settings) -> np.ndarray:
 
 
 def grades_by_share(annual_purchase: Sequence[float | None], regional_sales: Sequence[float | None],
-                    settings) -> np.ndarray:
+                    settings: Settings) -> np.ndarray:
     """`grading.grade_by_share` of every row (each row's own regional sales)."""
     n = len(annual_purchase)
     blank = np.fromiter((a is None or not r for a, r in zip(annual_purchase, regional_sales)), bool, n)
@@ -66,14 +67,14 @@ def grades_by_share(annual_purchase: Sequence[float | None], regional_sales: Seq
 
 
 def customer_grades(scores: Sequence[float | None], annual_purchase: Sequence[float | None],
-                    regional_sales: Sequence[float | None], settings) -> np.ndarray:
+                    regional_sales: Sequence[float | None], settings: Settings) -> np.ndarray:
     """`grading.customer_grade` of every row, by the method the settings choose."""
     if settings.grade_method == "share":
         return grades_by_share(annual_purchase, regional_sales, settings)
     return grades_by_score(scores, settings)
 
 
-def next_visits_due(last_visit: np.ndarray, created_on: np.ndarray, grades: np.ndarray, settings) -> np.ndarray:
+def next_visits_due(last_visit: np.ndarray, created_on: np.ndarray, grades: np.ndarray, settings: Settings) -> np.ndarray:
     """`visits.next_visit_due` of every row, as ordinals (NO_DAY: none due)."""
     days = np.zeros(len(grades), dtype=np.int64)
     for grade in (*GRADES, UNGRADED):
@@ -92,7 +93,8 @@ def man_qualified_many(money: Sequence, authority: Sequence, need: Sequence) -> 
     answers = np.array([money, authority, need], dtype=object).reshape(3, len(money))
     any_false = (answers == False).any(axis=0)  # noqa: E712  (the answers are True, False or None)
     any_blank = (answers == None).any(axis=0)  # noqa: E711
-    return np.where(any_false, False, np.where(any_blank, None, True)).tolist()
+    # numpy's stubs refuse None as a value; numpy takes it (an object array)
+    return np.where(any_false, False, np.where(any_blank, None, True)).tolist()  # type: ignore[call-overload]
 
 
 def missing_roles_text(role_masks: np.ndarray, separator: str = "、") -> np.ndarray:

@@ -4,9 +4,10 @@ from functools import cache
 from typing import Mapping
 
 from ..schema import FACTORS, GRADES, UNGRADED
+from ..settings import Settings
 
 
-def value_score(factors: Mapping[str, int | None], settings) -> float | None:
+def value_score(factors: Mapping[str, int | None], settings: Settings) -> float | None:
     """Σ wᵢ·sᵢ / (5·Σ wᵢ) × 100 over the seven factors (1–5); cost, risks, difficulty count as 6 − x.
 
     None when a weighted factor is blank or outside 1–5: an incomplete assessment is not graded.
@@ -24,13 +25,13 @@ def value_score(factors: Mapping[str, int | None], settings) -> float | None:
 
 
 @cache
-def _weighted_factors(settings) -> tuple[tuple[str, bool, float], ...]:
+def _weighted_factors(settings: Settings) -> tuple[tuple[str, bool, float], ...]:
     """(key, inverse, weight) of each factor the settings weigh (weight 0 leaves a factor out)."""
     weights = ((key, inverse, getattr(settings, f"weight_{key}")) for key, _label, inverse in FACTORS)
     return tuple(w for w in weights if w[2] != 0)
 
 
-def grade_by_score(score: float | None, settings) -> str:
+def grade_by_score(score: float | None, settings: Settings) -> str:
     """A ≥ 80, B ≥ 60, C ≥ 40, else D (defaults); no score → 未评级."""
     if score is None:
         return UNGRADED
@@ -40,7 +41,7 @@ def grade_by_score(score: float | None, settings) -> str:
     return "D"
 
 
-def grade_by_share(annual_purchase: float | None, regional_sales: float | None, settings) -> str:
+def grade_by_share(annual_purchase: float | None, regional_sales: float | None, settings: Settings) -> str:
     """Seed 003: A ≥ 20 % of regional sales, B 10–20 %, C below 10 % (no D in this method)."""
     if annual_purchase is None or not regional_sales:
         return UNGRADED
@@ -50,7 +51,7 @@ def grade_by_share(annual_purchase: float | None, regional_sales: float | None, 
     return "B" if share >= settings.share_b else "C"
 
 
-def customer_grade(score: float | None, annual_purchase: float | None, regional_sales: float | None, settings) -> str:
+def customer_grade(score: float | None, annual_purchase: float | None, regional_sales: float | None, settings: Settings) -> str:
     """The grade by the method the settings choose."""
     if settings.grade_method == "share":
         return grade_by_share(annual_purchase, regional_sales, settings)

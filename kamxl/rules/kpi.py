@@ -9,7 +9,7 @@ import math
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from functools import cache
 
-from ..settings import KPIS, KpiDefinition
+from ..settings import KPIS, KpiDefinition, Settings
 
 _Q = Decimal("0.000001")
 
@@ -57,7 +57,7 @@ class KpiRule:
 
 
 @cache  # settings are frozen: their rules are built once
-def kpi_rules(settings) -> dict[str, KpiRule]:
+def kpi_rules(settings: Settings) -> dict[str, KpiRule]:
     return {
         k.key: KpiRule(k, getattr(settings, f"points_{k.key}"), _dec(getattr(settings, f"standard_{k.key}")),
                        _dec(getattr(settings, f"step_{k.key}")), _dec(getattr(settings, f"deduction_{k.key}")))
@@ -65,12 +65,12 @@ def kpi_rules(settings) -> dict[str, KpiRule]:
     }
 
 
-def kpi_points(key: str, value, settings) -> float | None:
+def kpi_points(key: str, value, settings: Settings) -> float | None:
     """Points of one KPI for its value (percent, or a count for complaints); None when not scorable."""
     return kpi_rules(settings)[key].score(value)
 
 
-def total_score(points: dict[str, float | None], settings) -> float | None:
+def total_score(points: dict[str, float | None], settings: Settings) -> float | None:
     """Total on 100 over the KPIs that could be scored: 62 of 75 possible → 82.7; None if none could."""
     rules = kpi_rules(settings)
     scored = {k: p for k, p in points.items() if p is not None and rules[k].points > 0}
@@ -80,7 +80,7 @@ def total_score(points: dict[str, float | None], settings) -> float | None:
     return round(sum(scored.values()) / possible * 100, 1)
 
 
-def rating(score: float | None, settings) -> str | None:
+def rating(score: float | None, settings: Settings) -> str | None:
     """优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60, else 不合格 (defaults)."""
     if score is None:
         return None
@@ -91,7 +91,7 @@ def rating(score: float | None, settings) -> str | None:
     return "合格" if score >= settings.rating_pass else "不合格"
 
 
-def warning(score: float | None, settings) -> bool:
+def warning(score: float | None, settings: Settings) -> bool:
     """A total under the threshold earns a verbal warning (口头警告)."""
     return score is not None and score < settings.warning_below
 
@@ -124,7 +124,7 @@ class Scorecard:
         return self.total is not None and self.possible < self.full
 
 
-def scorecard(inputs: dict, churn_percent, completeness_percent, settings) -> Scorecard:
+def scorecard(inputs: dict, churn_percent, completeness_percent, settings: Settings) -> Scorecard:
     """Every KPI of one rep: value, points, total on 100 over what could be scored, rating, warning."""
     values: dict[str, float | None] = {}
     for key, (actual, plan) in KPI_INPUTS.items():

@@ -67,6 +67,7 @@ def _read_job(job) -> Outcome:
 def unusable_failure(book: RepWorkbook, why: Problem) -> Failure:
     """A rep workbook with nothing usable (no 客户档案 or its header, or no sheet with its required columns): failed,
     with the reason naming the sheet, so it adds no rows and is not counted among the files read."""
+    params: tuple
     if why.code == "missing_sheet":
         code, params = "unusable_no_customer_sheet", ()
     elif why.code == "no_header":
@@ -154,23 +155,28 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
                 out[i] = Failure(item.path, "duplicate_file", (("other", Path(out[kept].path).name),), True, item.sha256,
                                  getattr(item, "rep", None))
     books: dict[str, list[int]] = {}
+    rep_books: dict[int, RepWorkbook] = {}
     for i, item in enumerate(out):
         if isinstance(item, RepWorkbook):
             books.setdefault(item.rep, []).append(i)
+            rep_books[i] = item
     for rep, indices in books.items():
         if len(indices) < 2:
             continue
-        kept = max(indices, key=lambda i: newest_first(out[i]))
-        kept_name = Path(out[kept].path).name
+        kept = max(indices, key=lambda i: newest_first(rep_books[i]))
+        kept_book = rep_books[kept]
+        kept_name = Path(kept_book.path).name
         for i in indices:
             if i == kept:
                 continue
-            book = out[i]
-            params = (("kept", kept_name), ("rep", rep), ("kept_data", _day(out[kept].latest_data)),
-                      ("kept_time", _when(out[kept].modified)), ("own_data", _day(book.latest_data)),
+            book = rep_books[i]
+            params = (("kept", kept_name), ("rep", rep), ("kept_data", _day(kept_book.latest_data)),
+                      ("kept_time", _when(kept_book.modified)), ("own_data", _day(book.latest_data)),
                       ("own_time", _when(book.modified)))
-            out[i] = Failure(book.path, "duplicate_rep", params, True, book.sha256, rep)
-            problems.append(out[i].warning())
+            failure = Failure(book.path, "duplicate_rep", params, True, book.sha256, rep)
+            out[i] = failure
+            if (warning := failure.warning()) is not None:  # always, for a duplicate_rep
+                problems.append(warning)
     return out, problems
 
 

@@ -17,10 +17,12 @@ from typing import Callable, Iterable
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 
 import olefile
 import python_calamine
 
+_isal_zlib: ModuleType | None
 try:
     from isal import isal_zlib as _isal_zlib
 except ImportError:  # zlib then
@@ -121,9 +123,10 @@ def _ole_kind(data: bytes) -> str:
     # an encrypted .xlsx is an OLE container holding EncryptionInfo + EncryptedPackage
     try:
         with olefile.OleFileIO(data) as ole:
-            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+            # types-olefile ties a stream name's type to the container's (bytes here); olefile takes str names
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):  # type: ignore[arg-type]
                 return "encrypted"
-            if ole.exists("Workbook") or ole.exists("Book"):
+            if ole.exists("Workbook") or ole.exists("Book"):  # type: ignore[arg-type]
                 return "legacy_xls"
     except Exception:  # olefile raises OSError, ValueError, struct.error, IndexError… on a damaged container
         return "corrupt"
@@ -324,8 +327,9 @@ def _read_small(zf: zipfile.ZipFile, name: str, limit: int = 16 * MB) -> str:
 def _zip_entries(fh) -> int:
     """The entries a zip's end record declares (what zipfile would read a directory entry for), or a huge number."""
     try:
-        end = zipfile._EndRecData(fh)  # stable since Python 2; the record zipfile itself reads first
-        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 1 << 62
+        # zipfile's private helpers (stable since Python 2; the record zipfile itself reads first): not in typeshed
+        end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
+        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 1 << 62  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 — a damaged end record: the file is not one we read
         return 1 << 62
 

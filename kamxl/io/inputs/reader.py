@@ -15,7 +15,7 @@ from ...problems import Problem, Severity
 from ...rows import SheetResult, check_rows, labelled_value, missing_sheet, settings_pairs
 from ...schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, REP_NAME_LABEL, REP_SHEETS, SETTINGS_SHEET,
                        TEAM, TEMPLATE_VERSION_LABEL)
-from ...settings import DEFAULTS, settings_keeping_defaults
+from ...settings import DEFAULTS, Settings, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
 
 # what a chat app, a mail client or Explorer adds to a copy's name: 卢静(1), 卢静（2）, 卢静 - 副本, 卢静 - Copy (3)
@@ -122,7 +122,7 @@ class KpiWorkbook:
     path: str
     kpi: SheetResult
     team: SheetResult
-    settings: object = DEFAULTS
+    settings: Settings = DEFAULTS
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""
 

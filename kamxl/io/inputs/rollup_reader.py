@@ -139,11 +139,12 @@ def read_rollup(path: str | Path, lang: str = "zh") -> RollupDigest:
         sources = read_keyed(book, path, s, ("file", "rep", "status", "reason"), ("file", "status"), lang)
     finally:
         book.close()
-    overdue = [OverdueCustomer(_text(x["rep"]), _text(x["customer_id"]), _text(x["name"]), _text(x["grade"]),
+    # a cell left blank in an edited roll-up reads as "" where the digest needs text (a scorecard writes it)
+    overdue = [OverdueCustomer(_text(x["rep"]) or "", _text(x["customer_id"]) or "", _text(x["name"]), _text(x["grade"]),
                                _day(x["last_visit"]), _day(x["next_visit_due"]))
                for x in customers if _text(x["overdue"]) == rs.YES]
-    rows = [ProblemRow(_text(x["file"]), _text(x["sheet"]), int(x["row"]) if _number(x["row"]) else None,
+    rows = [ProblemRow(_text(x["file"]) or "", _text(x["sheet"]), int(x["row"]) if _number(x["row"]) else None,
                        _text(x["column"]), _text(x["value"]), _text(x["message"]), _text(x["severity"])) for x in problems]
-    files = [SourceRow(_text(x["file"]), _text(x["rep"]), _text(x["status"]), _text(x["reason"])) for x in sources]
+    files = [SourceRow(_text(x["file"]) or "", _text(x["rep"]), _text(x["status"]), _text(x["reason"])) for x in sources]
     results = [_result(rep, f, keyed.settings) for rep, f in keyed.reps.items()]
     return RollupDigest(str(path), keyed.period, dict(keyed.department), results, len(customers), overdue, rows, files)

@@ -183,7 +183,7 @@ def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limit
                     slots[i] = slot = slot or _Slot(ctx, func, limits.worker_memory)
                     slot.give(*pending.popleft())
             if meanwhile:
-                meanwhile, then = None, meanwhile
+                then, meanwhile = meanwhile, None
                 then()
             busy = [slot for slot in slots if slot is not None and slot.job is not None]
             deadline = min(slot.started for slot in busy) + limits.seconds
@@ -244,7 +244,7 @@ class Background:
     def result(self, here: bool = True):
         """The result; when no forked process made it, computed here (`here` False: None instead)."""
         found = None
-        if self.process is not None:
+        if self.process is not None and self.conn is not None:  # both set, or both None
             try:
                 found = self.conn.recv()
             except (EOFError, OSError):

@@ -90,7 +90,7 @@ def _remove_uninterrupted(path: Path) -> None:
     try:
         shutil.rmtree(path, ignore_errors=True)
     finally:
-        if block:
+        if before is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
@@ -131,6 +131,7 @@ class Part:
         if self.data is not None:
             data = self.data
         else:
+            assert self.path is not None  # in memory or spilled
             with open(self.path, "rb") as fh:
                 data = pickle.load(fh)
         if self.keep is not None:

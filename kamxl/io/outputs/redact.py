@@ -84,9 +84,9 @@ def _edit_cells(text: str, edit: SheetEdit, blanked_shared: set[int]) -> str:
         shared = _SHARED_REF.match(m.group(0))
         if shared:
             blanked_shared.add(int(shared.group(1)))
-        style = _STYLE.search(m.group(3))
+        found_style = _STYLE.search(m.group(3))
         ref = m.group(1) + m.group(2)
-        style = style.group(0) if style else ""
+        style = found_style.group(0) if found_style else ""
         if new == "":
             return f'<c r="{ref}"{style}/>'
         return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(new)}</t></is></c>'
@@ -175,7 +175,8 @@ def write_without_personal(rollup: str | Path, dest: str | Path) -> Path:
         with zipfile.ZipFile(rollup) as src:
             parts = _sheet_parts(src)
             edited = {parts[name]: edit for name, edit in edits.items() if edit is not None and name in parts}
-            blanked, kept = set(), set()
+            blanked: set[int] = set()
+            kept: set[int] = set()
             for part, edit in edited.items():  # first pass: which shared strings only the blanked cells used
                 _stream_edit(src, part, edit, None, blanked, kept)
             if blanked:

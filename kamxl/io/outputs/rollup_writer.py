@@ -1,6 +1,8 @@
 """Writing the department roll-up workbook: 总览 with native charts, then one Excel table per sheet."""
 
+from functools import partial
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
@@ -31,7 +33,7 @@ def _col(c: rs.RollupColumn) -> Col:
     return Col(c.label, c.kind, c.width)
 
 
-def _table(spec: rs.RollupTable, data: list[list], **options) -> Table:
+def _table(spec: rs.RollupTable, data: Sequence[Sequence], **options) -> Table:
     """A small roll-up table, its columns as the roll-up schema declares them; `data` column by column."""
     return Table(spec.sheet, spec.table, [_col(c) for c in spec.columns], data, **options)
 
@@ -54,7 +56,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     keys = [c.key for c in head] + extras + [c.key for c in tail]
     blank_nan = set(extras)  # NaN: a file lacking the column
 
-    def body(columns: dict, length: int) -> list[list]:
+    def body(columns: dict | pd.DataFrame, length: int) -> list[list]:
         """A block's columns in the table's order; `columns` maps a key to its values (a list or a Series)."""
         def values(key) -> list:
             if key == rs.CUSTOMER_NAME.key and names is not None and key not in columns:
@@ -68,10 +70,11 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
         return [values(k) for k in keys]
 
     # a detail sheet file by file, a frame in slices: the cells of one block at a time are turned into Python values
+    blocks: list[tuple[int, Callable[[], Sequence[Sequence]]]]
     if isinstance(rows, Detail):
-        blocks = [(part.rows, lambda part=part: body(part.load_columns(), part.rows)) for part in rows.parts]
+        blocks = [(part.rows, partial(lambda part: body(part.load_columns(), part.rows), part)) for part in rows.parts]
     else:
-        blocks = [(n, lambda i=i, n=n: body(rows.iloc[i:i + n], n))
+        blocks = [(n, partial(lambda i, n: body(rows.iloc[i:i + n], n), i, n))
                   for i, n in ((i, min(BLOCK_ROWS, len(rows) - i)) for i in range(0, len(rows), BLOCK_ROWS))]
     return Table(spec.sheet, spec.table, columns, blocks=blocks, freeze=(1, 2))
 
@@ -104,7 +107,7 @@ def _score_table(rollup: Rollup) -> Table:
     spec, scores = rs.SCORE_TABLE, rollup.scores
     before = [previous_rank(rollup, s.rep) for s in scores]
     rate = [s.activity_figure("valid_info_rate") for s in scores]
-    by_key = {
+    by_key: dict[str, list] = {
         "rank": [s.rank for s in scores], "rep": [s.rep for s in scores],
         "status": [rs.WORKBOOK_STATUS[s.status] for s in scores], "previous_rank": before,
         "rank_change": [_rank_change(b, s.rank, _ranked_before(rollup)) for b, s in zip(before, scores)],
@@ -168,7 +171,7 @@ def _funnel_table(rollup: Rollup) -> Table:
     return _table(rs.FUNNEL_TABLE, data, freeze=(1, 1))
 
 
-def _columns_of(spec: rs.RollupTable, rows: list[tuple]) -> list[list]:
+def _columns_of(spec: rs.RollupTable, rows: Sequence[Sequence]) -> list[list]:
     return [list(x) for x in zip(*rows)] if rows else [[] for _ in spec.columns]
 
 
@@ -179,7 +182,7 @@ def _duplicates_table(rollup: Rollup) -> Table:
 
 
 def _problems_table(rollup: Rollup) -> Table:
-    raw = {(f, s, r.row): r.raw for f, s, r in rollup.rejected}
+    raw: dict[tuple[str, str | None, int | None], dict] = {(f, s, r.row): r.raw for f, s, r in rollup.rejected}
     rows = []
     for p in rollup.problems:
         values = raw.get((p.file, p.sheet, p.row)) if p.severity == "rejected" else None
@@ -349,7 +352,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         ws.write_string(row, 0, f.label, bold)
         for col, key in ((1, f.actual), (2, f.plan)):
             v = amount(key, f.amount_unit)
-            if v is not None:
+            if v is not None and f.amount_unit:  # a figure with an amount has its unit (rollup_schema)
                 ws.write_number(row, col, v, fmt[f.amount_unit])
         state = standing(f.key, value, settings) if f.kpi else None
         if value is None:
@@ -464,7 +467,8 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
     ws = wb.add_worksheet(rs.TREND)
     head, pct, score = book.header_format, wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "0.0"})
     note = wb.add_format({"font_color": "#595959", "italic": True})
-    periods = [(r.period.label, r.department, r.reps, r.settings) for r in rollup.history]
+    periods: list[tuple[str, dict[str, Any], dict[str, dict], dict[str, Any]]] = [
+        (r.period.label, r.department, r.reps, r.settings) for r in rollup.history]
     now_settings = rollup.settings.model_dump()
     periods.append((rollup.period.label, department_figures(rollup), rep_figures(rollup), now_settings))
     reps = [s.rep for s in rollup.scores] + sorted({r for _, _, reps, _ in periods for r in reps} - set(rollup.reps))

@@ -19,7 +19,8 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from types import ModuleType
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -29,6 +30,7 @@ from ...schema import UNGRADED
 from .atomic import atomic_path
 from ..machinery.isolation import Background, can_fork
 
+_isal_zlib: ModuleType | None
 try:
     from isal import isal_zlib as _isal_zlib
 except ImportError:  # zlib then, slower
@@ -59,13 +61,13 @@ class Table:
     sheet: str
     name: str
     columns: list[Col]
-    data: list[Sequence] = field(default_factory=list)  # column-major: data[j][i] is row i of column j
+    data: Sequence[Sequence] = field(default_factory=list)  # column-major: data[j][i] is row i of column j
     style: str = "Table Style Medium 2"
     freeze: tuple[int, int] = (1, 0)
     conditional: list[tuple[str, dict]] = field(default_factory=list)  # (range, xlsxwriter options)
     # instead of `data`: the body in column-major blocks, in order, each as (its rows, what loads it), so that
     # any run of blocks can be written on its own (a file's detail rows from disk, a slice of a frame)
-    blocks: list[tuple[int, Callable[[], list[Sequence]]]] | None = None
+    blocks: list[tuple[int, Callable[[], Sequence[Sequence]]]] | None = None
 
     @property
     def rows(self) -> int:
@@ -73,11 +75,11 @@ class Table:
             return sum(n for n, _ in self.blocks)
         return len(self.data[0]) if self.data else 0
 
-    def pieces(self) -> list[tuple[int, Callable[[], list[Sequence]]]]:
+    def pieces(self) -> list[tuple[int, Callable[[], Sequence[Sequence]]]]:
         """The body's blocks as (rows, loader): one when the table holds its `data`."""
         return self.blocks if self.blocks is not None else [(self.rows, lambda: self.data)]
 
-    def bodies(self) -> Iterable[list[Sequence]]:
+    def bodies(self) -> Iterable[Sequence[Sequence]]:
         """The body as column-major blocks, loaded one at a time."""
         return (load() for _, load in self.pieces())
 
@@ -214,7 +216,7 @@ class StreamingWorkbook:
         self._streamed[len(self.wb.worksheets())] = table
         return ws
 
-    def make_ahead(self, tables: Iterable[Table]):
+    def make_ahead(self, tables: Iterable[Table | None]):
         """Start making the bodies of the big tables among `tables` in helper processes, while the layout is made.
 
         The tables must be added (`add_table`) before `close`; one not made ahead is made at close, as is one
@@ -329,6 +331,7 @@ SEGMENTS_PER_HELPER = 4  # a helper's share in pieces, so that the helpers' load
 
 def _deflate_segments(jobs: list[tuple[Table, int, int, int]], styles: dict, paths: list[str]) -> list[tuple[int, int]]:
     """Each segment's body rows deflated (no final block: more follows) to its path; their CRC-32s and sizes unpacked."""
+    assert _isal_zlib is not None  # helpers deflate only with ISA-L (`start`)
     found = []
     for (table, start, stop, first_row), path in zip(jobs, paths):
         compressor, crc, size = _compressor(), 0, 0
@@ -380,7 +383,7 @@ class _Helpers:
     the writer makes every member.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.jobs: list[tuple[Background, list[str]]] = []  # a helper, and the files of its segments
         self.made: dict[int, list[tuple[int, int]] | None] = {}  # helper → its segments' (CRC-32, size), once known
         self.where: dict[str, list[tuple[int, int]]] = {}  # table name → (helper, segment), in the order of the rows
@@ -391,6 +394,7 @@ class _Helpers:
             return
         count = helper_count()
         segments = [(table, *run) for table in tables for run in _segments(table, count * SEGMENTS_PER_HELPER)]
+        shares: list[list[tuple]]
         loads, shares = [0] * count, [[] for _ in range(count)]
         for segment in sorted(segments, key=lambda g: -_cost(*g)):
             helper = loads.index(min(loads))
@@ -427,7 +431,8 @@ class _Helpers:
         if not places or self.tables.get(table.name) is not table or any(self._made(helper) is None for helper, _ in places):
             return False
         head, tail = _head_and_tail(xml, table)
-        out = dst.open(name, "w", force_zip64=True)
+        assert _isal_zlib is not None  # tables are made ahead only with ISA-L (`start`)
+        out: Any = dst.open(name, "w", force_zip64=True)  # zipfile's private _ZipWriteFile: its compressor and totals are set
         out._compressor = _AsIs()
         crc, size = _isal_zlib.crc32(head), len(head)
         out.write(_deflated(head, _isal_zlib.Z_SYNC_FLUSH))
@@ -435,7 +440,9 @@ class _Helpers:
             with open(self.jobs[helper][1][j], "rb") as fh:
                 while chunk := fh.read(4 << 20):
                     out.write(chunk)
-            piece_crc, piece_size = self.made[helper][j]
+            made = self.made[helper]
+            assert made is not None  # checked above: no helper failed
+            piece_crc, piece_size = made[j]
             crc, size = _isal_zlib.crc32_combine(crc, piece_crc, piece_size), size + piece_size
         out.write(_deflated(tail, _isal_zlib.Z_FINISH))
         crc, size = _isal_zlib.crc32_combine(crc, _isal_zlib.crc32(tail), len(tail)), size + len(tail)
