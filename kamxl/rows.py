@@ -225,142 +225,185 @@ def check_rows(sheet: Sheet, rows: list[list], first_row: int, file: str,
     (customer id → 建档日期) flags a visit dated before its customer was on file.
     """
     today = today or date.today()
-    problems: list[Problem] = []
     header = find_header(rows, sheet)
     if header is None:
-        labels = "、".join(c.label for c in sheet.required)
-        problems.append(Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),)))
-        rejected: list[RejectedRow] = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problems[0])
-                    for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
-        return SheetResult(sheet, _no_rows(sheet), rejected, problems, unusable=problems[0])
-    header_index, found = header
-    # computed columns are recomputed, never read: a cached formula result is not trusted
-    mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
-    header_cells = rows[header_index]
-    extras = {i: _fold(v) for i, v in enumerate(header_cells) if i not in found and _fold(v)}
-    label_of = {i: sheet.column(k).label for i, k in mapping.items()} | extras
-    missing = [c for c in sheet.required if c.key not in mapping.values()]
-    for i, key in mapping.items():  # a header variant read as a column of the contract: said, so it can be fixed
-        if alias_used(header_cells[i], sheet.column(key)):
-            problems.append(Problem(file, sheet.name, first_row + header_index, sheet.column(key).label,
-                                    _fold(header_cells[i]), "column_alias", Severity.WARNING,
-                                    (("alias", _fold(header_cells[i])), ("label", sheet.column(key).label))))
-
-    # rows that hold anything in a named column; blank and styled-empty rows are dropped here
-    used = sorted(label_of)
-    below = rows[header_index + 1:]
-    kept = [k for k, row in enumerate(below) if _has_value(row, used)]
-    numbers, body = [first_row + header_index + 1 + k for k in kept], [below[k] for k in kept]
-    n = len(body)
-    future = parsing.Parsed(None, "future_date", (("today", today.isoformat()),))
-    required = parsing.Parsed(None, "required")
-
-    columns: dict[str, list] = {}
-    cell_problems: dict[str, dict[int, parsing.Parsed]] = {}  # column key → {body index: problem}, sparse
-    raw_by_key: dict[str, list] = {}
-    transposed = list(zip_longest(*body))
-    for i, key in mapping.items():
-        col = sheet.column(key)
-        parse = _parser(col)
-        raws = list(transposed[i]) if i < len(transposed) else [None] * n
-        values, issues = _parse_column(raws, parse, None if parse_memo is None else parse_memo.setdefault(key, {}))
-        if col.required:
-            for j in [j for j, v in enumerate(values) if v is None]:
-                issues.setdefault(j, required)
-        if col.no_future:
-            for j in [j for j, v in enumerate(values) if v is not None and v > today]:
-                issues.setdefault(j, parsing.Parsed(values[j], future.problem, future.params))
-        columns[key], cell_problems[key], raw_by_key[key] = values, issues, raws
-
-    # body index → (message code, column key, message parameters) of the row's rejection; the first reason wins
-    reject: list[tuple[str, str | None, tuple] | None] = [None] * n
-
-    def mark(j: int, code: str, key: str | None, params: tuple = ()):
-        if reject[j] is None:
-            reject[j] = (code, key, params)
-
-    # a required column not found makes the sheet unusable: every row is rejected, never accepted with a blank
-    unusable = None
-    for col in missing:
-        problem = Problem(file, sheet.name, first_row + header_index, col.label, None, "sheet_unusable",
-                          Severity.REJECTED, (("sheet", sheet.name), ("label", col.label), ("rows", n)))
-        problems.append(problem)
-        unusable = unusable or problem
-        for j in range(n):
-            mark(j, "missing_column_row", col.key, (("label", col.label),))
-    for key, issues in cell_problems.items():
-        col = sheet.column(key)
-        for j, issue in issues.items():
-            if key == "customer_id" and issue.problem == "required":
-                mark(j, "no_customer_id", key)
-            elif col.type == ColType.DATE and col.required and issue.problem in ("bad_date", "date_range"):
-                mark(j, "unreadable_required_date", key)
-            elif col.type == ColType.PERIOD and issue.problem in ("bad_period", "required"):
-                mark(j, "no_period", key)
-            elif key == "rep" and issue.problem == "required":
-                mark(j, "no_rep", key)
-    if sheet is CUSTOMERS and "customer_id" in columns:
-        first_seen: dict[str, int] = {}
-        for j, cid in enumerate(columns["customer_id"]):
-            if cid is None or reject[j]:
-                continue
-            if cid in first_seen:
-                mark(j, "duplicate_customer_id", "customer_id", (("first_row", first_seen[cid]),))
-            else:
-                first_seen[cid] = numbers[j]
-    if sheet.keyed_by_customer and known_customers is not None and "customer_id" in columns:
-        for j, cid in enumerate(columns["customer_id"]):
-            if cid is not None and cid not in known_customers:
-                mark(j, "unknown_customer_id", "customer_id")
-    if sheet is DAILY_REPORT and customers_since and "date" in columns and "customer_id" in columns:
-        _flag_visits_before_created(columns["date"], columns["customer_id"], customers_since, cell_problems)
-
-    # warnings of the accepted rows, in row order, then column order (problems are sparse: walk them only)
-    warnings = []
-    for order, (key, issues) in enumerate(cell_problems.items()):
-        label = sheet.column(key).label
-        for j, issue in issues.items():
-            if reject[j] is None:
-                assert issue.problem is not None  # cell_problems holds only values with a problem
-                warnings.append((j, order, Problem(file, sheet.name, numbers[j], label, _raw_text(raw_by_key[key][j]),
-                                                   issue.problem, Severity.WARNING, issue.params)))
-    for i in used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
-        cells: tuple[Any, ...] = transposed[i] if i < len(transposed) else ()
-        # one search a column, of its distinct texts; none when all is printable
-        texts = "".join(filter(str.__instancecheck__, dict.fromkeys(cells)))
-        if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
-            for j, raw in enumerate(cells):
-                if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
-                    warnings.append((j, len(cell_problems), Problem(file, sheet.name, numbers[j], label_of[i],
-                                                                    parsing.xml_safe(raw), "illegal_chars", Severity.WARNING)))
-    warnings.sort(key=lambda w: (w[0], w[1]))
-    problems.extend(w[2] for w in warnings)
-
-    rejected = []
-    for j, reason in enumerate(reject) if any(reject) else ():
-        if reason is None:
-            continue
-        code, reason_key, params = reason
-        raw_value = _raw_text(raw_by_key[reason_key][j]) if reason_key in raw_by_key else None
-        problem = Problem(file, sheet.name, numbers[j], sheet.column(reason_key).label if reason_key else None, raw_value, code,
-                          Severity.REJECTED, params)
-        problems.append(problem)
-        rejected.append(RejectedRow(numbers[j], {label_of[i]: _raw_text(body[j][i] if i < len(body[j]) else None) for i in used},
-                                    problem))
-
+        return _without_header(sheet, rows, first_row, file)
+    read = _Read(sheet, rows, first_row, file, *header)
+    read.parse(today, parse_memo)
+    unusable = read.reject_rows(known_customers)
+    if sheet is DAILY_REPORT and customers_since and "date" in read.columns and "customer_id" in read.columns:
+        _flag_visits_before_created(read.columns["date"], read.columns["customer_id"], customers_since,
+                                    read.cell_problems)
+    problems = read.alias_problems() + read.missing_column_problems() + read.warnings()
+    rejected = read.rejected_rows(problems)
     problems.sort(key=lambda p: p.row or 0)  # as the rep reads the sheet: top to bottom
     if not build_frame:  # the UDFs want the problems only
         return SheetResult(sheet, {}, rejected, problems, unusable=unusable)
-    keep = [j for j in range(n) if reject[j] is None] if rejected else range(n)
-    take = (lambda values: list(map(values.__getitem__, keep))) if rejected else (lambda values: values)
-    data = {c.key: (take(columns[c.key]) if c.key in columns else [None] * len(keep)) for c in sheet.columns}
-    for i, label in extras.items():
-        data[_extra_name(label, i, data)] = take(_raw_texts(transposed[i]) if i < len(transposed) else [""] * n)
-    data["row"] = take(numbers)
-    if sheet is CUSTOMERS:
-        data["completeness"] = take(completeness_column(raw_by_key, n))
-    ids_seen = {v for v in columns.get("customer_id", ()) if v is not None}
-    return SheetResult(sheet, data, rejected, problems, ids_seen=ids_seen, unusable=unusable)
+    ids_seen = {v for v in read.columns.get("customer_id", ()) if v is not None}
+    return SheetResult(sheet, read.accepted_data(bool(rejected)), rejected, problems, ids_seen=ids_seen,
+                       unusable=unusable)
+
+
+def _without_header(sheet: Sheet, rows: list[list], first_row: int, file: str) -> SheetResult:
+    """No header among the first 10 rows: every row that holds anything is rejected, with its raw values."""
+    labels = "、".join(c.label for c in sheet.required)
+    problem = Problem(file, sheet.name, None, None, None, "no_header", Severity.REJECTED, (("labels", labels),))
+    rejected = [RejectedRow(first_row + offset, {str(i + 1): _raw_text(v) for i, v in enumerate(r)}, problem)
+                for offset, r in enumerate(rows) if _has_value(r, range(len(r)))]
+    return SheetResult(sheet, _no_rows(sheet), rejected, [problem], unusable=problem)
+
+
+class _Read:
+    """One sheet's rows below its header, parsed column by column, and each row's first reason to be rejected."""
+
+    def __init__(self, sheet: Sheet, rows: list[list], first_row: int, file: str, header_index: int,
+                 found: dict[int, str]):
+        self.sheet, self.file, self.header_row = sheet, file, first_row + header_index
+        # computed columns are recomputed, never read: a cached formula result is not trusted
+        self.mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
+        self.header_cells = rows[header_index]
+        self.extras = {i: _fold(v) for i, v in enumerate(self.header_cells) if i not in found and _fold(v)}
+        self.label_of = {i: sheet.column(k).label for i, k in self.mapping.items()} | self.extras
+        self.missing = [c for c in sheet.required if c.key not in self.mapping.values()]
+        # rows that hold anything in a named column; blank and styled-empty rows are dropped here
+        self.used = sorted(self.label_of)
+        below = rows[header_index + 1:]
+        kept = [k for k, row in enumerate(below) if _has_value(row, self.used)]
+        self.numbers, self.body = [self.header_row + 1 + k for k in kept], [below[k] for k in kept]
+        self.n = len(self.body)
+        self.transposed = list(zip_longest(*self.body))
+        self.columns: dict[str, list] = {}
+        self.cell_problems: dict[str, dict[int, parsing.Parsed]] = {}  # column key → {body index: problem}, sparse
+        self.raw_by_key: dict[str, list] = {}
+        # body index → (message code, column key, message parameters) of the row's rejection; the first reason wins
+        self.reject: list[tuple[str, str | None, tuple] | None] = [None] * self.n
+        self._missing_problems = [
+            Problem(file, sheet.name, self.header_row, col.label, None, "sheet_unusable", Severity.REJECTED,
+                    (("sheet", sheet.name), ("label", col.label), ("rows", self.n))) for col in self.missing]
+
+    def parse(self, today: date, parse_memo: dict | None) -> None:
+        """Each named column parsed once; a blank required cell and a future date are problems of their cell."""
+        future = parsing.Parsed(None, "future_date", (("today", today.isoformat()),))
+        required = parsing.Parsed(None, "required")
+        for i, key in self.mapping.items():
+            col = self.sheet.column(key)
+            parse = _parser(col)
+            raws = list(self.transposed[i]) if i < len(self.transposed) else [None] * self.n
+            values, issues = _parse_column(raws, parse, None if parse_memo is None else parse_memo.setdefault(key, {}))
+            if col.required:
+                for j in [j for j, v in enumerate(values) if v is None]:
+                    issues.setdefault(j, required)
+            if col.no_future:
+                for j in [j for j, v in enumerate(values) if v is not None and v > today]:
+                    issues.setdefault(j, parsing.Parsed(values[j], future.problem, future.params))
+            self.columns[key], self.cell_problems[key], self.raw_by_key[key] = values, issues, raws
+
+    def mark(self, j: int, code: str, key: str | None, params: tuple = ()) -> None:
+        if self.reject[j] is None:
+            self.reject[j] = (code, key, params)
+
+    def reject_rows(self, known_customers: set[str] | None) -> Problem | None:
+        """Mark the rows that cannot be used (contract: reading rules); the sheet's own unusability is returned."""
+        for col in self.missing:  # a required column not found: every row rejected, never accepted with a blank
+            for j in range(self.n):
+                self.mark(j, "missing_column_row", col.key, (("label", col.label),))
+        for key, issues in self.cell_problems.items():
+            col = self.sheet.column(key)
+            for j, issue in issues.items():
+                if key == "customer_id" and issue.problem == "required":
+                    self.mark(j, "no_customer_id", key)
+                elif col.type == ColType.DATE and col.required and issue.problem in ("bad_date", "date_range"):
+                    self.mark(j, "unreadable_required_date", key)
+                elif col.type == ColType.PERIOD and issue.problem in ("bad_period", "required"):
+                    self.mark(j, "no_period", key)
+                elif key == "rep" and issue.problem == "required":
+                    self.mark(j, "no_rep", key)
+        ids = self.columns.get("customer_id")
+        if self.sheet is CUSTOMERS and ids is not None:
+            first_seen: dict[str, int] = {}
+            for j, cid in enumerate(ids):
+                if cid is None or self.reject[j]:
+                    continue
+                if cid in first_seen:
+                    self.mark(j, "duplicate_customer_id", "customer_id", (("first_row", first_seen[cid]),))
+                else:
+                    first_seen[cid] = self.numbers[j]
+        if self.sheet.keyed_by_customer and known_customers is not None and ids is not None:
+            for j, cid in enumerate(ids):
+                if cid is not None and cid not in known_customers:
+                    self.mark(j, "unknown_customer_id", "customer_id")
+        return self._missing_problems[0] if self._missing_problems else None
+
+    def alias_problems(self) -> list[Problem]:
+        """A header variant read as a column of the contract: said, so it can be fixed."""
+        out = []
+        for i, key in self.mapping.items():
+            col = self.sheet.column(key)
+            if alias_used(self.header_cells[i], col):
+                alias = _fold(self.header_cells[i])
+                out.append(Problem(self.file, self.sheet.name, self.header_row, col.label, alias, "column_alias",
+                                   Severity.WARNING, (("alias", alias), ("label", col.label))))
+        return out
+
+    def missing_column_problems(self) -> list[Problem]:
+        """A required column not found: the sheet is unusable for this file."""
+        return list(self._missing_problems)
+
+    def warnings(self) -> list[Problem]:
+        """The accepted rows' warnings, in row order, then column order (problems are sparse: walk them only)."""
+        found = []
+        for order, (key, issues) in enumerate(self.cell_problems.items()):
+            label = self.sheet.column(key).label
+            for j, issue in issues.items():
+                if self.reject[j] is None:
+                    assert issue.problem is not None  # cell_problems holds only values with a problem
+                    found.append((j, order, Problem(self.file, self.sheet.name, self.numbers[j], label,
+                                                    _raw_text(self.raw_by_key[key][j]), issue.problem, Severity.WARNING,
+                                                    issue.params)))
+        for i in self.used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
+            cells: tuple[Any, ...] = self.transposed[i] if i < len(self.transposed) else ()
+            # one search a column, of its distinct texts; none when all is printable
+            texts = "".join(filter(str.__instancecheck__, dict.fromkeys(cells)))
+            if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
+                for j, raw in enumerate(cells):
+                    if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
+                        found.append((j, len(self.cell_problems), Problem(
+                            self.file, self.sheet.name, self.numbers[j], self.label_of[i], parsing.xml_safe(raw),
+                            "illegal_chars", Severity.WARNING)))
+        found.sort(key=lambda w: (w[0], w[1]))
+        return [w[2] for w in found]
+
+    def rejected_rows(self, problems: list[Problem]) -> list[RejectedRow]:
+        """Each rejected row with all its raw values; its problem added to `problems`."""
+        rejected = []
+        for j, reason in enumerate(self.reject) if any(self.reject) else ():
+            if reason is None:
+                continue
+            code, reason_key, params = reason
+            raw_value = _raw_text(self.raw_by_key[reason_key][j]) if reason_key in self.raw_by_key else None
+            problem = Problem(self.file, self.sheet.name, self.numbers[j],
+                              self.sheet.column(reason_key).label if reason_key else None, raw_value, code,
+                              Severity.REJECTED, params)
+            problems.append(problem)
+            row = self.body[j]
+            rejected.append(RejectedRow(self.numbers[j], {self.label_of[i]: _raw_text(row[i] if i < len(row) else None)
+                                                          for i in self.used}, problem))
+        return rejected
+
+    def accepted_data(self, any_rejected: bool) -> dict[str, list]:
+        """The accepted rows column by column: the sheet's columns, its extra columns, the row numbers."""
+        n = self.n
+        keep = [j for j in range(n) if self.reject[j] is None] if any_rejected else range(n)
+        take = (lambda values: list(map(values.__getitem__, keep))) if any_rejected else (lambda values: values)
+        data = {c.key: (take(self.columns[c.key]) if c.key in self.columns else [None] * len(keep))
+                for c in self.sheet.columns}
+        for i, label in self.extras.items():
+            data[_extra_name(label, i, data)] = take(_raw_texts(self.transposed[i]) if i < len(self.transposed)
+                                                     else [""] * n)
+        data["row"] = take(self.numbers)
+        if self.sheet is CUSTOMERS:
+            data["completeness"] = take(completeness_column(self.raw_by_key, n))
+        return data
 
 
 def _flag_visits_before_created(dates: list, customer_ids: list, since: dict[str, date],
