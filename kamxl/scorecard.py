@@ -106,109 +106,24 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False})
     ws = wb.add_worksheet(t("card_sheet"))
-    f = lambda **kw: wb.add_format({"font_size": 10, "valign": "vcenter", **kw})
-    title, note = f(bold=True, font_size=16), f(font_color="#595959", italic=True)
-    head = wb.add_format({**HEADER_FORMAT, "font_size": 10, "border": 1})
-    label, cell = f(bold=True, bg_color="#DDEBF7", border=1), f(border=1)
-    big = f(bold=True, font_size=14, border=1, align="center", num_format="0.0")
-    pct, num, day = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0"), f(border=1, num_format="yyyy-mm-dd")
-    signed, dash = f(border=1, num_format="+0.0;-0.0;±0.0"), f(border=1, align="center", font_color="#7F7F7F")
-    wrap, section, red = f(border=1, text_wrap=True), f(bold=True, font_size=12, font_color="#1F4E78"), f(border=1, font_color="#C00000", bold=True)
+    fmt = _CardFormats(wb)
     for col, width in enumerate((20, 30, 9, 13, 13, 11)):
         ws.set_column(col, col, width)
 
-    ws.write_string(0, 0, t("mail_rep_subject", rep=card.rep, period=card.period), title)
-    ws.write_string(1, 0, t("card_generated", day=(today or date.today()).isoformat()), note)
+    ws.write_string(0, 0, t("mail_rep_subject", rep=card.rep, period=card.period), fmt.title)
+    ws.write_string(1, 0, t("card_generated", day=(today or date.today()).isoformat()), fmt.note)
     r = card.result
     row = 3
     if r is None or r.total is None:
-        ws.merge_range(row, 0, row, 5, t("mail_rep_no_result"), wrap)
+        ws.merge_range(row, 0, row, 5, t("mail_rep_no_result"), fmt.wrap)
         row += 2
     else:
-        ws.write_string(row, 0, t("mail_rep_total"), label)
-        ws.write_number(row, 1, r.total, big)
-        ws.write_string(row, 2, t("mail_rep_rank"), label)
-        ws.write_string(row, 3, card.rank_text or "—", big)
-        ws.write_string(row, 4, t("mail_rep_rating"), label)
-        ws.write_string(row, 5, r.rating or "—", red if r.warning else big)
-        row += 1
-        ws.write_string(row, 0, t("mail_rep_change"), label)
-        _write_change(ws, row, 1, card.total_change, signed, dash, None if card.previous else t("card_no_previous"))
-        ws.write_string(row, 2, t("card_previous_rank"), label)
-        ws.write_string(row, 3, card.previous_rank_text or "—", cell)
-        ws.write_string(row, 4, t("card_warning"), label)
-        ws.write_string(row, 5, t("card_yes") if r.warning else t("card_no"), red if r.warning else cell)
-        row += 2
-        ws.write_row(row, 0, [t("card_kpi"), t("card_value"), t("card_points"), t("card_max"), t("card_previous_points"),
-                              t("card_point_change")], head)
-        ws.set_row(row, 28)
-        for k in KPIS:
-            row += 1
-            ws.write_string(row, 0, k.label if lang != "en" else k.key, cell)
-            value = r.values.get(k.key)
-            if value is None:
-                ws.write_string(row, 1, t("card_not_scored"), cell)
-            elif k.ratio:
-                ws.write_number(row, 1, value / 100, pct)
-            else:
-                ws.write_number(row, 1, value, num)
-            points = r.points.get(k.key)
-            before = card.previous.points.get(k.key) if card.previous else None
-            for col, x in ((2, points), (3, card.max_points.get(k.key, k.points)), (4, before)):
-                ws.write_number(row, col, x, num) if x is not None else ws.write_string(row, col, "—", dash)
-            _write_change(ws, row, 5, card.point_change(k.key), signed, dash)
-        if r.scaled:  # a total over fewer points is never shown as if it were over all of them
-            row += 1
-            scaled = t("scaled_total", possible=r.possible, full=r.full)
-            ws.merge_range(row, 0, row, 5, t("mail_rep_total") + t("mail_total_note", parts=scaled), red)
-        if r.missing:
-            row += 1
-            ws.merge_range(row, 0, row, 5, t("card_missing", kpis=r.missing), note)
-        row += 1
-        for code, value, fmt in (("card_visits", r.visits, cell), ("card_valid_info", r.valid_info_rate, pct),
-                                 ("card_trip_days", r.trip_days, cell)):
-            if value is not None:
-                ws.write_string(row, 0, t(code), label)
-                ws.write_number(row, 1, value / 100 if fmt is pct else value, fmt)
-                row += 1
-        row += 1
-
+        row = _write_result(ws, row, card, r, fmt, t, lang)
     if not card.has_workbook:
-        ws.merge_range(row, 0, row, 5, t("mail_rep_no_workbook"), red)
+        ws.merge_range(row, 0, row, 5, t("mail_rep_no_workbook"), fmt.red)
         row += 2
-    ws.write_string(row, 0, t("mail_rep_overdue", count=len(card.overdue)), section)
-    row += 1
-    if card.overdue:
-        ws.write_row(row, 0, [t("card_customer_id"), t("card_customer"), t("card_grade"), t("card_last_visit"),
-                              t("card_due"), t("card_days_overdue")], head)
-        for customer, days in card.overdue[:MAX_OVERDUE_ROWS]:
-            row += 1
-            ws.write_string(row, 0, customer.customer_id, cell)
-            ws.write_string(row, 1, customer.name or "", cell)
-            grade = f(border=1, align="center", bg_color=GRADE_COLOURS.get(customer.grade or "", "#FFFFFF"))
-            ws.write_string(row, 2, customer.grade or "", grade)
-            ws.write(row, 3, customer.last_visit or t("card_never"), day)
-            ws.write(row, 4, customer.due or "", day)
-            ws.write(row, 5, days if days is not None else "", cell)
-        if len(card.overdue) > MAX_OVERDUE_ROWS:
-            row += 1
-            ws.merge_range(row, 0, row, 5, t("card_more", count=len(card.overdue) - MAX_OVERDUE_ROWS), note)
-    row += 2
-    ws.write_string(row, 0, t("mail_rep_problems", count=len(card.problems)), section)
-    row += 1
-    if card.problems:
-        ws.write_row(row, 0, [t("card_sheet_name"), t("card_problem"), t("card_row"), t("card_column"), t("card_raw"), ""], head)
-        for p in card.problems[:MAX_PROBLEM_ROWS]:
-            row += 1
-            ws.write_string(row, 0, p.sheet or "", cell)
-            ws.write_string(row, 1, p.message or "", wrap)
-            ws.set_row(row, 13.5 * max(_lines(p.message, 30), _lines(p.value, 24)))
-            ws.write(row, 2, p.row if p.row else "", cell)
-            ws.write_string(row, 3, p.column or "", cell)
-            ws.merge_range(row, 4, row, 5, p.value or "", wrap)
-        if len(card.problems) > MAX_PROBLEM_ROWS:
-            row += 1
-            ws.merge_range(row, 0, row, 5, t("card_more", count=len(card.problems) - MAX_PROBLEM_ROWS), note)
+    row = _write_overdue(ws, row, card, fmt, t)
+    row = _write_problems(ws, row + 2, card, fmt, t)
 
     ws.set_paper(9)  # A4
     ws.set_portrait()
@@ -219,3 +134,112 @@ def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = Non
     ws.hide_gridlines(2)
     wb.close()
     return out.getvalue()
+
+
+class _CardFormats:
+    """The scorecard's cell formats, made once a workbook."""
+
+    def __init__(self, wb):
+        f = self.plain = lambda **kw: wb.add_format({"font_size": 10, "valign": "vcenter", **kw})
+        self.title, self.note = f(bold=True, font_size=16), f(font_color="#595959", italic=True)
+        self.head = wb.add_format({**HEADER_FORMAT, "font_size": 10, "border": 1})
+        self.label, self.cell = f(bold=True, bg_color="#DDEBF7", border=1), f(border=1)
+        self.big = f(bold=True, font_size=14, border=1, align="center", num_format="0.0")
+        self.pct, self.num = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0")
+        self.day = f(border=1, num_format="yyyy-mm-dd")
+        self.signed, self.dash = f(border=1, num_format="+0.0;-0.0;±0.0"), f(border=1, align="center", font_color="#7F7F7F")
+        self.wrap, self.section = f(border=1, text_wrap=True), f(bold=True, font_size=12, font_color="#1F4E78")
+        self.red = f(border=1, font_color="#C00000", bold=True)
+
+
+def _write_result(ws, row: int, card: RepCard, r, fmt: _CardFormats, t, lang: str) -> int:
+    """Total, rank, rating and their change; each KPI's value and points; the period's activity."""
+    ws.write_string(row, 0, t("mail_rep_total"), fmt.label)
+    ws.write_number(row, 1, r.total, fmt.big)
+    ws.write_string(row, 2, t("mail_rep_rank"), fmt.label)
+    ws.write_string(row, 3, card.rank_text or "—", fmt.big)
+    ws.write_string(row, 4, t("mail_rep_rating"), fmt.label)
+    ws.write_string(row, 5, r.rating or "—", fmt.red if r.warning else fmt.big)
+    row += 1
+    ws.write_string(row, 0, t("mail_rep_change"), fmt.label)
+    _write_change(ws, row, 1, card.total_change, fmt.signed, fmt.dash, None if card.previous else t("card_no_previous"))
+    ws.write_string(row, 2, t("card_previous_rank"), fmt.label)
+    ws.write_string(row, 3, card.previous_rank_text or "—", fmt.cell)
+    ws.write_string(row, 4, t("card_warning"), fmt.label)
+    ws.write_string(row, 5, t("card_yes") if r.warning else t("card_no"), fmt.red if r.warning else fmt.cell)
+    row += 2
+    ws.write_row(row, 0, [t("card_kpi"), t("card_value"), t("card_points"), t("card_max"), t("card_previous_points"),
+                          t("card_point_change")], fmt.head)
+    ws.set_row(row, 28)
+    for k in KPIS:
+        row += 1
+        ws.write_string(row, 0, k.label if lang != "en" else k.key, fmt.cell)
+        value = r.values.get(k.key)
+        if value is None:
+            ws.write_string(row, 1, t("card_not_scored"), fmt.cell)
+        else:
+            ws.write_number(row, 1, value / 100 if k.ratio else value, fmt.pct if k.ratio else fmt.num)
+        before = card.previous.points.get(k.key) if card.previous else None
+        for col, x in ((2, r.points.get(k.key)), (3, card.max_points.get(k.key, k.points)), (4, before)):
+            ws.write_number(row, col, x, fmt.num) if x is not None else ws.write_string(row, col, "—", fmt.dash)
+        _write_change(ws, row, 5, card.point_change(k.key), fmt.signed, fmt.dash)
+    if r.scaled:  # a total over fewer points is never shown as if it were over all of them
+        row += 1
+        scaled = t("scaled_total", possible=r.possible, full=r.full)
+        ws.merge_range(row, 0, row, 5, t("mail_rep_total") + t("mail_total_note", parts=scaled), fmt.red)
+    if r.missing:
+        row += 1
+        ws.merge_range(row, 0, row, 5, t("card_missing", kpis=r.missing), fmt.note)
+    row += 1
+    for code, value, cell_format in (("card_visits", r.visits, fmt.cell), ("card_valid_info", r.valid_info_rate, fmt.pct),
+                                     ("card_trip_days", r.trip_days, fmt.cell)):
+        if value is not None:
+            ws.write_string(row, 0, t(code), fmt.label)
+            ws.write_number(row, 1, value / 100 if cell_format is fmt.pct else value, cell_format)
+            row += 1
+    return row + 1
+
+
+def _write_overdue(ws, row: int, card: RepCard, fmt: _CardFormats, t) -> int:
+    """The rep's overdue customers, the first MAX_OVERDUE_ROWS of them."""
+    ws.write_string(row, 0, t("mail_rep_overdue", count=len(card.overdue)), fmt.section)
+    row += 1
+    if not card.overdue:
+        return row
+    ws.write_row(row, 0, [t("card_customer_id"), t("card_customer"), t("card_grade"), t("card_last_visit"),
+                          t("card_due"), t("card_days_overdue")], fmt.head)
+    for customer, days in card.overdue[:MAX_OVERDUE_ROWS]:
+        row += 1
+        ws.write_string(row, 0, customer.customer_id, fmt.cell)
+        ws.write_string(row, 1, customer.name or "", fmt.cell)
+        grade = fmt.plain(border=1, align="center", bg_color=GRADE_COLOURS.get(customer.grade or "", "#FFFFFF"))
+        ws.write_string(row, 2, customer.grade or "", grade)
+        ws.write(row, 3, customer.last_visit or t("card_never"), fmt.day)
+        ws.write(row, 4, customer.due or "", fmt.day)
+        ws.write(row, 5, days if days is not None else "", fmt.cell)
+    if len(card.overdue) > MAX_OVERDUE_ROWS:
+        row += 1
+        ws.merge_range(row, 0, row, 5, t("card_more", count=len(card.overdue) - MAX_OVERDUE_ROWS), fmt.note)
+    return row
+
+
+def _write_problems(ws, row: int, card: RepCard, fmt: _CardFormats, t) -> int:
+    """The rep's data problems, the first MAX_PROBLEM_ROWS of them; the last row written is returned."""
+    ws.write_string(row, 0, t("mail_rep_problems", count=len(card.problems)), fmt.section)
+    row += 1
+    if not card.problems:
+        return row
+    ws.write_row(row, 0, [t("card_sheet_name"), t("card_problem"), t("card_row"), t("card_column"), t("card_raw"), ""],
+                 fmt.head)
+    for p in card.problems[:MAX_PROBLEM_ROWS]:
+        row += 1
+        ws.write_string(row, 0, p.sheet or "", fmt.cell)
+        ws.write_string(row, 1, p.message or "", fmt.wrap)
+        ws.set_row(row, 13.5 * max(_lines(p.message, 30), _lines(p.value, 24)))
+        ws.write(row, 2, p.row if p.row else "", fmt.cell)
+        ws.write_string(row, 3, p.column or "", fmt.cell)
+        ws.merge_range(row, 4, row, 5, p.value or "", fmt.wrap)
+    if len(card.problems) > MAX_PROBLEM_ROWS:
+        row += 1
+        ws.merge_range(row, 0, row, 5, t("card_more", count=len(card.problems) - MAX_PROBLEM_ROWS), fmt.note)
+    return row
