@@ -37,7 +37,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_graded": ("评估因素未填全，未评级", "value factors incomplete: not graded"),
     "zero_plan": ("「{label}」为 0 或空，无法计算该项得分", "'{label}' is 0 or blank: this KPI cannot be scored"),
     # files
-    "lock_file": ("Excel 临时锁定文件（~$ 开头），已跳过", "Excel owner/lock file (~$...): skipped"),
+    "lock_file": ("Excel 临时锁定文件（~$ 开头），已跳过：「{workbook}」可能正在 Excel 中打开，未保存的修改不在本次结果中",
+                  "Excel owner/lock file (~$...), skipped: '{workbook}' is probably open in Excel, and edits not yet "
+                  "saved are not in this result"),
     "encrypted": ("文件有密码保护，无法读取：请去掉密码后重新提交", "file is password-protected: remove the password and submit again"),
     "legacy_xls": ("旧版 .xls 格式：请在 Excel 中另存为 .xlsx 或 .xlsm", "old .xls format: save it as .xlsx or .xlsm in Excel"),
     "corrupt": ("文件已损坏，无法作为工作簿打开", "file is damaged and cannot be opened as a workbook"),

@@ -85,7 +85,7 @@ def test_demo_team_validates_with_actionable_problems(run, tmp_path):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     lock = next(p.name for p in team.iterdir() if p.name.startswith("~$"))
-    assert f"{lock}: [已跳过] Excel 临时锁定文件（~$ 开头），已跳过" in lines
+    assert f"{lock}: [已跳过] Excel 临时锁定文件（~$ 开头），已跳过：「{lock[2:]}」可能正在 Excel 中打开，未保存的修改不在本次结果中" in lines
     assert "必填日期无法识别" in result.output and "校验位错误" in result.output
     assert lines[-1].startswith("共 5 个文件：0 个无法读取，")  # the lock file is listed, and nothing failed
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
 from kamxl.errors import UnreadableWorkbook
-from kamxl.io.inputs.excel_file import Limits, Package, _placed_area, inspect, open_package, open_sheets_of, sheet_rows
+from kamxl.io.inputs.excel_file import Limits, Package, _placed_area, inspect, load, open_package, open_sheets_of, sheet_rows
 
 
 def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool) -> str:
@@ -165,3 +165,18 @@ def test_sheet_names_are_read_without_parsing_a_directory_of_too_many_entries(tm
     assert excel_file.workbook_sheet_names(path) == ["客户档案"]
     monkeypatch.setattr(excel_file, "ROLLUP_LIMITS", Limits(members=4))
     assert excel_file.workbook_sheet_names(path) == []
+
+
+@pytest.mark.parametrize("names, lock, expected", [
+    (["卢静.xlsx"], "~$卢静.xlsx", "卢静.xlsx"),  # Excel's owner file: ~$ and the workbook's name
+    (["2026年10月客户档案.xlsx"], "~$26年10月客户档案.xlsx", "2026年10月客户档案.xlsx"),  # a long name loses two characters
+    ([], "~$张伟.xlsx", "张伟.xlsx"),  # the workbook not beside it: its name as the lock file gives it
+])
+def test_a_lock_file_names_the_workbook_that_is_probably_open(tmp_path, names, lock, expected):
+    for name in names:
+        (tmp_path / name).write_bytes(b"PK")
+    (tmp_path / lock).write_bytes(b"\x0cowner")
+    with pytest.raises(UnreadableWorkbook) as raised:
+        load(tmp_path / lock)
+    assert raised.value.skipped and raised.value.reason() == (
+        f"Excel 临时锁定文件（~$ 开头），已跳过：「{expected}」可能正在 Excel 中打开，未保存的修改不在本次结果中")

@@ -64,11 +64,22 @@ class Package:
     repaired: tuple[str, ...] = ()  # members whose character references XML forbids were replaced by U+FFFD
 
 
+def locked_workbook(lock: Path) -> str:
+    """The workbook an Excel owner file `~$…` stands beside: Excel names it after the workbook (for a long name,
+    without the name's first two characters)."""
+    rest = lock.name[2:]
+    try:
+        siblings = sorted(p.name for p in lock.parent.iterdir() if not p.name.startswith("~$"))
+    except OSError:
+        siblings = []
+    return next((n for n in siblings if n == rest), None) or next((n for n in siblings if n.endswith(rest)), rest)
+
+
 def load(path: str | Path, limits: Limits = LIMITS) -> Package:
     """The file's bytes and their SHA-256, or UnreadableWorkbook (lock file, missing, unreadable, too large)."""
     path = Path(path)
     if path.name.startswith("~$"):
-        raise UnreadableWorkbook(path, "lock_file", skipped=True)
+        raise UnreadableWorkbook(path, "lock_file", skipped=True, workbook=locked_workbook(path))
     try:
         if not path.is_file():
             raise UnreadableWorkbook(path, "not_regular_file" if path.exists() else "not_found")
