@@ -683,6 +683,17 @@ def _why_missing(period: Period, kpi_path, kpi_book, kpi_inputs: dict, has_previ
     return warnings
 
 
+def _accounts(churn: dict[str, dict], has_previous: bool) -> dict:
+    """The department's accounts at the start, lost, new (created within the period: known without last period's
+    roll-up) and the two rates; start, lost and the rates need last period's roll-up (None without it, never 0)."""
+    new = sum(c["new"] for c in churn.values())
+    if not has_previous:
+        return {"churn": None, "new_accounts": None, "accounts_at_start": None, "lost": None, "new": new}
+    start, lost = sum(c["start"] or 0 for c in churn.values()), sum(c["lost"] or 0 for c in churn.values())
+    return {"churn": _percent(lost, start), "new_accounts": _percent(new, start), "accounts_at_start": start,
+            "lost": lost, "new": new}
+
+
 def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problems, sources) -> dict:
     """The department's figures for the period (总览)."""
     def total(key):
@@ -690,7 +701,6 @@ def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problem
         return sum(values) if values else None
 
     ratios = {key: _percent(total(actual), total(plan)) for key, (actual, plan) in KPI_RATIO_INPUTS.items()}
-    start = sum(c["start"] or 0 for c in churn.values())
     a_accounts = [missing == "" for grade, missing in zip(customers["grade"].tolist(), customers["chain_missing"].tolist()) if grade == "A"]
     due = sum(1 for d in customers["next_visit_due"].tolist() if d is not None)  # customers a visit was due for
     overdue = int(sum(bool(x) for x in customers["overdue"].tolist()))
@@ -701,11 +711,7 @@ def _overview(customers, period_visits, kpi_inputs, churn, has_previous, problem
         "amounts": amounts,
         "sales_completion": ratios["sales_completion"], "collection": ratios["collection"],
         "settlement": ratios["settlement"], "development": ratios["development"], "expense": ratios["expense"],
-        "churn": _percent(sum(c["lost"] or 0 for c in churn.values()), start) if has_previous else None,
-        "new_accounts": _percent(sum(c["new"] for c in churn.values()), start) if has_previous else None,
-        "accounts_at_start": start if has_previous else None,
-        "lost": sum(c["lost"] or 0 for c in churn.values()) if has_previous else None,
-        "new": sum(c["new"] for c in churn.values()),  # created within the period: known without last period's roll-up
+        **_accounts(churn, has_previous),
         "completeness": round(float(customers["completeness"].mean()) * 100, 1) if len(customers) else None,
         "visit_compliance": round((due - overdue) / due * 100, 1) if due else None,
         "customers": len(customers), "overdue": overdue,
