@@ -24,6 +24,7 @@ from kamxl.excel.book import FileBook
 from kamxl.schema import REP_SHEETS
 from kamxl.templates import build_rep_workbook
 from kamxl.validation import validate_file
+from tests.test_mail import Inbox
 
 ORANGE = macros.MARK_COLOUR.lstrip("#").upper()
 
@@ -272,23 +273,6 @@ def test_send_without_the_mail_module_says_so(director, monkeypatch):
     assert message.startswith("邮件发送功能尚未安装（kamxl.mail 不可用）") and "汇总-2026-10.xlsx" in message
 
 
-class Relay:
-    """A mail relay on the local network (no TLS, no login) that keeps what it receives; refuses nobody@."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody@"):
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def relay(monkeypatch):
     from aiosmtpd.controller import Controller
@@ -299,7 +283,7 @@ def relay(monkeypatch):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    inbox = Relay()
+    inbox = Inbox()  # tests/test_mail.py's relay: keeps what it receives, refuses nobody@
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     inbox.port = port
