@@ -4,8 +4,10 @@ The same builder writes the empty templates (`kamxl templates`) and the filled e
 (`kamxl demo`), so labels, validations and formulas cannot drift from what the reader expects.
 
 Computed columns are native Excel formulas generated here from the settings (they recalculate
-instantly in Excel, WPS and LibreOffice, with no Python call); only 校验 needs Python, through one
-array UDF per workbook. None of these cached results is ever read back: the roll-up recomputes.
+instantly in Excel, WPS and LibreOffice, with no Python call). 校验 is native too — the common checks,
+generated from the schema and parsing.py's constants — except where Python answers: the customer sheet's
+full check, one array UDF per workbook, wins when it runs. None of these cached results is ever read back:
+the roll-up recomputes.
 """
 
 from datetime import date, datetime
@@ -28,7 +30,6 @@ VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
 CHECK_SHEET = "_kamxl"  # hidden: the KAM_CHECK array UDF spills here, one message per customer row
 CARD_SHEET = "客户卡片"
-UNCHECKED = '"未校验（需 Python 与 kamxl）"'  # what 校验 shows where KAM_CHECK cannot run (no Python, WPS, LibreOffice)
 TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
@@ -45,20 +46,33 @@ INSTRUCTIONS = [
     ("客户等级", "A ≥ {grade_a}，B ≥ {grade_b}，C ≥ {grade_c}，否则 D；因素未填全为「未评级」。"),
     ("最近拜访 / 下次拜访", "最近拜访取拜访日报中该客户的最新日期；下次拜访 = 最近拜访（从未拜访则为建档日期）+ 等级对应周期（A {cadence_a} 天、B {cadence_b} 天、C {cadence_c} 天，D 不要求）。过期的日期显示为红色。"),
     ("档案完整率", "客户档案各项（客户编号除外）已填写的比例。"),
-    ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。由 Python 计算（需要这台电脑装有 Python 与 kamxl）；在 WPS、LibreOffice 或未安装的电脑上显示「未校验」，其他计算列照常工作。"),
+    ("校验", "本行的问题（如「客户名称必填；电话无效」）；为空表示无误，有问题的单元格标为红色。{native_check}"),
     ("按钮与公式", ""),
 ]
 # the 按钮与公式 section differs: the .xlsm has buttons, the macro-free .xlsx points to it
 BUTTON_HELP = [
     ("校验（按钮）", "按 kamxl 的规则检查整个工作簿（与总监汇总时相同）：问题列入「校验结果」表，每条可点击跳到单元格；有问题的单元格标为橙色，上次的标记先清除；最后弹窗显示拒收与警告的条数。"),
     ("新建拜访计划（按钮）", "在「拜访计划」末尾追加下个月的建议拜访：A/B/C 类客户中，按拜访周期在下个月到期（或已逾期）的，均匀排在下个月的工作日；下个月已有计划的客户跳过。可再自行修改。"),
-    ("需要什么", "按钮和「校验」列需要这台电脑装有 Python 与 kamxl（pip install kamxl pywin32，再运行 kamxl excel setup），不需要另装 xlwings 加载项。未安装时按钮会弹窗说明，「校验」列显示「未校验」，其他计算列照常工作。"),
+    ("需要什么", "按钮和「客户档案」的完整校验需要这台电脑装有 Python 与 kamxl（pip install kamxl pywin32，再运行 kamxl excel setup），不需要另装 xlwings 加载项。未安装时按钮会弹窗说明，「校验」列改用不需要 Python 的常见检查，其他计算列照常工作。"),
     ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
 ]
 NO_BUTTON_HELP = [
-    ("按钮", "本文件为无宏版本（.xlsx，适用于不能运行宏的电脑和 WPS），没有按钮；「校验」列显示「未校验」。需要 校验 / 新建拜访计划 按钮时，请使用 rep_workbook.xlsm。汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
+    ("按钮", "本文件为无宏版本（.xlsx，适用于不能运行宏的电脑和 WPS），没有按钮；「校验」列做不需要 Python 的常见检查。需要 校验 / 新建拜访计划 按钮时，请使用 rep_workbook.xlsm。汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
     ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
 ]
+
+
+def native_check_help() -> str:
+    """What the native 校验 checks and what only the Python check does, in words, from the checks themselves."""
+    kinds = {"required": "必填项为空", "duplicate": "客户编号重复", "unknown_customer": "客户编号不在客户档案中",
+             "date": f"日期无法识别或不在 {FIRST_DATE.year}–{LAST_DATE.year} 年", "phone": "电话与手机号码的位数和开头",
+             "credit_length": "统一社会信用代码的长度、字符和校验位",
+             "choice": "不在下拉列表中的值", "amount": "金额不是数字（可写 12.5万、1,250,000元）或为负数"}
+    found = {kind for sheet in CHECKED_SHEETS for kind in _check_kinds(sheet)}
+    covered = "；".join(text for kind, text in kinds.items() if kind in found)
+    return (f"不需要 Python 的检查（Excel、WPS、Mac 与网页版、LibreOffice 均可计算）：{covered}。"
+            f"只有 Python 校验（rep_workbook.xlsm 的「校验」按钮与列，以及总监汇总）才检查：{PYTHON_ONLY}。"
+            "装有 Python 与 kamxl 时，「客户档案」的校验列显示 Python 的完整结果。")
 
 
 def _settings_names(settings: Settings) -> dict[str, object]:
@@ -118,8 +132,8 @@ NATIVE_MESSAGES = {
     "amount": "{label}不是金额", "negative": "{label}为负数",
 }
 # what only the Python check (KAM_CHECK in the .xlsm, and the roll-up) finds: said on 说明
-PYTHON_ONLY = ("邮箱格式、评估因素 1–5、未来日期、金额超出范围、拜访早于建档、同名客户与跨代表重复、"
-               "DATEVALUE 读不出的少见日期写法（如 2026-10-03T10:00）及全角字符较少见的写法")
+PYTHON_ONLY = ("邮箱格式；评估因素 1–5；晚于今天的日期；超过 1万亿元的金额；早于建档日期的拜访；同名客户与跨代表重复；"
+               "固定电话的区号与位数细则；部分少见的日期与金额写法")
 CHECKED_SHEETS = (CUSTOMERS,) + tuple(s for s in REP_SHEETS if s.keyed_by_customer)
 FIRST_SERIAL = (FIRST_DATE - EXCEL_EPOCH).days  # 1901-01-01
 END_SERIAL = (LAST_DATE - EXCEL_EPOCH).days + 1  # the day after 2199-12-31
@@ -140,13 +154,21 @@ def _only_digits(text: str) -> str:
     return f"LEN({_substitute(text, ((str(d), '') for d in range(10)))})=0"
 
 
+def _check_kinds(sheet: Sheet) -> list[str]:
+    return [kind for *_, kind in _native_checks(sheet, "zh")]
+
+
 def native_checks(sheet: Sheet, lang: str = "zh") -> list[tuple[Column, str, str]]:
     """(column, message, condition) of each native check of a rep sheet, as structured references to the row."""
+    return [(col, message, condition) for col, message, condition, _ in _native_checks(sheet, lang)]
+
+
+def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]]:
     t = TABLE_NAMES[sheet.key]
-    checks: list[tuple[Column, str, str]] = []
+    checks: list[tuple[Column, str, str, str]] = []
 
     def add(col: Column, kind: str, condition: str):
-        checks.append((col, NATIVE_MESSAGES[kind].format(label=col.label, sheet=CUSTOMERS.name), condition))
+        checks.append((col, NATIVE_MESSAGES[kind].format(label=col.label, sheet=CUSTOMERS.name), condition, kind))
 
     for col in sheet.inputs:
         v = _ref(t, col.header(lang))
@@ -445,7 +467,8 @@ def _instructions(book: _Book, rep: str | None, buttons: tuple = ()):
             ws.insert_button(row, 1, {"macro": button.macro, "caption": caption, "width": 130, "height": 30,
                                       "x_offset": 4 + i * 140})
         row += 2
-    instructions = [(head, with_settings(text, book.settings)) for head, text in INSTRUCTIONS]
+    instructions = [(head, with_settings(text.replace("{native_check}", native_check_help()), book.settings))
+                    for head, text in INSTRUCTIONS]
     for head, text in instructions + (BUTTON_HELP if buttons else NO_BUTTON_HELP):
         ws.write(row, 0, head, head_format)
         if text:
