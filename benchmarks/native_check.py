@@ -1,9 +1,12 @@
 """Benchmark: how long LibreOffice takes to recalculate a big rep workbook with the native 校验 formulas.
 
 A seeded demo rep workbook (2,000 customers and 10,000 visits by default) is converted by LibreOffice
-headless three ways: without recalculating (loading and saving only), recalculating everything, and
-recalculating everything in the same workbook built without the native checks (校验 a constant ""). The
-differences are the whole recalculation's cost and the native checks' share of it.
+headless three ways: without recalculating (loading and saving only — LibreOffice still calculates the
+formulas whose cached result xlsxwriter left empty, so this is no zero baseline), recalculating everything,
+and recalculating everything in the same workbook built without the native checks (校验 a constant ""). The
+difference of the last two is the native checks' cost on a full recalculation (as on opening the file).
+
+Measured (2 shared cores, LibreOffice 7, --repeat 2): without native checks 6.7 s, with them 37.0 s.
 
     python benchmarks/native_check.py --customers 2000 --visits 10000 --repeat 3
 """
@@ -62,8 +65,6 @@ def main():
     print(f"{args.customers:,} customers, {args.visits:,} visits; LibreOffice, median of {args.repeat}")
     for name, seconds in times.items():
         print(f"  {name:<38} {seconds:6.2f} s")
-    base = times["open and save, no recalculation"]
-    print(f"  whole recalculation                    {times['recalculate, with native checks'] - base:6.2f} s")
     print(f"  of which the native checks             "
           f"{times['recalculate, with native checks'] - times['recalculate, without native checks']:6.2f} s")
 
