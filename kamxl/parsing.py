@@ -71,9 +71,11 @@ def parse_text(raw) -> Parsed:
     return Parsed(clean_text(raw))
 
 
-_AMOUNT_STRIP = re.compile(r"[,\s￥¥$]|RMB|CNY|人民币")
+AMOUNT_NOISE = (",", "￥", "¥", "$", "RMB", "CNY", "人民币")  # dropped from an amount's text, with its spaces
+_AMOUNT_STRIP = re.compile(r"\s|" + "|".join(map(re.escape, AMOUNT_NOISE)))
 _AMOUNT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(亿元|亿|万元|万|千元|元)?$")
 _MULTIPLIER = {None: None, "元": 1, "千元": 1_000, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+AMOUNT_UNITS = tuple(unit for unit in _MULTIPLIER if unit)  # the units an amount's text may end with
 _UNIT_YUAN = {"元": 1, "万元": 10_000}
 MAX_AMOUNT_YUAN = 1e12  # 1万亿元: beyond it an amount is a typo or a hostile cell, never money a customer spends
 _AMOUNT_LIMIT = MAX_AMOUNT_YUAN / 10_000  # a number cell this small passes without its unit looked up
@@ -217,6 +219,7 @@ def parse_email(raw) -> Parsed:
 
 _YES = {"是", "y", "yes", "true", "1", "有", "√", "✓", "对"}
 _NO = {"否", "n", "no", "false", "0", "无", "×", "✗", "不"}
+YES_NO_WORDS = tuple(sorted(_YES | _NO))  # every answer parse_yes_no reads (compared lower-cased)
 
 
 def parse_yes_no(raw) -> Parsed:
@@ -257,7 +260,8 @@ def parse_factor(raw) -> Parsed:
 
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_VALUE = {ch: i for i, ch in enumerate(CREDIT_CHARS)}
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # of the first 17 characters
+_CREDIT_WEIGHTS = CREDIT_WEIGHTS
 # position i → {character: value × weight}: one lookup per character when checking thousands of codes
 _CREDIT_TERMS = tuple({ch: v * w for ch, v in _CREDIT_VALUE.items()} for w in _CREDIT_WEIGHTS)
 

@@ -4,8 +4,10 @@ The same builder writes the empty templates (`kamxl templates`) and the filled e
 (`kamxl demo`), so labels, validations and formulas cannot drift from what the reader expects.
 
 Computed columns are native Excel formulas generated here from the settings (they recalculate
-instantly in Excel, WPS and LibreOffice, with no Python call); only 校验 needs Python, through one
-array UDF per workbook. None of these cached results is ever read back: the roll-up recomputes.
+instantly in Excel, WPS and LibreOffice, with no Python call). 校验 is native too — the common checks,
+generated from the schema and parsing.py's constants — except where Python answers: the customer sheet's
+full check, one array UDF per workbook, wins when it runs. None of these cached results is ever read back:
+the roll-up recomputes.
 """
 
 from datetime import date, datetime
@@ -20,13 +22,14 @@ from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_I
                      SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
 from .io.outputs.atomic import publish, temp_sibling
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
+from .parsing import (AMOUNT_NOISE, AMOUNT_UNITS, CREDIT_CHARS, CREDIT_WEIGHTS, EXCEL_EPOCH, FIRST_DATE, LAST_DATE,
+                      YES_NO_WORDS)
 from .settings import DEFAULTS, Settings, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
 CHECK_SHEET = "_kamxl"  # hidden: the KAM_CHECK array UDF spills here, one message per customer row
 CARD_SHEET = "客户卡片"
-UNCHECKED = '"未校验（需 Python 与 kamxl）"'  # what 校验 shows where KAM_CHECK cannot run (no Python, WPS, LibreOffice)
 TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
@@ -43,20 +46,33 @@ INSTRUCTIONS = [
     ("客户等级", "A ≥ {grade_a}，B ≥ {grade_b}，C ≥ {grade_c}，否则 D；因素未填全为「未评级」。"),
     ("最近拜访 / 下次拜访", "最近拜访取拜访日报中该客户的最新日期；下次拜访 = 最近拜访（从未拜访则为建档日期）+ 等级对应周期（A {cadence_a} 天、B {cadence_b} 天、C {cadence_c} 天，D 不要求）。过期的日期显示为红色。"),
     ("档案完整率", "客户档案各项（客户编号除外）已填写的比例。"),
-    ("校验", "本行的问题（如信用代码校验位错误、电话无效）；为空表示无误。由 Python 计算（需要这台电脑装有 Python 与 kamxl）；在 WPS、LibreOffice 或未安装的电脑上显示「未校验」，其他计算列照常工作。"),
+    ("校验", "本行的问题（如「客户名称必填；电话无效」）；为空表示无误，有问题的单元格标为红色。{native_check}"),
     ("按钮与公式", ""),
 ]
 # the 按钮与公式 section differs: the .xlsm has buttons, the macro-free .xlsx points to it
 BUTTON_HELP = [
     ("校验（按钮）", "按 kamxl 的规则检查整个工作簿（与总监汇总时相同）：问题列入「校验结果」表，每条可点击跳到单元格；有问题的单元格标为橙色，上次的标记先清除；最后弹窗显示拒收与警告的条数。"),
     ("新建拜访计划（按钮）", "在「拜访计划」末尾追加下个月的建议拜访：A/B/C 类客户中，按拜访周期在下个月到期（或已逾期）的，均匀排在下个月的工作日；下个月已有计划的客户跳过。可再自行修改。"),
-    ("需要什么", "按钮和「校验」列需要这台电脑装有 Python 与 kamxl（pip install kamxl pywin32，再运行 kamxl excel setup），不需要另装 xlwings 加载项。未安装时按钮会弹窗说明，「校验」列显示「未校验」，其他计算列照常工作。"),
+    ("需要什么", "按钮和「客户档案」的完整校验需要这台电脑装有 Python 与 kamxl（pip install kamxl pywin32，再运行 kamxl excel setup），不需要另装 xlwings 加载项。未安装时按钮会弹窗说明，「校验」列改用不需要 Python 的常见检查，其他计算列照常工作。"),
     ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
 ]
 NO_BUTTON_HELP = [
-    ("按钮", "本文件为无宏版本（.xlsx，适用于不能运行宏的电脑和 WPS），没有按钮；「校验」列显示「未校验」。需要 校验 / 新建拜访计划 按钮时，请使用 rep_workbook.xlsm。汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
+    ("按钮", "本文件为无宏版本（.xlsx，适用于不能运行宏的电脑和 WPS），没有按钮；「校验」列做不需要 Python 的常见检查。需要 校验 / 新建拜访计划 按钮时，请使用 rep_workbook.xlsm。汇总时所有数值都会重新计算，不依赖本文件中保存的结果。"),
     ("客户卡片", "在「客户卡片」选择客户编号即可打印该客户的档案卡。"),
 ]
+
+
+def native_check_help() -> str:
+    """What the native 校验 checks and what only the Python check does, in words, from the checks themselves."""
+    kinds = {"required": "必填项为空", "duplicate": "客户编号重复", "unknown_customer": "客户编号不在客户档案中",
+             "date": f"日期无法识别或不在 {FIRST_DATE.year}–{LAST_DATE.year} 年", "phone": "电话与手机号码的位数和开头",
+             "credit_length": "统一社会信用代码的长度、字符和校验位",
+             "choice": "不在下拉列表中的值", "amount": "金额不是数字（可写 12.5万、1,250,000元）或为负数"}
+    found = {kind for sheet in CHECKED_SHEETS for kind in _check_kinds(sheet)}
+    covered = "；".join(text for kind, text in kinds.items() if kind in found)
+    return (f"不需要 Python 的检查（Excel、WPS、Mac 与网页版、LibreOffice 均可计算）：{covered}。"
+            f"只有 Python 校验（rep_workbook.xlsm 的「校验」按钮与列，以及总监汇总）才检查：{PYTHON_ONLY}。"
+            "装有 Python 与 kamxl 时，「客户档案」的校验列显示 Python 的完整结果。")
 
 
 def _settings_names(settings: Settings) -> dict[str, object]:
@@ -85,6 +101,8 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
     cid = col["customer_id"]
     from .excel.functions import CHECK_HEADER
 
+    native = native_check_formula(CUSTOMERS, lang)
+
     return {
         "value_score": f'=IF(OR(COUNT({factor_range})<{len(factors)},MIN({factor_range})<1,MAX({factor_range})>5),"",'
                        f'ROUND(({weighted})/(5*({weights}))*100,2))',
@@ -94,12 +112,129 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
         "next_visit_due": f'=IF(OR({cid}="",{grade}="{UNGRADED}",{cadence}=0,AND({last_visit}="",{col["created_on"]}="")),"",'
                           f'IF({last_visit}="",{col["created_on"]},{last_visit})+{cadence})',
         "completeness": f'=IF({cid}="","",COUNTA({profile_range})/{len(profile)})',
-        # KAM_CHECK answers 校验 for the header row. Anything else in that cell says the check did not run:
-        # an error (WPS, LibreOffice, a macro-free copy), the cached 0 or "", or the text the VBA wrapper
-        # returns when Python cannot start (e.g. "Could not activate Python COM server") — shown, never clean
-        "check": f'=IF({cid}="","",IFERROR(IF({CHECK_SHEET}!$A$1="{CHECK_HEADER}",INDEX({CHECK_SHEET}!$A:$A,ROW())&"",'
-                 f'IF(LEN({CHECK_SHEET}!$A$1&"")>1,"未校验："&{CHECK_SHEET}!$A$1,{UNCHECKED})),{UNCHECKED}))',
+        # KAM_CHECK answers 校验 for the header row (the .xlsm with Python): its full check wins. Anything else in
+        # that cell (an error in WPS, LibreOffice, a macro-free copy; the text the VBA wrapper returns when Python
+        # cannot start) says it did not run: the native checks answer instead
+        "check": f'=IF(IFERROR({CHECK_SHEET}!$A$1="{CHECK_HEADER}",FALSE),IF({cid}="","",INDEX({CHECK_SHEET}!$A:$A,ROW())&""),'
+                 f'{native})',
     }
+
+
+# --- 校验 without Python -----------------------------------------------------------------------------------
+# The common checks as native formulas (no dynamic arrays, LET, LAMBDA or TEXTJOIN: Excel 2010+, WPS and
+# LibreOffice calculate them). Each check is generated from the column's spec and parsing.py's constants and
+# flags only what the Python rule flags too (tests/test_native_check.py); the rest is the Python check's alone.
+CHECK_SEPARATOR = "；"
+NATIVE_MESSAGES = {
+    "required": "{label}必填", "duplicate": "{label}重复", "unknown_customer": "{label}不在{sheet}中",
+    "date": "{label}不是日期", "phone": "{label}无效", "mobile": "{label}无效", "credit_length": "{label}应为18位",
+    "credit_chars": "{label}含无效字符", "credit_check": "{label}校验位错误", "choice": "{label}不在列表中",
+    "amount": "{label}不是金额", "negative": "{label}为负数",
+}
+# what only the Python check (KAM_CHECK in the .xlsm, and the roll-up) finds: said on 说明
+PYTHON_ONLY = ("邮箱格式；评估因素 1–5；晚于今天的日期；超过 1万亿元的金额；早于建档日期的拜访；同名客户与跨代表重复；"
+               "固定电话的区号与位数细则；部分少见的日期与金额写法")
+CHECKED_SHEETS = (CUSTOMERS,) + tuple(s for s in REP_SHEETS if s.keyed_by_customer)
+FIRST_SERIAL = (FIRST_DATE - EXCEL_EPOCH).days  # 1901-01-01
+END_SERIAL = (LAST_DATE - EXCEL_EPOCH).days + 1  # the day after 2199-12-31
+
+
+def _literal(values: Iterable[str]) -> str:
+    return "{" + ",".join('"' + v.replace('"', '""') + '"' for v in values) + "}"
+
+
+def _substitute(text: str, pairs: Iterable[tuple[str, str]]) -> str:
+    for old, new in pairs:
+        text = f'SUBSTITUTE({text},"{old}","{new}")'
+    return text
+
+
+def _only_digits(text: str) -> str:
+    """True when `text` (already cleaned) holds digits only: what is left after dropping 0–9 is empty."""
+    return f"LEN({_substitute(text, ((str(d), '') for d in range(10)))})=0"
+
+
+def _check_kinds(sheet: Sheet) -> list[str]:
+    return [kind for *_, kind in _native_checks(sheet, "zh")]
+
+
+def native_checks(sheet: Sheet, lang: str = "zh") -> list[tuple[Column, str, str]]:
+    """(column, message, condition) of each native check of a rep sheet, as structured references to the row."""
+    return [(col, message, condition) for col, message, condition, _ in _native_checks(sheet, lang)]
+
+
+def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]]:
+    t = TABLE_NAMES[sheet.key]
+    checks: list[tuple[Column, str, str, str]] = []
+
+    def add(col: Column, kind: str, condition: str):
+        checks.append((col, NATIVE_MESSAGES[kind].format(label=col.label, sheet=CUSTOMERS.name), condition, kind))
+
+    for col in sheet.inputs:
+        v = _ref(t, col.header(lang))
+        s = f"TRIM(ASC({v}&\"\"))"  # as parse_*'s clean_text reads it: full-width folded, trimmed
+        filled = f"LEN({s})>0"
+        if col.required:
+            add(col, "required", f"LEN({s})=0")
+        if col.key == "customer_id" and sheet is CUSTOMERS:
+            ids = f"{t}[{col.header(lang)}]"
+            above = f"INDEX({ids},1):{v}"  # as check_rows: the first row of an id is kept, the later ones flagged
+            # COUNTIF first (fast, but case-blind and reading ? and * as wildcards), EXACT to be sure
+            add(col, "duplicate", f"IF(COUNTIF({above},{v})>1,SUMPRODUCT(--EXACT({above},{v}))>1,FALSE)")
+        elif col.key == "customer_id":
+            ids = f'{TABLE_NAMES["customers"]}[{CUSTOMERS.column("customer_id").header(lang)}]'
+            add(col, "unknown_customer", f"AND({filled},ISNA(MATCH({v},{ids},0)))")
+        elif col.type == ColType.DATE:
+            out = f"OR({{x}}<{FIRST_SERIAL},{{x}}>={END_SERIAL})"
+            text = _substitute(s, (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), ("/", "-"), (".", "-")))
+            as_text = f"IFERROR({out.format(x=f'DATEVALUE({text})')},TRUE)"
+            # digits only: a serial (45000) or 20261003, as parse_date reads them; only the serial is checked here
+            as_number = f"AND(LEN({s})<>8,{out.format(x=f'VALUE({s})')})"
+            number_like = _only_digits(f'SUBSTITUTE({s},".","",1)')  # 45000 or 45000.5: a serial typed as text
+            add(col, "date", f"IF(ISNUMBER({v}),{out.format(x=v)},IF({filled},IF({number_like},{as_number},{as_text}),FALSE))")
+        elif col.type in (ColType.PHONE, ColType.MOBILE):
+            d = _substitute(s, ((" ", ""), ("-", ""), ("(", ""), (")", ""), ("+", "")))
+            first, second = f"LEFT({d},1)", f"MID({d},2,1)"
+            mobile_ok = f'AND({first}="1",{second}>="3")'
+            if col.type == ColType.MOBILE:
+                wrong = (f'OR(NOT({_only_digits(d)}),LEN({d})<11,AND(LEN({d})=11,NOT({mobile_ok})),'
+                         f'AND(LEN({d})>11,LEFT({d},2)<>"86",LEFT({d},4)<>"0086"))')
+            else:  # a mobile (1…, 11 digits), a landline (0…, 10 digits or more) or either after +86
+                wrong = (f'OR(NOT({_only_digits(d)}),LEN({d})<10,AND({first}<>"0",{first}<>"1",{first}<>"8"),'
+                         f'AND({first}="1",OR(LEN({d})<>11,NOT({mobile_ok}))))')
+            add(col, "mobile" if col.type == ColType.MOBILE else "phone", f"AND({filled},{wrong})")
+        elif col.type == ColType.CREDIT_CODE:
+            c = f'UPPER({_substitute(s, ((" ", ""), ("-", "")))})'
+            chars = f'"{CREDIT_CHARS}"'
+            positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
+            weights = "{" + ",".join(map(str, CREDIT_WEIGHTS)) + "}"
+            add(col, "credit_length", f"AND({filled},LEN({c})<>18)")
+            bad_char = f"SUMPRODUCT(--ISERROR(FIND(MID({c},{{{','.join(str(i) for i in range(1, 19))}}},1),{chars})))>0"
+            add(col, "credit_chars", f"IF(LEN({c})=18,{bad_char},FALSE)")
+            total = f"SUMPRODUCT((FIND(MID({c},{positions},1),{chars})-1)*{weights})"
+            expected = f"MID({chars},MOD(31-MOD({total},31),31)+1,1)"
+            add(col, "credit_check", f"IF(LEN({c})=18,IFERROR(AND(FIND(RIGHT({c},1),{chars})>0,NOT(EXACT(RIGHT({c},1),{expected}))),FALSE),FALSE)")
+        elif col.type in (ColType.CHOICE, ColType.YES_NO):
+            words = col.choices if col.type == ColType.CHOICE else YES_NO_WORDS
+            add(col, "choice", f"AND({filled},ISNA(MATCH({s},{_literal(words)},0)))")
+        elif col.type == ColType.AMOUNT:
+            noise = (" ",) + AMOUNT_NOISE
+            # the noise goes before ASC too: ASC may turn ￥ into a backslash
+            raw = _substitute(f'UPPER({v}&"")', ((w, "") for w in noise))
+            folded = f"UPPER(ASC({raw}))"
+            n = _substitute(folded, ((w, "") for w in noise + tuple(sorted(AMOUNT_UNITS, key=len, reverse=True))))
+            add(col, "amount", f"AND({filled},ISERROR(-{n}))")
+            add(col, "negative", f"AND({filled},IFERROR(-{n}>0,FALSE))")
+    return checks
+
+
+def native_check_formula(sheet: Sheet, lang: str = "zh") -> str:
+    """The 校验 formula of a sheet without Python: each problem's message followed by 「；」, the last one dropped."""
+    t = TABLE_NAMES[sheet.key]
+    inputs = sheet.inputs
+    row = f"{t}[@[{inputs[0].header(lang)}]:[{inputs[-1].header(lang)}]]"
+    pieces = "&".join(f'IF({cond},"{CHECK_SEPARATOR}{msg}","")' for _, msg, cond in native_checks(sheet, lang))
+    return f'IF(SUMPRODUCT(LEN({row}))=0,"",MID({pieces},2,1000))'
 
 
 def check_formula(lang: str = "zh") -> str:
@@ -221,6 +356,8 @@ def _validation(col: Column, sheet: Sheet, column_index: int = 0, settings: Sett
 
 # beside each customer-id picker of 联系人 / 拜访计划 / 拜访日报: the customer's name, looked up (not read back)
 CUSTOMER_NAME_LOOKUP = Column("customer_name", CUSTOMERS.column("name").label, computed=True, help="按客户编号从「客户档案」查出", width=20)
+# last on 联系人 / 拜访计划 / 拜访日报: the native checks of the row (客户档案 has its own 校验, KAM_CHECK's)
+ROW_CHECK = Column("check", CUSTOMERS.column("check").label, computed=True, help="本行的常见问题（不需要 Python）；为空表示无误", width=30)
 
 
 def customer_name_formula(sheet: Sheet, lang: str = "zh") -> str:
@@ -236,6 +373,8 @@ def _columns(sheet: Sheet) -> list[Column]:
     if sheet is not CUSTOMERS and any(c.key == "customer_id" for c in columns):
         at = next(i for i, c in enumerate(columns) if c.key == "customer_id") + 1
         columns.insert(at, CUSTOMER_NAME_LOOKUP)
+    if sheet in CHECKED_SHEETS and sheet is not CUSTOMERS:
+        columns.append(ROW_CHECK)
     return columns
 
 
@@ -244,6 +383,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
     columns = _columns(sheet)
     if CUSTOMER_NAME_LOOKUP in columns:
         formulas = {**formulas, CUSTOMER_NAME_LOOKUP.key: customer_name_formula(sheet, book.lang)}
+    if ROW_CHECK in columns:
+        formulas = {**formulas, ROW_CHECK.key: "=" + native_check_formula(sheet, book.lang)}
     body = rows if rows else [{}] * max(blank_rows, 1)  # a table needs one body row
     last_row = len(body)
     table_columns = []
@@ -288,9 +429,22 @@ def _customer_conditional_formats(book: _Book, ws):
     ws.conditional_format(f"{n}2:{n}{VALIDATION_ROWS + 1}", {
         "type": "formula", "criteria": f"=AND(ISNUMBER(${n}2),${n}2<TODAY())",
         "format": book.wb.add_format({"font_color": "#C00000", "bold": True, "bg_color": "#FFC7CE"})})
+
+
+def _check_marks(book: _Book, ws, sheet: Sheet):
+    """Mark 校验 when it says anything, and each checked cell whose column its message names (one rule a column)."""
+    columns = _columns(sheet)
+    letter = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
     k = letter["check"]
     ws.conditional_format(f"{k}2:{k}{VALIDATION_ROWS + 1}", {
         "type": "formula", "criteria": f'=LEN(${k}2)>0', "format": book.wb.add_format({"bg_color": "#FFEB9C"})})
+    marked = book.wb.add_format({"bg_color": "#F8CBAD", "border": 1, "border_color": "#C00000"})
+    # every native message starts with its column's label and follows a 「；」: no label is another's continuation
+    for col in dict.fromkeys(col for col, _, _ in native_checks(sheet, book.lang)):
+        x = letter[col.key]
+        ws.conditional_format(f"{x}2:{x}{VALIDATION_ROWS + 1}", {
+            "type": "formula", "criteria": f'=ISNUMBER(FIND("{CHECK_SEPARATOR}{col.label}","{CHECK_SEPARATOR}"&${k}2))',
+            "format": marked})
 
 
 def _instructions(book: _Book, rep: str | None, buttons: tuple = ()):
@@ -313,7 +467,8 @@ def _instructions(book: _Book, rep: str | None, buttons: tuple = ()):
             ws.insert_button(row, 1, {"macro": button.macro, "caption": caption, "width": 130, "height": 30,
                                       "x_offset": 4 + i * 140})
         row += 2
-    instructions = [(head, with_settings(text, book.settings)) for head, text in INSTRUCTIONS]
+    instructions = [(head, with_settings(text.replace("{native_check}", native_check_help()), book.settings))
+                    for head, text in INSTRUCTIONS]
     for head, text in instructions + (BUTTON_HELP if buttons else NO_BUTTON_HELP):
         ws.write(row, 0, head, head_format)
         if text:
@@ -385,6 +540,8 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
         ws = _data_sheet(book, spec, (data or {}).get(spec.key), formulas, blank)
         if spec is CUSTOMERS:
             _customer_conditional_formats(book, ws)
+        if spec in CHECKED_SHEETS:
+            _check_marks(book, ws, spec)
     _customer_card(book)
     check = book.wb.add_worksheet(CHECK_SHEET)
     check.write_dynamic_array_formula(0, 0, 0, 0, check_formula(lang))

@@ -1,7 +1,7 @@
 """LibreOffice headless as a real spreadsheet client: it opens what we ship and recalculates the native formulas.
 
 The native formulas of the templates (score, grade, last/next visit, completeness, KPI points, total,
-rating) must calculate to what the Python rules give; the 校验 column (a UDF) must say it is not checked.
+rating) must calculate to what the Python rules give; without Python 校验 is the native checks' (test_native_check.py).
 """
 
 import re
@@ -93,7 +93,7 @@ def test_customer_formulas_calculate_to_the_rules(recalculated):
         due = next_visit_due(last.get(record["customer_id"]), record["created_on"], grade, DEFAULTS)
         assert _day(calc["下次拜访"] or None) == due
         assert calc["档案完整率"] == pytest.approx(record["completeness"])
-        assert calc["校验"] == "未校验（需 Python 与 kamxl）"  # the UDF cell degrades readably without Python
+        assert (calc["校验"] or "") == ""  # without Python the native checks answer: the demo's clean rows show nothing
         checked += 1
     assert checked == 40
 
