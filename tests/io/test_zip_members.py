@@ -94,3 +94,21 @@ def test_the_check_catches_a_forced_zip64_member():
     assert any("CRC/sizes" in p for p in problems)  # 0xFFFFFFFF locally, the real sizes centrally
     central, local = _headers(buf.getvalue(), "xl/worksheets/sheet1.xml")
     assert struct.unpack("<QQ", local.extra[ZIP64_EXTRA]) == (12, central.packed)
+
+
+def test_a_roll_up_written_with_zip64_locals_is_mailed_without_them(tmp_path):
+    """A roll-up from before: every member with a forced ZIP64 local header (version 4.5); the copy has none."""
+    plain = tmp_path / "plain.xlsx"
+    wb = xlsxwriter.Workbook(plain)
+    wb.add_worksheet("总览").write(0, 0, "大客户部月度汇总")
+    wb.close()
+    old = tmp_path / "old.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            with dst.open(name, "w", force_zip64=True) as out:
+                out.write(src.read(name))
+    assert zip_problems(old.read_bytes())
+    copy = write_without_personal(old, tmp_path / "copy.xlsx")
+    assert zip_problems(copy.read_bytes()) == []
+    with zipfile.ZipFile(old) as a, zipfile.ZipFile(copy) as b:
+        assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}

@@ -196,7 +196,10 @@ def write_without_personal(rollup: str | Path, dest: str | Path) -> Path:
                         xml = _blank_shared_strings(src.read(info.filename).decode("utf-8"), orphaned)
                         dst.writestr(info.filename, xml.encode("utf-8"))
                     else:
-                        dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                        # a fresh entry: a roll-up written before ZIP64 was dropped carries version 4.5 in its entries
+                        entry = zipfile.ZipInfo(info.filename, info.date_time)
+                        entry.external_attr = info.external_attr
+                        dst.writestr(entry, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; the copy is an ordinary file
