@@ -120,6 +120,7 @@ REPEATABLE = {"conditionalFormatting"}
 MAX_COLUMNS, MAX_ROWS = 16_384, 1_048_576
 DATA_VALIDATION_FORMULA = 255  # characters of a list or formula in a data validation
 CELL_FORMULA = 8192  # characters of a cell formula
+CELL_TEXT = 32767  # UTF-16 units of a cell's text, as Excel counts them (an emoji is 2)
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 # a relationship's type → how its target's content type ends (ECMA-376 Part 1, §12.3 and §8.4)
 PART_TYPES = {"officeDocument": ".main+xml", "worksheet": "spreadsheetml.worksheet+xml",
@@ -263,6 +264,10 @@ def xml_problems(pkg: Package) -> list[str]:
     return problems
 
 
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def _cells(sheet: ET.Element):
     data = sheet.find(_q("sheetData"))
     return [] if data is None else data
@@ -333,6 +338,9 @@ def worksheet_problems(pkg: Package) -> list[str]:
                     if v is None or not (v.text or "").isdigit() or int(v.text or 0) >= len(strings):
                         problems.append(f"{where}: {ref} shared string {None if v is None else v.text}, "
                                         f"the table holds {len(strings)}")
+                if c.get("t") == "inlineStr" and _units(_cell_text(c, strings)) > CELL_TEXT:
+                    problems.append(f"{where}: {ref} text of {_units(_cell_text(c, strings))} UTF-16 units "
+                                    f"(at most {CELL_TEXT})")
                 f = c.find(_q("f"))
                 if f is not None and len(f.text or "") > CELL_FORMULA:
                     problems.append(f"{where}: {ref} formula of {len(f.text or '')} characters (at most {CELL_FORMULA})")
@@ -358,6 +366,9 @@ def worksheet_problems(pkg: Package) -> list[str]:
     sst = next(iter(pkg.related(pkg.workbook(), "sharedStrings")), None)
     if sst in pkg.parts:
         root = pkg.xml(sst)
+        for i, text in enumerate(strings):
+            if _units(text) > CELL_TEXT:
+                problems.append(f"{sst}: string {i} of {_units(text)} UTF-16 units (at most {CELL_TEXT})")
         if root.get("uniqueCount") not in (None, str(len(strings))):
             problems.append(f"{sst}: uniqueCount={root.get('uniqueCount')}, {len(strings)} <si>")
         if root.get("count") is not None and int(root.get("count", 0)) < references:

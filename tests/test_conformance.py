@@ -141,6 +141,8 @@ BREAKS = [
         r"(<c r=\"A2\"[^>]*?)(/>|>.*?</c>)", r"\1><f>" + "1+" * 4096 + "1</f></c>")), "formula of 8193 characters"),
     ("data-validation formula too long", lambda raw: _rewrite(raw, "xl/worksheets/sheet2.xml", _once(
         r"<formula1>.*?</formula1>", '<formula1>"' + "甲," * 127 + '"</formula1>')), "formula1 of 256 characters"),
+    ("text too long", lambda raw: _rewrite(raw, "xl/sharedStrings.xml", _once(r"<t>", "<t>" + "😀" * 16384)),
+     "UTF-16 units (at most 32767)"),
     ("defined name like a cell", lambda raw: _rewrite(raw, "xl/workbook.xml", lambda t: t.replace(
         "</workbook>", '<definedNames><definedName name="AB12">Sheet1!$A$1</definedName></definedNames></workbook>')
         if "<definedNames>" not in t else t.replace("<definedNames>", '<definedNames><definedName name="AB12">1</definedName>', 1)),

@@ -43,7 +43,7 @@ _XML_TABLE = ({i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): 
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
-EXCEL_TEXT_LIMIT = 32767  # characters a cell may hold; longer text makes Excel "repair" the file
+EXCEL_TEXT_LIMIT = 32767  # UTF-16 units a cell may hold (an emoji is 2); longer text makes Excel "repair" the file
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
 GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
@@ -84,8 +84,22 @@ class Table:
         return (load() for _, load in self.pieces())
 
 
+def excel_text(text: str, limit: int = EXCEL_TEXT_LIMIT) -> str:
+    """`text` cut to `limit` UTF-16 units, as Excel counts a cell's length (a character past U+FFFF is 2 units),
+    never between the two halves of such a character."""
+    if len(text) <= limit // 2:  # no character is more than 2 units
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * limit:
+        return text
+    cut = units[:2 * limit]
+    if 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:  # the first half of a pair: not the character
+        cut = cut[:-2]
+    return cut.decode("utf-16-le", "surrogatepass")
+
+
 def _text_cell(value) -> str:
-    text = str(value)[:EXCEL_TEXT_LIMIT]
+    text = excel_text(str(value))
     if not text.isprintable() or "&" in text or "<" in text or ">" in text:  # what XML forbids is never printable
         text = text.translate(_XML_TABLE)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
