@@ -154,11 +154,14 @@ RUNPYTHON_STUB = '''Public Function RunPython(PythonCommand As String)
     ThisWorkbook.Worksheets(1).Range("Z1").Value = PythonCommand
 End Function
 '''
-WINDOWS_MESSAGE = "MessageBoxW Application.hWnd, StrPtr(text), StrPtr(title), vbExclamation"
 READY_STUB = '''Public Function KamPythonReady() As Boolean
     KamPythonReady = {ready}
 End Function
-'''
+
+Public Sub KamMessage(text As String)
+    MsgBox text, vbExclamation, "kamxl"
+End Sub
+'''  # KamMessage as on a Mac: pyOpenVBA cannot call Windows' MessageBoxW (test_messages_show_under_every_code_page)
 
 
 def _interpreter(path: Path, python_ready: bool):
@@ -167,10 +170,7 @@ def _interpreter(path: Path, python_ready: bool):
     from pyopenvba.apps.excel import ExcelApplication
 
     app = ExcelApplication.open(path, with_vba=False)
-    buttons = modules_in(path)["KamButtons"].replace("\r\n", "\n")
-    # the interpreter cannot call into user32: Windows' MessageBoxW is recorded as the MsgBox the Mac branch shows
-    buttons = buttons.replace(WINDOWS_MESSAGE, "MsgBox text, vbExclamation, title")
-    app.add_module(vba._standard_body(buttons), name="KamButtons")
+    app.add_module(vba._standard_body(modules_in(path)["KamButtons"].replace("\r\n", "\n")), name="KamButtons")
     app.add_module(RUNPYTHON_STUB, name="xlwings")
     app.add_module(READY_STUB.format(ready=python_ready), name="KamPython")
     return app
@@ -200,8 +200,9 @@ def test_without_python_a_button_says_what_to_install_and_runs_nothing():
 def test_messages_show_under_every_code_page():
     """MsgBox hands its text to Windows in the system's ANSI code page (Chinese shows as ? elsewhere): on Windows
     every message goes through MessageBoxW, which takes the UTF-16 text; MsgBox only on a Mac."""
-    text = vba.source("KamButtons.bas")
+    text = vba.source("KamPython.bas")
     assert 'Private Declare PtrSafe Function MessageBoxW Lib "user32" (ByVal hWnd As LongPtr, ByVal lpText As LongPtr' in text
-    assert WINDOWS_MESSAGE in text
-    windows = re.sub(r"#If Mac Then.*?#Else", "", text, flags=re.S)  # what a Windows PC compiles
-    assert not [line for line in windows.split("\r\n") if "MsgBox " in line.split("'")[0]]
+    assert "MessageBoxW Application.hWnd, StrPtr(text), StrPtr(title), vbExclamation" in text
+    for name in ("KamButtons.bas", "KamPython.bas"):
+        windows = re.sub(r"#If Mac Then.*?#Else", "", vba.source(name), flags=re.S)  # what a Windows PC compiles
+        assert not [line for line in windows.split("\r\n") if "MsgBox " in line.split("'")[0]], name

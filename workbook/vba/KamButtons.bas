@@ -5,14 +5,6 @@ Attribute VB_Name = "KamButtons"
 ' kam_msg_no_python (VBA source stays ASCII so it reads the same under every Windows code page).
 Option Explicit
 
-#If Mac Then
-#Else
-' MsgBox hands its text to Windows in the system's ANSI code page: the Chinese install hint would show as ?
-' on a PC whose code page is not Chinese. MessageBoxW takes the text as VBA holds it (UTF-16).
-Private Declare PtrSafe Function MessageBoxW Lib "user32" (ByVal hWnd As LongPtr, ByVal lpText As LongPtr, _
-    ByVal lpCaption As LongPtr, ByVal uType As Long) As Long
-#End If
-
 Public Sub KamBtn_validate()
     KamRun "validate"
 End Sub
@@ -55,14 +47,3 @@ Public Function KamText(nameOfText As String) As String
 missing:
     KamText = "kamxl: Python + kamxl + xlwings are needed (pip install kamxl), then run: kamxl excel setup"
 End Function
-
-Public Sub KamMessage(text As String)
-    ' a warning box whose text shows under every Windows code page (see MessageBoxW above)
-    Dim title As String
-    title = "kamxl"
-#If Mac Then
-    MsgBox text, vbExclamation, title
-#Else
-    MessageBoxW Application.hWnd, StrPtr(text), StrPtr(title), vbExclamation
-#End If
-End Sub
