@@ -456,4 +456,70 @@ def package_problems(raw: bytes) -> list[str]:
     problems += opc_problems(pkg) + xml_problems(pkg)
     if problems:  # the checks below parse the XML parts
         return problems
-    return problems + worksheet_problems(pkg) + table_problems(pkg) + defined_name_problems(pkg)
+    return problems + worksheet_problems(pkg) + table_problems(pkg) + defined_name_problems(pkg) + vba_problems(pkg)
+
+
+def dir_records(data: bytes):
+    """[MS-OVBA] 2.3.4.2: the decompressed dir stream's records, (id, data): Id (2 bytes), Size (4), Size bytes;
+    PROJECTVERSION's Size says 4 but 6 bytes follow. Ends at the terminator 0x0010 (and its Reserved); only zeros
+    may follow (Excel's own projects have four)."""
+    i = 0
+    while True:
+        rid, size = struct.unpack_from("<HI", data, i)
+        size = 6 if rid == 0x0009 else size
+        yield rid, data[i + 6:i + 6 + size]
+        i += 6 + size
+        if rid == 0x0010:
+            if data[i:].strip(b"\0"):
+                raise ValueError("records after the dir stream's terminator")
+            return
+
+
+def vba_problems(pkg: Package) -> list[str]:
+    """A source-only VBA project, as [MS-OVBA] asks a writer: `_VBA_PROJECT` 0x61CC, 0xFFFF, 0x00 without a
+    performance cache; no __SRP_ stream; every module in `dir` with its stream, MODULEOFFSET 0 (no p-code before
+    its source), and its source decompressing to text that names the module."""
+    import io
+
+    import olefile
+    from pyopenvba.vba import decompress
+
+    part = next((p for p in pkg.parts if p.endswith("vbaProject.bin")), None)
+    if part is None:
+        return []
+    ole = olefile.OleFileIO(io.BytesIO(pkg.parts[part]))
+    streams = {"/".join(path) for path in ole.listdir()}
+    problems = []
+    head = ole.openstream("VBA/_VBA_PROJECT").read()
+    if head[:5] != b"\xcc\x61\xff\xff\x00" or len(head) > 7:
+        problems.append(f"{part}: _VBA_PROJECT begins {head[:5].hex()} and is {len(head)} bytes (a writer's: "
+                        "cc61ffff00, no performance cache)")
+    problems += [f"{part}: performance cache stream {s}" for s in streams if s.startswith("VBA/__SRP_")]
+    modules, count, name = [], None, ""
+    try:
+        for rid, data in dir_records(decompress(ole.openstream("VBA/dir").read())):
+            if rid == 0x000F:  # PROJECTMODULES
+                count = struct.unpack("<H", data)[0]
+            elif rid == 0x001A:  # MODULESTREAMNAME
+                name = data.decode("latin-1")
+            elif rid == 0x0031:  # MODULEOFFSET
+                modules.append((name, struct.unpack("<I", data)[0]))
+    except (ValueError, struct.error) as e:
+        return problems + [f"{part}: the dir stream does not parse ({e})"]
+    if count != len(modules):
+        problems.append(f"{part}: PROJECTMODULES says {count}, {len(modules)} modules follow")
+    for module, offset in modules:
+        if f"VBA/{module}" not in streams:
+            problems.append(f"{part}: module {module} has no stream")
+            continue
+        if offset:
+            problems.append(f"{part}: module {module} keeps {offset} bytes of compiled p-code before its source")
+        stream = ole.openstream(f"VBA/{module}").read()
+        try:
+            text = decompress(stream[offset:]).decode("latin-1")
+        except Exception as e:  # noqa: BLE001 (any failure to decompress is the finding)
+            problems.append(f"{part}: module {module}'s source does not decompress ({e})")
+            continue
+        if not text.startswith(f'Attribute VB_Name = "{module}"'):
+            problems.append(f"{part}: module {module}'s source does not begin with its VB_Name")
+    return problems

@@ -2,7 +2,8 @@
 and each check shown to catch a deliberately broken copy of a good file.
 
 The files: the demo team's roll-up, the attachment `kamxl mail --eml` sends (personal fields left out), a rep's
-scorecard as `kamxl mail --per-rep` sends it, the templates `.xlsx`/`.xlsm` and the director's `kamxl.xlsm`.
+scorecard as `kamxl mail --per-rep` sends it, the templates `.xlsx`/`.xlsm` and the director's `kamxl.xlsm` (and
+their VBA projects, record by record).
 When PyPI's `openxml-audit` is installed (the Open XML SDK's schema data: element order and attribute types), each
 file is also validated by it; it reports a truncated part as valid, so well-formedness is checked here too.
 """
@@ -148,6 +149,25 @@ BREAKS = [
         if "<definedNames>" not in t else t.replace("<definedNames>", '<definedNames><definedName name="AB12">1</definedName>', 1)),
      "defined name 'AB12': not a name Excel accepts"),
 ]
+
+
+def test_the_vba_check_catches_a_project_with_a_cache_and_p_code(made):
+    """The control: the director's workbook with the project pyOpenVBA wrote before it was made source-only (its
+    template's _VBA_PROJECT with version 0x00B5 and a zeroed cache, ThisWorkbook and Sheet1 with p-code)."""
+    from pyopenvba import ExcelFile
+    from pyopenvba._templates import EMPTY_XLSM_BYTES
+
+    with zipfile.ZipFile(io.BytesIO(EMPTY_XLSM_BYTES)) as template:
+        stale = template.read("xl/vbaProject.bin")
+    good = made["director's kamxl.xlsm"]
+    assert package_problems(good) == [] and ExcelFile  # pyOpenVBA present: its template is Excel's own project
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, stale if name == "xl/vbaProject.bin" else src.read(name))
+    problems = package_problems(out.getvalue())
+    assert any("_VBA_PROJECT begins cc61b50000" in p for p in problems), problems
+    assert any("module ThisWorkbook keeps" in p and "p-code" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("what, breaking, named", BREAKS, ids=[b[0] for b in BREAKS])

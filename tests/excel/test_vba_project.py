@@ -12,6 +12,7 @@ from pyopenvba.vba import decompress
 
 from kamxl.cli import main
 from kamxl.excel import vba
+from tests.ooxml_check import dir_records
 
 pytestmark = pytest.mark.slow  # three workbooks built
 
@@ -29,21 +30,6 @@ def projects(tmp_path_factory) -> dict[str, bytes]:
     return found
 
 
-def _records(data: bytes):
-    """[MS-OVBA] 2.3.4.2: each record Id (2 bytes), Size (4), then Size bytes; PROJECTVERSION's Size says 4 but
-    6 bytes follow. Ends at the terminator 0x0010 (and its Reserved); only zeros after it (Excel's own project,
-    pyOpenVBA's template, has four)."""
-    i = 0
-    while True:
-        rid, size = struct.unpack_from("<HI", data, i)
-        size = 6 if rid == 0x0009 else size
-        yield rid, data[i + 6:i + 6 + size]
-        i += 6 + size
-        if rid == 0x0010:
-            assert not data[i:].strip(b"\0"), "records after the dir stream's terminator"
-            return
-
-
 @pytest.mark.parametrize("name", ["kamxl.xlsm", "rep_workbook.xlsm"])
 def test_the_vba_project_is_source_only(projects, name):
     ole = olefile.OleFileIO(io.BytesIO(projects[name]))
@@ -53,7 +39,7 @@ def test_the_vba_project_is_source_only(projects, name):
     assert head[:5] == b"\xcc\x61\xff\xff\x00" and len(head) == 7
     assert not [s for s in streams if s.startswith("VBA/__SRP_")]
     modules, count, name_of = [], None, None
-    for rid, data in _records(decompress(ole.openstream("VBA/dir").read())):
+    for rid, data in dir_records(decompress(ole.openstream("VBA/dir").read())):
         if rid == 0x000F:  # PROJECTMODULES
             count = struct.unpack("<H", data)[0]
         elif rid == 0x001A:  # MODULESTREAMNAME
