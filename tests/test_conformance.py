@@ -5,7 +5,9 @@ The files: the demo team's roll-up, the attachment `kamxl mail --eml` sends (per
 scorecard as `kamxl mail --per-rep` sends it, the templates `.xlsx`/`.xlsm` and the director's `kamxl.xlsm` (and
 their VBA projects, record by record).
 When PyPI's `openxml-audit` is installed (the Open XML SDK's schema data: element order and attribute types), each
-file is also validated by it; it reports a truncated part as valid, so well-formedness is checked here too.
+file is also validated by it; it reports a truncated part as valid, so well-formedness is checked here too. It is
+not in the test extra: it brings lxml, and with lxml installed openpyxl parses a sheet mis-encoded in GBK that
+kamxl otherwise refuses (tests/test_hostile_files.py, sheet_gbk) -- a reader question of its own.
 """
 
 import email
