@@ -78,6 +78,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output_not_rollup": ("{option}「{path}」已存在且不是 kamxl 汇总文件：请换一个文件名，避免覆盖",
                           "{option} '{path}' exists and is not a kamxl roll-up: choose another name rather than overwrite it"),
     "folder_not_writable": ("所在文件夹不存在或没有写入权限", "its folder does not exist or is not writable"),
+    "extra_columns_dropped": ("汇总表「{rollup_sheet}」已到 Excel 一个工作表的上限 {limit} 列：本文件的自有列有 {count} 列放不下，"
+                              "未写入（{named}）；其余各列照常汇总",
+                              "the roll-up's sheet '{rollup_sheet}' reached the {limit} columns an Excel sheet holds: {count} "
+                              "of this file's own columns did not fit and were left out ({named}); every other column was "
+                              "consolidated as usual"),
     "rollup_too_long": ("汇总表「{sheet}」将有 {rows} 行，超过 Excel 一个工作表的上限 {limit} 行，未写出：请按区域或小组分别汇总"
                         "（每个文件夹一份汇总），或让代表把往年的记录另存归档",
                         "the roll-up's sheet '{sheet}' would have {rows} rows, more than the {limit} an Excel sheet holds, so "

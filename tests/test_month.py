@@ -211,3 +211,18 @@ def test_an_english_run_says_why_in_english_and_the_rollup_in_chinese(team, tmp_
     assert cell.endswith(" 未计入总分，总分按 30/100 分折算为百分制")
     scores = sheet_records(out, "考核排名")
     assert "「销售计划(万元)」为「一百」，不是数字" in scores[0]["未评分项"]
+
+
+def test_a_template_made_workbooks_own_check_column_is_not_copied_into_the_rollup(tmp_path):
+    from kamxl.templates import build_rep_workbook
+
+    (tmp_path / "team").mkdir()
+    build_rep_workbook(tmp_path / "team" / "张伟.xlsx", rep="张伟", data={
+        "customers": [{"customer_id": "K1", "name": "甲公司", "industry": "制造", "stage": "合作",
+                       "created_on": date(2026, 3, 1)}],
+        "contacts": [{"customer_id": "K1", "name": "王总"}],
+        "daily_report": [{"date": date(2026, 10, 3), "customer_id": "K1", "result": "面谈"}]})
+    out = write_rollup(consolidate([tmp_path / "team"], "2026-10", today=TODAY, workers=1), tmp_path / "r.xlsx")
+    for sheet in ("联系人", "拜访日报"):
+        header = next(openpyxl.load_workbook(out, read_only=True)[sheet].iter_rows(max_row=1, values_only=True))
+        assert "校验" not in header and "客户名称" in header, (sheet, header)

@@ -8,6 +8,7 @@ button macros. The VBA project is written with pyOpenVBA (ms-ovba's compressor c
 
 import importlib.util
 import re
+import struct
 import sys
 import types
 import zipfile
@@ -84,16 +85,71 @@ def _embed_vba(path: Path) -> None:
             else:
                 project.add_module(name, text, kind=VBAModuleKind.other)
         book.save()
-    _set_content_type(path, XLSM_CONTENT_TYPE)
+    _set_content_type(path, XLSM_CONTENT_TYPE, _source_only)
 
 
-def _set_content_type(path: Path, content_type: str) -> None:
+# [MS-OVBA] 2.3.4.1: the _VBA_PROJECT stream a writer emits: Reserved1 0x61CC, Version 0xFFFF ("MUST be 0xFFFF on
+# write"), Reserved2 0x00, Reserved3 (2 bytes, ignored), no PerformanceCache: every Office compiles from source
+SOURCE_ONLY_VBA_PROJECT = b"\xcc\x61\xff\xff\x00\x00\x00"
+VBA_PROJECT_BIN = "xl/vbaProject.bin"
+MODULESTREAMNAME, MODULEOFFSET, PROJECTVERSION, DIR_TERMINATOR = 0x001A, 0x0031, 0x0009, 0x0010
+
+
+def dir_records(dir_stream: bytes) -> list[tuple[int, int, bytes]]:
+    """The records of a decompressed `dir` stream ([MS-OVBA] 2.3.4.2): (id, offset of the record, its data)."""
+    records, i = [], 0
+    while i + 6 <= len(dir_stream):
+        rid, size = struct.unpack_from("<HI", dir_stream, i)
+        if rid == PROJECTVERSION:  # its Size field is 4 (Reserved), but VersionMajor and VersionMinor follow: 6 bytes
+            size = 6
+        records.append((rid, i, dir_stream[i + 6:i + 6 + size]))
+        i += 6 + size
+        if rid == DIR_TERMINATOR:
+            break
+    return records
+
+
+def module_offsets(dir_stream: bytes) -> list[tuple[str, int, int]]:
+    """Each module's (stream name, where its MODULEOFFSET record is, TextOffset: the p-code before its source)."""
+    found, name = [], ""
+    for rid, at, data in dir_records(dir_stream):
+        if rid == MODULESTREAMNAME:
+            name = data.decode("latin-1")
+        elif rid == MODULEOFFSET:
+            found.append((name, at, struct.unpack("<I", data)[0]))
+    return found
+
+
+def source_only_project(project: bytes) -> bytes:
+    """A vbaProject.bin made source-only: `_VBA_PROJECT` as a writer emits it, and no module stream keeping
+    compiled p-code (pyOpenVBA keeps its template's, for ThisWorkbook and Sheet1, and the template's cache)."""
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import compress, decompress
+
+    cfb = CFB.from_bytes(project)
+    directory = bytearray(decompress(cfb.get_stream_in_storage("VBA", "dir")))
+    for name, at, text_offset in module_offsets(bytes(directory)):
+        if text_offset:  # the module's stream: its p-code (PerformanceCache), then the compressed source
+            cfb.write_stream_in_storage("VBA", name, cfb.get_stream_in_storage("VBA", name)[text_offset:])
+            directory[at + 6:at + 10] = struct.pack("<I", 0)
+    cfb.write_stream_in_storage("VBA", "dir", compress(bytes(directory)))
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", SOURCE_ONLY_VBA_PROJECT)
+    return cfb.to_bytes()
+
+
+def _source_only(name: str, data: bytes) -> bytes:
+    return source_only_project(data) if name == VBA_PROJECT_BIN else data
+
+
+def _set_content_type(path: Path, content_type: str, change: Callable[[str, bytes], bytes] | None = None) -> None:
     tmp = path.with_name(f".{path.name}.ct.tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "[Content_Types].xml":
                 data = data.replace(f'ContentType="{XLSX_CONTENT_TYPE}"'.encode(), f'ContentType="{content_type}"'.encode())
+            if change is not None:
+                data = change(item.filename, data)
             zout.writestr(item, data)
     tmp.replace(path)
 

@@ -157,7 +157,11 @@ End Function
 READY_STUB = '''Public Function KamPythonReady() As Boolean
     KamPythonReady = {ready}
 End Function
-'''
+
+Public Sub KamMessage(text As String)
+    MsgBox text, vbExclamation, "kamxl"
+End Sub
+'''  # KamMessage as on a Mac: pyOpenVBA cannot call Windows' MessageBoxW (test_messages_show_under_every_code_page)
 
 
 def _interpreter(path: Path, python_ready: bool):
@@ -191,3 +195,14 @@ def test_without_python_a_button_says_what_to_install_and_runs_nothing():
     [(kind, text, title, _style)] = app.dialogs
     assert (kind, text, title) == ("MsgBox", vba.NO_PYTHON_TEXT, "kamxl")
     assert "pip install kamxl" in text
+
+
+def test_messages_show_under_every_code_page():
+    """MsgBox hands its text to Windows in the system's ANSI code page (Chinese shows as ? elsewhere): on Windows
+    every message goes through MessageBoxW, which takes the UTF-16 text; MsgBox only on a Mac."""
+    text = vba.source("KamPython.bas")
+    assert 'Private Declare PtrSafe Function MessageBoxW Lib "user32" (ByVal hWnd As LongPtr, ByVal lpText As LongPtr' in text
+    assert "MessageBoxW Application.hWnd, StrPtr(text), StrPtr(title), vbExclamation" in text
+    for name in ("KamButtons.bas", "KamPython.bas"):
+        windows = re.sub(r"#If Mac Then.*?#Else", "", vba.source(name), flags=re.S)  # what a Windows PC compiles
+        assert not [line for line in windows.split("\r\n") if "MsgBox " in line.split("'")[0]], name

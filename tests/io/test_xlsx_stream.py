@@ -78,3 +78,13 @@ def test_a_block_that_does_not_hold_the_rows_it_declared_is_refused(tmp_path):
     with pytest.raises(ValueError, match="2 rows, 3 declared"):
         book.close()
     assert not (tmp_path / "out.xlsx").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_text_is_cut_by_the_utf16_units_excel_counts(tmp_path):
+    """Excel counts a cell's text in UTF-16 units: an emoji is 2, so 32,767 units hold 'a' and 16,383 emoji."""
+    path = write(tmp_path, [Col("备注"), Col("说明")], [["a" + "😀" * 20000], ["😀" * 20000]])
+    ws = openpyxl.load_workbook(path)["数据"]
+    assert ws["A2"].value == "a" + "😀" * 16383  # 1 + 2 × 16,383 = 32,767 units
+    assert ws["B2"].value == "😀" * 16383  # 32,766 units: the 16,384th emoji would be split in half
+    for text in (ws["A2"].value, ws["B2"].value):
+        assert len(text.encode("utf-16-le")) // 2 <= 32767

@@ -31,7 +31,7 @@ End Sub
 
 Public Sub KamRun(action As String)
     If Not KamPythonReady() Then
-        MsgBox KamText("kam_msg_no_python"), vbExclamation, "kamxl"
+        KamMessage KamText("kam_msg_no_python")
         Exit Sub
     End If
     RunPython "import kamxl.excel.macros as m; m.dispatch('" & action & "')"

@@ -13,7 +13,7 @@ import zipfile
 from html import unescape
 from pathlib import Path
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Callable
 from xml.sax.saxutils import escape
 
@@ -25,6 +25,7 @@ from ...schema import CONTACTS
 from ..inputs.excel_file import ROLLUP_LIMITS, open_workbook, sheet_rows
 from ...rows import find_header
 from ..inputs.rollup_reader import header_spec
+from .xlsx_stream import stream_member
 
 PERSONAL_KEYS = ("mobile", "email", "birthday", "hobbies")  # 手机, 邮箱, 生日, 爱好: the person, not the company
 PERSONAL_LABELS = tuple(CONTACTS.column(k).label for k in PERSONAL_KEYS)
@@ -188,13 +189,17 @@ def write_without_personal(rollup: str | Path, dest: str | Path) -> Path:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
                 for info in src.infolist():
                     if info.filename in edited:
-                        with dst.open(info.filename, "w", force_zip64=True) as out:
-                            _stream_edit(src, info.filename, edited[info.filename], out, set(), set())
+                        # ZIP64 fields only if the sheet grows past 2 GiB, as the roll-up writer streams its sheets
+                        stream_member(dst, info.filename, partial(_stream_edit, src, info.filename, edited[info.filename],
+                                                                  blanked_shared=set(), kept_shared=set()))
                     elif info.filename == SHARED_STRINGS and orphaned:
                         xml = _blank_shared_strings(src.read(info.filename).decode("utf-8"), orphaned)
                         dst.writestr(info.filename, xml.encode("utf-8"))
                     else:
-                        dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                        # a fresh entry: a roll-up written before ZIP64 was dropped carries version 4.5 in its entries
+                        entry = zipfile.ZipInfo(info.filename, info.date_time)
+                        entry.external_attr = info.external_attr
+                        dst.writestr(entry, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; the copy is an ordinary file

@@ -10,10 +10,10 @@ from xlsxwriter.utility import xl_col_to_name
 from ... import rollup_schema as rs
 from ...errors import KamxlError
 from ...messages import render
-from ...problems import Severity
+from ...problems import Problem, Severity
 from ...rollup_model import Rollup, department_figures, left_out_text, previous_rank, rep_figures, rollup_figures_rows
 from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
-from ...schema import GRADES, KPI_INPUTS, KPIS, STAGES, UNGRADED
+from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused
 from ..machinery.spill import Detail
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
@@ -23,6 +23,8 @@ SHEETS = rs.SHEETS  # the last two are hidden
 
 BLOCK_ROWS = 16_384
 EXCEL_ROWS = 1_048_576  # rows an Excel sheet holds: the design's ceiling (README: Performance)
+EXCEL_COLUMNS = 16_384  # columns an Excel sheet holds (A to XFD): a rep's extra columns only as far as they fit
+NAMED_DROPPED = 10  # the dropped columns a problem names (then a count)
 
 
 class RollupTooLong(KamxlError):
@@ -38,19 +40,54 @@ def _table(spec: rs.RollupTable, data: Sequence[Sequence], **options) -> Table:
     return Table(spec.sheet, spec.table, [_col(c) for c in spec.columns], data, **options)
 
 
-def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dict | None = None) -> Table:
+def _dropped_problems(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", dropped: list) -> list[Problem]:
+    """One warning per file and sheet naming the rep's extra columns left out of the roll-up (past column XFD)."""
+    by_file: dict[str, list] = {}
+    if isinstance(rows, Detail):
+        for part in rows.parts:
+            by_file.setdefault(part.file, []).extend(c for c in dropped if c in part.columns)
+    else:
+        files = rows["file"] if "file" in rows.columns else pd.Series([""] * len(rows), index=rows.index)
+        for column in dropped:  # a file lacking a column has NaN in it: the files with a value had it
+            for file in dict.fromkeys(files[rows[column].notna()].tolist()):
+                by_file.setdefault(file, []).append(column)
+    sheet = next((s.name for s in REP_SHEETS if s.key == spec.key), spec.sheet)
+    problems = []
+    for file, columns in by_file.items():
+        if not columns:
+            continue
+        named = "、".join(map(str, columns[:NAMED_DROPPED])) + ("…" if len(columns) > NAMED_DROPPED else "")
+        problems.append(Problem(file, sheet, None, None, named, "extra_columns_dropped", Severity.WARNING,
+                                (("count", len(columns)), ("named", named), ("limit", EXCEL_COLUMNS),
+                                 ("rollup_sheet", spec.sheet))))
+    return problems
+
+
+def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dict | None = None,
+                 problems: list[Problem] | None = None) -> Table:
     """A roll-up table of a rep sheet, laid out as `spec` declares: 代表, the sheet's columns, computed columns,
     the rep's own extra columns, then 来源文件 and 源行号.
 
     `rows`: a frame, or a detail sheet streamed from disk file by file (io/machinery/spill.py) so that only one
     workbook's rows are in memory at a time. `names`: (file, customer id) → 客户名称, for a detail sheet's
-    客户名称 column (filled block by block; blank when the customer is unknown).
+    客户名称 column (filled block by block; blank when the customer is unknown). The sheet stays within Excel's
+    16,384 columns: our own columns first, the rep's extra columns only as far as they fit; a warning for each
+    file whose columns are left out is added to `problems`.
     """
     present = list(rows.columns)
     declared = [c.key for c in spec.columns]
     # the rep template's own looked-up 客户名称 (a formula's last result, if any) gives way to the name filled here
     filled = {rs.CUSTOMER_NAME.label} if rs.CUSTOMER_NAME.key in declared else set()
+    # and the template's own 校验 of a detail sheet (its formulas' last result): the roll-up's checks are kamxl's
+    # own, each in 数据问题
+    check = CUSTOMERS.column("check")
+    filled |= {check.label, check.key} if check.key not in declared else set()
     extras = [k for k in present if k not in {*declared, *filled, "file", "row"}]
+    room = EXCEL_COLUMNS - len(spec.columns)
+    if len(extras) > room:
+        extras, dropped = extras[:room], extras[room:]
+        if problems is not None:
+            problems += _dropped_problems(spec, rows, dropped)
     head, tail = spec.columns[:spec.extras_at], spec.columns[spec.extras_at:]
     columns = [_col(c) for c in head] + [Col(str(extra), "text", 12) for extra in extras] + [_col(c) for c in tail]
     keys = [c.key for c in head] + extras + [c.key for c in tail]
@@ -79,10 +116,10 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     return Table(spec.sheet, spec.table, columns, blocks=blocks, freeze=(1, 2))
 
 
-def _customers_table(rollup: Rollup) -> Table:
+def _customers_table(rollup: Rollup, problems: list[Problem] | None = None) -> Table:
     frame = rollup.customers
     spec = rs.CUSTOMER_TABLE
-    table = _sheet_table(spec, frame)
+    table = _sheet_table(spec, frame, problems=problems)
     headers = [c.header for c in table.columns]
     n = max(len(frame), 1) + 1
     grade = xl_col_to_name(headers.index(spec.label("grade")))
@@ -181,10 +218,11 @@ def _duplicates_table(rollup: Rollup) -> Table:
     return _table(rs.DUPLICATE_TABLE, _columns_of(rs.DUPLICATE_TABLE, rows))
 
 
-def _problems_table(rollup: Rollup) -> Table:
+def _problems_table(rollup: Rollup, written: Sequence[Problem] = ()) -> Table:
+    """数据问题: the roll-up's problems, then those found while writing it (`written`: columns past XFD)."""
     raw: dict[tuple[str, str | None, int | None], dict] = {(f, s, r.row): r.raw for f, s, r in rollup.rejected}
     rows = []
-    for p in rollup.problems:
+    for p in [*rollup.problems, *written]:
         values = raw.get((p.file, p.sheet, p.row)) if p.severity == "rejected" else None
         rows.append((p.file, p.sheet, p.row, p.column, p.value, p.message(), Severity(p.severity).label("zh"),
                      rs.RAW_ROW_SEPARATOR.join(f"{k}={v}" for k, v in values.items() if v) if values else None))
@@ -527,10 +565,11 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
 def write_rollup(rollup: Rollup, path: str | Path) -> Path:
     """Write the roll-up workbook atomically (a temp file beside it, renamed into place)."""
     names = _customer_names(rollup)
-    tables = [_score_table(rollup), None, _customers_table(rollup),
-              *(_sheet_table(spec, getattr(rollup, spec.key), names) for spec in rs.DETAIL_TABLES),
-              _compliance_table(rollup), _funnel_table(rollup), _duplicates_table(rollup), _problems_table(rollup),
-              _sources_table(rollup)]
+    dropped: list[Problem] = []  # a rep's extra columns past XFD, named in 数据问题
+    tables = [_score_table(rollup), None, _customers_table(rollup, dropped),
+              *[_sheet_table(spec, getattr(rollup, spec.key), names, dropped) for spec in rs.DETAIL_TABLES],
+              _compliance_table(rollup), _funnel_table(rollup), _duplicates_table(rollup)]
+    tables += [_problems_table(rollup, dropped), _sources_table(rollup)]
     for table in tables:
         if table is not None and table.rows > EXCEL_ROWS - 1:  # the header takes a row
             raise RollupTooLong(render("rollup_too_long", sheet=table.sheet, rows=table.rows, limit=EXCEL_ROWS - 1))

@@ -43,7 +43,7 @@ _XML_TABLE = ({i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): 
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
-EXCEL_TEXT_LIMIT = 32767  # characters a cell may hold; longer text makes Excel "repair" the file
+EXCEL_TEXT_LIMIT = 32767  # UTF-16 units a cell may hold (an emoji is 2); longer text makes Excel "repair" the file
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
 GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
@@ -84,8 +84,22 @@ class Table:
         return (load() for _, load in self.pieces())
 
 
+def excel_text(text: str, limit: int = EXCEL_TEXT_LIMIT) -> str:
+    """`text` cut to `limit` UTF-16 units, as Excel counts a cell's length (a character past U+FFFF is 2 units),
+    never between the two halves of such a character."""
+    if len(text) <= limit // 2:  # no character is more than 2 units
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * limit:
+        return text
+    cut = units[:2 * limit]
+    if 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:  # the first half of a pair: not the character
+        cut = cut[:-2]
+    return cut.decode("utf-16-le", "surrogatepass")
+
+
 def _text_cell(value) -> str:
-    text = str(value)[:EXCEL_TEXT_LIMIT]
+    text = excel_text(str(value))
     if not text.isprintable() or "&" in text or "<" in text or ">" in text:  # what XML forbids is never printable
         text = text.translate(_XML_TABLE)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
@@ -245,9 +259,8 @@ class StreamingWorkbook:
                     if table is not None:
                         xml = src.read(info.filename).decode("utf-8")
                         if not helpers.copy_into(dst, info.filename, xml, table):
-                            with _member_writer(dst, info.filename) as out:
-                                for chunk in _member_chunks(xml, table, styles):
-                                    out.write(chunk)
+                            stream_member(dst, info.filename, lambda out, xml=xml, table=table: _write_all(
+                                out, _member_chunks(xml, table, styles)), fast=True)
                         continue
                     data = src.read(info.filename)
                     if info.filename.startswith("xl/tables/"):
@@ -256,6 +269,11 @@ class StreamingWorkbook:
         finally:
             helpers.stop()
             self._layout.unlink(missing_ok=True)
+
+
+def _write_all(out, chunks: Iterable[bytes]):
+    for chunk in chunks:
+        out.write(chunk)
 
 
 def _head_and_tail(xml: str, table: Table) -> tuple[bytes, bytes]:
@@ -300,15 +318,64 @@ def _compressor():
     return zlib.compressobj(1, zlib.DEFLATED, -15)
 
 
-def _member_writer(dst: zipfile.ZipFile, name: str):
-    """A deflated member of `dst` open for writing; compressed by ISA-L at level 1 when it is installed.
+ZIP64_LIMIT = zipfile.ZIP64_LIMIT  # 2 GiB - 1: past it zipfile writes a member's sizes in a ZIP64 extra field
+
+
+class _NeedsZip64(Exception):
+    """A member streamed without ZIP64 fields grew past `ZIP64_LIMIT`: it is written again with them."""
+
+
+class _Counted:
+    """A member's write handle that stops a member growing past `limit` bytes unpacked (`_NeedsZip64`)."""
+
+    def __init__(self, out, limit: int | None):
+        self.out, self.limit, self.size = out, limit, 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.limit is not None and self.size > self.limit:
+            raise _NeedsZip64
+        return self.out.write(data)
+
+
+def stream_member(dst: zipfile.ZipFile, name: str, produce: Callable[[Any], None], fast: bool = False,
+                  limit: int = ZIP64_LIMIT):
+    """Write a deflated member of `dst` whose size is not known ahead: `produce(out)` writes its bytes to `out`.
+
+    ZIP64 only where needed, as Excel and zipfile's own non-forced mode write a member: its local header
+    then carries the real 32-bit sizes, version 2.0 and no extra field, as the central directory does.
+    Only a member growing past 2 GiB unpacked (none within the roll-up's limits) needs ZIP64: it is then
+    cut off, and written again from the start with ZIP64 fields (`produce` is called a second time),
+    which the central directory then carries too. `fast`: ISA-L's deflate when it is installed
+    (`_member_writer`).
+    """
+    start = dst.start_dir  # where the member's local header goes: the file is cut back to it on a retry
+    try:
+        with _member_writer(dst, name, fast) as out:
+            produce(_Counted(out, limit))
+        return
+    except _NeedsZip64:
+        pass
+    # the member was closed with what it held by then: take it out of the archive and the file
+    dst.filelist.pop()
+    del dst.NameToInfo[name]
+    assert dst.fp is not None  # open for writing
+    dst.fp.seek(start)
+    dst.fp.truncate()
+    dst.start_dir = start
+    with _member_writer(dst, name, fast, zip64=True) as out:
+        produce(out)
+
+
+def _member_writer(dst: zipfile.ZipFile, name: str, fast: bool = True, zip64: bool = False):
+    """A deflated member of `dst` open for writing; compressed by ISA-L at level 1 when it is installed (`fast`).
 
     ISA-L's level 1 deflates the roll-up's sheets about 4× faster than zlib's level 1 and a little
     smaller (README: Performance); any deflate stream is a valid zip member, so zipfile only needs
     its compressor swapped.
     """
-    out = dst.open(name, "w", force_zip64=True)
-    if _isal_zlib is not None and hasattr(out, "_compressor"):
+    out = dst.open(name, "w", force_zip64=zip64)
+    if fast and _isal_zlib is not None and hasattr(out, "_compressor"):
         out._compressor = _compressor()
     return out
 
@@ -432,10 +499,18 @@ class _Helpers:
             return False
         head, tail = _head_and_tail(xml, table)
         assert _isal_zlib is not None  # tables are made ahead only with ISA-L (`start`)
-        out: Any = dst.open(name, "w", force_zip64=True)  # zipfile's private _ZipWriteFile: its compressor and totals are set
+        head_deflated, tail_deflated = _deflated(head, _isal_zlib.Z_SYNC_FLUSH), _deflated(tail, _isal_zlib.Z_FINISH)
+        # both sizes are known before a byte is written: ZIP64 fields only if the member needs them (never
+        # within the roll-up's limits), so that the local header agrees with the central directory's
+        totals = {helper: self.made[helper] or [] for helper, _ in places}  # none is None: checked above
+        unpacked = len(head) + len(tail) + sum(totals[h][j][1] for h, j in places)
+        packed = len(head_deflated) + len(tail_deflated) + sum(
+            os.path.getsize(self.jobs[h][1][j]) for h, j in places)
+        zip64 = unpacked > ZIP64_LIMIT or packed > ZIP64_LIMIT
+        out: Any = dst.open(name, "w", force_zip64=zip64)  # zipfile's private _ZipWriteFile: its compressor and totals are set
         out._compressor = _AsIs()
         crc, size = _isal_zlib.crc32(head), len(head)
-        out.write(_deflated(head, _isal_zlib.Z_SYNC_FLUSH))
+        out.write(head_deflated)
         for helper, j in places:
             with open(self.jobs[helper][1][j], "rb") as fh:
                 while chunk := fh.read(4 << 20):
@@ -444,7 +519,7 @@ class _Helpers:
             assert made is not None  # checked above: no helper failed
             piece_crc, piece_size = made[j]
             crc, size = _isal_zlib.crc32_combine(crc, piece_crc, piece_size), size + piece_size
-        out.write(_deflated(tail, _isal_zlib.Z_FINISH))
+        out.write(tail_deflated)
         crc, size = _isal_zlib.crc32_combine(crc, _isal_zlib.crc32(tail), len(tail)), size + len(tail)
         out._crc, out._file_size = crc, size  # what the member holds unpacked, not the deflated bytes written
         out.close()
