@@ -10,6 +10,7 @@ full check, one array UDF per workbook, wins when it runs. None of these cached 
 the roll-up recomputes.
 """
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -378,8 +379,31 @@ def _columns(sheet: Sheet) -> list[Column]:
     return columns
 
 
+# the functions xlsxwriter prefixes with _xlfn. even when future functions are off (its _prepare_formula): a formula
+# holding none of them is written as it is — xlsxwriter's 30 searches of each 6,000-character native check formula
+# took 40 s of a demo team
+_DYNAMIC_FUNCTION = re.compile(r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|"
+                               r"MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|"
+                               r"TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(|SINGLE\(|_xlfn\.")
+
+
+def _quick_formulas(ws) -> None:
+    """Let the worksheet skip xlsxwriter's formula rewriting where it would change nothing (same bytes written)."""
+    prepare = ws._prepare_formula
+
+    def quick(formula: str, expand_future_functions: bool = False) -> str:
+        if ws.use_future_functions or expand_future_functions or _DYNAMIC_FUNCTION.search(formula):
+            return prepare(formula, expand_future_functions)
+        formula = formula[1:] if formula.startswith("{") else formula
+        formula = formula[1:] if formula.startswith("=") else formula
+        return formula[:-1] if formula.endswith("}") else formula
+
+    ws._prepare_formula = quick
+
+
 def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas: dict[str, str], blank_rows: int):
     ws = book.wb.add_worksheet(sheet.name)
+    _quick_formulas(ws)
     columns = _columns(sheet)
     if CUSTOMER_NAME_LOOKUP in columns:
         formulas = {**formulas, CUSTOMER_NAME_LOOKUP.key: customer_name_formula(sheet, book.lang)}
