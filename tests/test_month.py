@@ -226,3 +226,13 @@ def test_a_template_made_workbooks_own_check_column_is_not_copied_into_the_rollu
     for sheet in ("联系人", "拜访日报"):
         header = next(openpyxl.load_workbook(out, read_only=True)[sheet].iter_rows(max_row=1, values_only=True))
         assert "校验" not in header and "客户名称" in header, (sheet, header)
+
+
+def test_the_charts_show_no_bar_for_a_rep_without_a_workbook(team, tmp_path):
+    kpi_workbook(team, [["2026-10", "张伟", 100, 90, 50, 50, 0], ["2026-10", "王芳", 100, 100, 50, 50, 0]],
+                 roster=("张伟", "王芳"))
+    out = write_rollup(consolidate([team], "2026-10", today=TODAY, workers=1), tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(out)["图表数据"]
+    rows = {r[0]: r[1:3] for r in ws.iter_rows(min_row=2, max_col=3, values_only=True) if r[0]}
+    # 张伟: 4 customers as of 31 October (KA-5 was created in November), none overdue; 王芳: unknown, not 0
+    assert rows == {"张伟": (4, 0), "王芳": (None, None)}

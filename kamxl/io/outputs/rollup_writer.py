@@ -11,7 +11,8 @@ from ... import rollup_schema as rs
 from ...errors import KamxlError
 from ...messages import render
 from ...problems import Problem, Severity
-from ...rollup_model import Rollup, department_figures, left_out_text, previous_rank, rep_figures, rollup_figures_rows
+from ...rollup_model import (STATUS_OK, Rollup, department_figures, left_out_text, previous_rank, rep_figures,
+                             rollup_figures_rows)
 from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused
@@ -315,8 +316,10 @@ def _chart_data(book: StreamingWorkbook, rollup: Rollup):
     for i, s in enumerate(rollup.scores, start=1):
         stats = per_rep.get(s.rep, {"size": 0, "sum": 0})
         ws.write_string(i, 0, s.rep)
-        ws.write_number(i, 1, int(stats["size"]))
-        ws.write_number(i, 2, int(stats["sum"]))
+        if s.status == STATUS_OK:  # a rep without a usable workbook: no bar, never a bar of 0
+            ws.write_number(i, 1, int(stats["size"]))
+            if s.activity_figure("visits") is not None:  # its visits unreadable: overdue unknown
+                ws.write_number(i, 2, int(stats["sum"]))
         if s.card.total is not None:
             ws.write_number(i, 3, s.card.total)
     ws.write_row(0, 5, rs.CHART_GRADES, head)
