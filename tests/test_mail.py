@@ -606,8 +606,9 @@ def demo_rollups(tmp_path_factory):
         result = runner.invoke(main, ["consolidate", str(tmp / "team"), "--period", period, "--out",
                                       str(tmp / f"r{period[-2:]}.xlsx")], catch_exceptions=False)
         assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["mail", str(tmp / "r10.xlsx"), "--to", "gm@example.com", "--eml", str(tmp / "m.eml")],
-                           catch_exceptions=False)
+    # a module fixture runs before the autouse one that clears KAMXL_LANG: the language is chosen here
+    result = runner.invoke(main, ["--lang", "zh", "mail", str(tmp / "r10.xlsx"), "--to", "gm@example.com",
+                                  "--eml", str(tmp / "m.eml")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return tmp
 
