@@ -206,7 +206,8 @@ def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame, peri
     created = columnar.ordinals(customers["created_on"].tolist())
     new_in_period = ((created >= period.start.toordinal()) & (created <= period.end.toordinal())
                      & np.array([s != LOST_STAGE for s in customers["stage"].tolist()], dtype=bool))
-    out: dict[str, dict] = defaultdict(lambda: {"start": None, "lost": None, "new": 0})
+    known = 0 if previous is not None else None
+    out: dict[str, dict] = defaultdict(lambda: {"start": known, "lost": known, "new": 0})
     for rep, is_new in zip(customers["rep"].tolist(), new_in_period.tolist()):
         out[rep]["new"] += int(is_new)
     if previous is not None:
@@ -216,14 +217,11 @@ def _churn(previous: list[PreviousAccount] | None, customers: pd.DataFrame, peri
             if acc.rep in without_workbook:
                 continue
             counts = out[acc.rep]
-            counts["start"], counts["lost"] = counts["start"] or 0, counts["lost"] or 0
             if acc.stage == LOST_STAGE:
                 continue
             counts["start"] += 1
             if now.get((acc.rep, acc.customer_id), LOST_STAGE) == LOST_STAGE:
                 counts["lost"] += 1
-        for counts in out.values():
-            counts["start"], counts["lost"] = counts["start"] or 0, counts["lost"] or 0
     return dict(out)
 
 
@@ -474,7 +472,7 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
     kpi_book, kpi_failure = _choose_kpi(outcomes, kpi_path)
     roster = roster_files(kpi_book.team) if kpi_book else {}
     outcomes, problems = settle(outcomes, roster)
-    known_reps = {*kpi_book.team.data.get("rep", []), *kpi_book.kpi.data.get("rep", [])} if kpi_book else set()
+    known_reps = set(_named_reps(kpi_book))
     sources: list[SourceFile] = []
     books: list[RepWorkbook] = []
     for item in outcomes:
@@ -550,7 +548,6 @@ def _figures(used: _Inputs, frames: dict[str, pd.DataFrame], previous_accounts: 
     scores = _scores(reps, kpi_inputs, churn, has_previous, customers, activity,
                      _unreadable_kpi_cells(kpi_book, period), period, settings)
     overview = _overview(customers, period_visits, kpi_inputs, churn, has_previous, used.problems, used.sources)
-    overview["reps_without_workbook"] = {rep: status for rep, status in reps.items() if status != "ok"}
     warnings = _why_missing(period, kpi_path or (kpi_book.path if kpi_book else None), kpi_book, kpi_inputs, has_previous,
                             frames, period_visits)
     warnings += _incomplete(scores, used.sources, months_missing, has_previous, bool(kpi_inputs), used.problems,
@@ -572,9 +569,14 @@ def _customers(frames: dict[str, pd.DataFrame], books: list[RepWorkbook], proble
     return customers, no_visits
 
 
+def _named_reps(kpi_book: KpiWorkbook | None) -> list:
+    """The reps the KPI workbook names, its roster first, then its KPI rows (repeats and blanks included)."""
+    return [*kpi_book.team.data.get("rep", []), *kpi_book.kpi.data.get("rep", [])] if kpi_book else []
+
+
 def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], sources: list[SourceFile]) -> dict[str, str]:
     """Every rep of the roster, the KPI sheet or a workbook, in that order → ok | no_workbook | unreadable."""
-    named = [*kpi_book.team.data.get("rep", []), *kpi_book.kpi.data.get("rep", [])] if kpi_book else []
+    named = _named_reps(kpi_book)
     used = {b.rep for b in books}
     failed = [s.rep for s in sources if s.kind == "rep" and s.status == "failed" and s.rep]
     statuses: dict[str, str] = {}
