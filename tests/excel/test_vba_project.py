@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow  # three workbooks built
 def projects(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("xlsm")
     CliRunner().invoke(main, ["excel", "build", "--out", str(out / "workbook")], catch_exceptions=False)
-    CliRunner().invoke(main, ["templates", "--out", str(out / "templates")], catch_exceptions=False)
+    CliRunner().invoke(main, ["templates", "--out", str(out / "templates"), "--lang", "zh"], catch_exceptions=False)
     found = {}
     for path in [out / "workbook" / "kamxl.xlsm", *sorted((out / "templates").glob("*.xlsm"))]:
         with zipfile.ZipFile(path) as zf:
