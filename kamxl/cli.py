@@ -701,8 +701,10 @@ def excel_setup(workbooks, interpreter):
     config = write_user_config(chosen)
     click.echo(f"{'wrote' if en else '已写入'} {config}: INTERPRETER_WIN = {chosen}")
     for workbook in workbooks:
-        write_workbook_interpreter(workbook, chosen)
+        program = write_workbook_interpreter(workbook, chosen)
         click.echo(f"{'wrote' if en else '已写入'} {workbook} (kamxl.conf): INTERPRETER_WIN = {chosen}")
+        if program is not None:
+            click.echo(render("saved_by_other", workbook=workbook, application=program or render("other_program")), err=True)
     click.echo("完成：打开 kamxl.xlsm 或 rep_workbook.xlsm，启用宏后即可使用按钮 (done: open a workbook, enable macros, press a button)")
 
 

@@ -330,6 +330,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "templates_made": ("已在「{folder}」生成 {count} 个代表工作簿（{skipped} 个已存在，未覆盖）。", "Wrote {count} rep workbooks to '{folder}' ({skipped} already there, not overwritten)."),
     "no_roster": ("找不到考核工作簿的「团队」名单：请在「设置」中填写考核工作簿，或把它放进团队文件夹", "no roster found: name the KPI workbook in 设置 or put it in the team folder"),
     "empty_roster": ("考核工作簿「{path}」的「团队」表中没有代表姓名", "the roster of '{path}' holds no rep"),
+    # kamxl excel setup: the hidden kamxl.conf sheet, and a workbook another program saved (kamxl/excel/setup.py, saved_by.py)
+    "setup_no_config_sheet": ("{workbook}：没有「{sheet}」表，不是 kamxl 生成的带按钮工作簿，未修改",
+                              "{workbook}: no '{sheet}' sheet: not a kamxl workbook with buttons (.xlsm), left unchanged"),
+    "setup_unreadable": ("{workbook}：无法读取或已损坏（{detail}），未修改", "{workbook}: cannot be read or is damaged ({detail}), left unchanged"),
+    "saved_by_other": ("警告：{workbook} 最近由 {application} 保存，工作簿中的宏（VBA 项目）已被改写，Excel 中的按钮和函数将无法使用。"
+                       "请用 kamxl templates（代表工作簿）或 kamxl excel build（总监工作簿 kamxl.xlsm）重新生成，在 Excel 中打开并把数据复制过去；"
+                       "带按钮的工作簿只用 Windows 版 Excel 保存",
+                       "warning: {workbook} was last saved by {application}, which rewrote its macros (VBA project): the buttons "
+                       "and functions will not work in Excel. Build it again with kamxl templates (rep workbooks) or kamxl excel "
+                       "build (the director's kamxl.xlsm), open both in Excel and copy the data over; save workbooks with buttons "
+                       "only in Excel for Windows"),
+    "other_program": ("Excel 以外的程序", "a program other than Excel"),
     "unknown_action": ("未知的按钮操作「{action}」", "unknown button action '{action}'"),
     "unexpected_error": ("kamxl 出错：{error}。请把此消息发给维护人员。", "kamxl failed: {error}. Please send this message to whoever maintains kamxl."),
     # the roll-up's own schema: keyed figures for mail and scorecards, incomplete totals shown as such
