@@ -57,11 +57,19 @@ def made(tmp_path_factory) -> dict[str, bytes]:
     for path in sorted((root / "templates").iterdir()):
         files[f"template {path.name}"] = path.read_bytes()
     files["director's kamxl.xlsm"] = (root / "workbook" / "kamxl.xlsm").read_bytes()
+    home = root / "home"  # `excel setup` also writes %USERPROFILE%\.kamxl\kamxl.conf: kept in the test's folder
+    setup = [root / "workbook" / "kamxl.xlsm", root / "templates" / "rep_workbook.xlsm"]
+    result = CliRunner().invoke(main, ["--lang", "zh", "excel", "setup", *map(str, setup), "--interpreter",
+                                       r"C:\Python312\pythonw.exe"], env={"USERPROFILE": str(home)}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for path in setup:
+        files[f"{path.name} after excel setup"] = path.read_bytes()
     return files
 
 
 KINDS = ["roll-up", "mailed roll-up", "scorecard", "template rep_workbook.xlsx", "template rep_workbook.xlsm",
-         "template kpi_sheet.xlsx", "director's kamxl.xlsm"]
+         "template kpi_sheet.xlsx", "director's kamxl.xlsm", "kamxl.xlsm after excel setup",
+         "rep_workbook.xlsm after excel setup"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
