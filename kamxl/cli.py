@@ -711,8 +711,8 @@ def excel_setup(workbooks, interpreter):
 @excel.command("build")
 @_option("--out", "out_dir", default="workbook", show_default=True, type=click.Path(file_okay=False, path_type=Path),
          help="Folder to write the director's workbook kamxl.xlsm to.", help_zh="总监工作簿 kamxl.xlsm 写入的文件夹。")
-@_option("--wrappers", is_flag=True, help="Also regenerate workbook/vba/xlwings_udfs.bas from kamxl/excel/udfs.py.",
-         help_zh="同时由 kamxl/excel/udfs.py 重新生成 workbook/vba/xlwings_udfs.bas。")
+@_option("--wrappers", is_flag=True, help="Also regenerate kamxl/excel/vba_sources/xlwings_udfs.bas from kamxl/excel/udfs.py (in a clone).",
+         help_zh="同时由 kamxl/excel/udfs.py 重新生成 kamxl/excel/vba_sources/xlwings_udfs.bas（在源码克隆中）。")
 def excel_build(out_dir, wrappers):
     """Build the director's workbook kamxl.xlsm from the VBA text sources (rep templates: `kamxl templates`).
 

@@ -1,4 +1,4 @@
-"""Macro-enabled workbooks from text sources: the VBA of `workbook/vba/` embedded into what xlsxwriter wrote.
+"""Macro-enabled workbooks from text sources: the VBA of `kamxl/excel/vba_sources/` (package data) embedded into what xlsxwriter wrote.
 
 Each `.xlsm` carries xlwings' standalone VBA runtime (its `xlwings` module with PROJECT_NAME "kamxl",
 so it reads the sheet `kamxl.conf`, plus its `Dictionary` class), the wrappers of every KAM_ function
@@ -6,6 +6,7 @@ so it reads the sheet `kamxl.conf`, plus its `Dictionary` class), the wrappers o
 button macros. The VBA project is written with pyOpenVBA (ms-ovba's compressor corrupts long modules).
 """
 
+import importlib.resources
 import importlib.util
 import re
 import struct
@@ -13,10 +14,11 @@ import sys
 import types
 import zipfile
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Callable
 
-VBA_DIR = Path(__file__).resolve().parents[2] / "workbook" / "vba"
+VBA_SOURCES = "vba_sources"  # package data of kamxl.excel (pyproject.toml): a wheel install carries it too
 XLWINGS_VERSION = "0.37.8"  # the runtime and the wrapper generator must match: pinned in pyproject.toml too
 PROJECT_NAME = "kamxl"
 UDF_MODULE = "kamxl.excel.udfs"
@@ -50,9 +52,14 @@ MODULES = (("KamButtons", "KamButtons.bas", "std"), ("KamPython", "KamPython.bas
            ("Dictionary", "Dictionary.cls", "class"))
 
 
+def sources_folder() -> Traversable:
+    """The VBA sources, read as package data: the same from a clone, a wheel or `pipx install`."""
+    return importlib.resources.files("kamxl.excel") / VBA_SOURCES
+
+
 def source(file_name: str) -> str:
     """A VBA source file's text with CRLF line ends (VBA's own)."""
-    text = (VBA_DIR / file_name).read_bytes().decode("ascii")
+    text = (sources_folder() / file_name).read_bytes().decode("ascii")
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
@@ -221,8 +228,10 @@ def udf_wrappers() -> str:
 
 
 def write_udf_wrappers() -> Path:
-    """Regenerate workbook/vba/xlwings_udfs.bas (after a change to kamxl/excel/udfs.py)."""
-    path = VBA_DIR / "xlwings_udfs.bas"
+    """Regenerate kamxl/excel/vba_sources/xlwings_udfs.bas (after a change to kamxl/excel/udfs.py).
+
+    In a clone that is the source file the next build embeds; the package must be a folder on disk."""
+    path = Path(__file__).with_name(VBA_SOURCES) / "xlwings_udfs.bas"
     path.write_bytes(udf_wrappers().encode("ascii"))
     return path
 

@@ -55,7 +55,7 @@ def test_olevba_extracts_every_module_equal_to_its_source(which):
     found = modules_in(BUILT[which])
     for name, text in vba.module_sources().items():
         assert name in found, f"{name} missing from {BUILT[which].name}"
-        assert body(found[name]) == body(text), f"{name} in {BUILT[which].name} differs from workbook/vba"
+        assert body(found[name]) == body(text), f"{name} in {BUILT[which].name} differs from kamxl/excel/vba_sources"
         assert "\n" not in found[name].replace("\r\n", ""), "VBA source must keep CRLF line ends"
 
 
@@ -122,8 +122,8 @@ def test_xlwings_runtime_is_the_pinned_package_module_named_kamxl():
 
 
 def test_vba_sources_are_ascii_so_every_code_page_reads_them():
-    for path in vba.VBA_DIR.iterdir():
-        if path.suffix in (".bas", ".cls"):
+    for path in vba.sources_folder().iterdir():
+        if path.name.endswith((".bas", ".cls")):
             path.read_bytes().decode("ascii")
 
 
