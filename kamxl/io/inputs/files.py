@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from ...errors import KamxlError
-from ...messages import render
+from ...messages import os_error_text, render
 from ..outputs.atomic import is_temporary
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".csv"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
 
 
 def collect_inputs(inputs) -> list[Path]:
@@ -20,7 +20,7 @@ def collect_inputs(inputs) -> list[Path]:
                 found.extend(sorted(p for p in path.iterdir()
                                     if p.suffix.lower() in WORKBOOK_SUFFIXES and not is_temporary(p) and p.is_file()))
             except OSError as exc:
-                raise KamxlError(render("folder_unreadable", path=str(path), detail=exc.strerror or "")) from exc
+                raise KamxlError(render("folder_unreadable", path=str(path), detail=os_error_text(exc))) from exc
         else:
             found.append(path)
     unique = []
