@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .messages import render
+from .messages import os_error_text, render
 
 from . import __version__
 from .errors import KamxlError
@@ -105,19 +105,19 @@ def _translate_click() -> None:
 class _Path(click.Path):
     """`click.Path`, naming its kind (file, directory, path) in the run's language when a path is wrong."""
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
-        return _click_gettext(self._kind())
-
     def _kind(self) -> str:
         return "file" if not self.dir_okay else "directory" if not self.file_okay else "path"
 
-    def get_metavar(self, *args, **kwargs) -> str:  # --out PATH in either language: it lines up in --help
-        return self._kind().upper()
+    def _translated_name(self) -> str:
+        return _click_gettext(self._kind())
 
-    @name.setter
-    def name(self, _value: str) -> None:  # click.Path sets it once, in English; it is worked out when read
+    def _set_name(self, _value: str) -> None:  # click.Path sets it once, in English; it is worked out when read
         pass
+
+    name = property(_translated_name, _set_name)  # type: ignore[assignment]
+
+    def get_metavar(self, param, *args, **kwargs) -> str | None:  # --out PATH in either language: it lines up
+        return self._kind().upper() if isinstance(param, click.Option) else None  # an argument: its own name
 
 
 # Chinese descriptions of the commands, by name; the English is the command's docstring. Options carry their
@@ -239,8 +239,8 @@ class _BilingualHelp:
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
-        if option is not None:
-            option.help_zh = "显示本帮助并退出。"
+        if option is not None:  # made once and kept by click: its help is set in both languages, not translated then
+            option.help, option.help_zh = "Show this message and exit.", "显示本帮助并退出。"
         return option
 
     def format_options(self, ctx, formatter):
