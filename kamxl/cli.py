@@ -416,8 +416,17 @@ def validate(files, as_json):
 
 
 def _json_text(data) -> str:
-    """A report as JSON text; a file name that is not UTF-8 (undecodable bytes) is shown with '?'."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8")
+    """A report as JSON text, a file name that is not UTF-8 shown as it reads (`readable_path`)."""
+    from .io.inputs.files import readable_path
+
+    def readable(value):
+        if isinstance(value, str):
+            return readable_path(value)
+        if isinstance(value, dict):
+            return {readable(k): readable(v) for k, v in value.items()}
+        return [readable(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+    return json.dumps(readable(data), ensure_ascii=False, indent=2, default=lambda v: readable_path(str(v)))
 
 
 def _totals_line(reports, lang: str) -> str:
@@ -431,8 +440,9 @@ def _totals_line(reports, lang: str) -> str:
 
 
 def _echo_report(report, lang: str):
-    # a file name with bytes that are not UTF-8 is shown with U+FFFD in their place, never a UnicodeEncodeError
-    name = Path(report.path).name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    from .io.inputs.files import readable_name
+
+    name = readable_name(report.path)  # a name that is not UTF-8 as it reads, never a UnicodeEncodeError
     if report.status != "ok":
         tag = ("skipped" if lang == "en" else "已跳过") if report.status == "skipped" else Severity.FAILED.label(lang)
         click.echo(f"{name}: [{tag}] {report.reason}")
@@ -580,6 +590,8 @@ def _rollup_places(out: Path, history_dir: Path | None) -> list[Path]:
 
 def _echo_rollup_summary(rollup, out: Path, err: bool):
     """The summary line, then which earlier roll-ups were used and every warning ("say why")."""
+    from .io.inputs.files import readable_path
+
     o = rollup.overview
     ok = sum(1 for s in rollup.sources if s.status == "ok")
     click.echo(render("rollup_written", out=out, ok=ok, files=len(rollup.sources), customers=o["customers"],
@@ -587,7 +599,7 @@ def _echo_rollup_summary(rollup, out: Path, err: bool):
     for line in _copies_lines(rollup):
         click.echo(line, err=err)
     if rollup.previous:
-        click.echo(render("previous_used", path=rollup.previous.path, period=rollup.previous.period.label), err=err)
+        click.echo(render("previous_used", path=readable_path(rollup.previous.path), period=rollup.previous.period.label), err=err)
     if rollup.history:
         click.echo(render("history_used", count=len(rollup.history) + 1, first=rollup.history[0].period.label,
                           last=rollup.period.label), err=err)

@@ -165,6 +165,12 @@ def detail_of(exc: BaseException) -> Text:
         code = "detail_xml"
     elif isinstance(exc, UnicodeError) or "utf" in lowered or "encoding" in lowered:
         code = "detail_encoding"
+    elif kind == "WorksheetNotFound":
+        code = "detail_missing_part"
+    elif "shared strings" in lowered:
+        code = "detail_shared_strings"
+    elif "float" in lowered or "alphanumeric" in lowered or "cell" in lowered:
+        code = "detail_cell"
     elif kind == "PanicException":
         code = "detail_panic"
     else:
