@@ -27,6 +27,8 @@ try:
     from isal import isal_zlib as _isal_zlib
 except ImportError:  # zlib then
     _isal_zlib = None
+# a damaged deflate stream: ISA-L raises its own error where zlib raises zlib.error
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,) + ((_isal_zlib.error,) if _isal_zlib is not None else ())
 
 from ...errors import UnreadableWorkbook
 from ...messages import Text, os_error_text
@@ -126,9 +128,12 @@ def _checked_zip(path: Path, source, limits: Limits, area: bool, only: Iterable[
             return _check_zip(path, zf, limits, area, None if only is None else set(only))
     except UnreadableWorkbook:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
-            KeyError, OverflowError, UnicodeDecodeError) as exc:
+    except _ZIP_ERRORS as exc:
         raise UnreadableWorkbook(path, "corrupt_detail", detail=detail_of(exc)) from exc
+
+
+_ZIP_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, *_INFLATE_ERRORS, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
+               KeyError, OverflowError, UnicodeDecodeError)
 
 
 def _ole_kind(data: bytes) -> str:
@@ -155,7 +160,7 @@ def detail_of(exc: BaseException) -> Text:
     lowered = text.lower()
     if "detect file format" in lowered:
         code = "detail_format"
-    elif isinstance(exc, zlib.error) or kind == "IsalError" or "decompress" in lowered or "crc" in lowered:
+    elif isinstance(exc, _INFLATE_ERRORS) or "decompress" in lowered or "crc" in lowered:
         code = "detail_inflate"
     elif isinstance(exc, EOFError) or "truncat" in lowered or "unexpected end" in lowered:
         code = "detail_truncated"
