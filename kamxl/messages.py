@@ -2,6 +2,7 @@
 
 import errno
 import os
+import socket
 from dataclasses import dataclass
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -87,6 +88,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "errno_ELOOP": ("符号链接循环", "a loop of symbolic links"),
     "errno_EIO": ("磁盘读写出错", "the disk could not be read or written"),
     "errno_EBUSY": ("文件正被其他程序占用", "the file is in use by another program"),
+    "errno_ECONNREFUSED": ("连接被拒绝（服务器未在该端口监听）", "connection refused (nothing listens on that port)"),
+    "errno_ETIMEDOUT": ("连接超时", "the connection timed out"),
+    "errno_EHOSTUNREACH": ("网络不通，无法到达该服务器", "no route to the server"),
+    "errno_unknown_host": ("找不到该服务器（名称无法解析）", "the server's name cannot be resolved"),
     "errno_other": ("系统错误（错误号 {errno}）", "system error (errno {errno})"),
     "detail_format": ("无法识别文件格式", "the file format is not recognised"),
     "detail_inflate": ("压缩数据已损坏", "the compressed data is damaged"),
@@ -514,11 +519,13 @@ class Text:
         return self.render()
 
 
-_ERRNO_ALIASES = {"EPERM": "EACCES"}
+_ERRNO_ALIASES = {"EPERM": "EACCES", "ENETUNREACH": "EHOSTUNREACH", "WSAECONNREFUSED": "ECONNREFUSED"}
 
 
 def os_error_text(exc: OSError) -> "Text":
     """What the system said (an OSError), in the user's words by its error number: never the system's English."""
+    if isinstance(exc, socket.gaierror):  # its numbers are the resolver's, not errno's
+        return Text.of("errno_unknown_host")
     name = errno.errorcode.get(exc.errno or 0, "")
     code = f"errno_{_ERRNO_ALIASES.get(name, name)}"
     return Text.of(code) if code in MESSAGES else Text.of("errno_other", errno=exc.errno)

@@ -160,9 +160,14 @@ def test_library_errors_become_chinese_reasons_and_english_ones_with_lang_en(tmp
     ("PermissionError(errno.EACCES, 'Permission denied')", "没有权限", "permission denied"),
     ("IsADirectoryError(errno.EISDIR, 'Is a directory')", "是文件夹，不是文件", "it is a folder, not a file"),
     ("RuntimeError('boom')", "内容格式异常", "malformed content (RuntimeError: boom)"),
+    ("ConnectionRefusedError(errno.ECONNREFUSED, 'Connection refused')", "连接被拒绝（服务器未在该端口监听）",
+     "connection refused (nothing listens on that port)"),
+    ("socket.gaierror(-2, 'Name or service not known')", "找不到该服务器（名称无法解析）",
+     "the server's name cannot be resolved"),
 ])
 def test_each_kind_of_library_error_has_its_own_words(exception, zh, en):
     import errno  # noqa: F401 (used by the expressions)
+    import socket  # noqa: F401
     import zlib  # noqa: F401
 
     from python_calamine import CalamineError  # noqa: F401
