@@ -631,7 +631,7 @@ class _progress:
 
             self._bar = Progress(transient=True)
             self._bar.start()
-            self._task = self._bar.add_task("读取工作簿 (reading workbooks)", total=None)
+            self._task = self._bar.add_task(render("reading_workbooks"), total=None)
         return self.update if self._bar else None
 
     def update(self, done: int, total: int):

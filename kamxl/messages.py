@@ -195,6 +195,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "{period} --out rollups/rollup-{period}.xlsx) to see churn and new accounts"),
     "previous_used": ("上期汇总：{path}（{period}）", "last period's roll-up: {path} ({period})"),
     "history_used": ("趋势：{count} 个期间（{first} 至 {last}）", "trend: {count} periods ({first} to {last})"),
+    "reading_workbooks": ("读取工作簿", "reading workbooks"),
     "no_workbooks": ("没有找到工作簿", "no workbooks found"),
     "nothing_usable": ("没有可用的工作簿，未生成汇总", "no usable workbook: nothing written"),
     "warning_label": ("提醒：", "Note: "),
