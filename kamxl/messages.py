@@ -168,6 +168,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_setting": ("未知参数「{key}」", "unknown setting '{key}'"),
     "settings_error": ("参数表有误：{detail}", "the settings sheet is wrong: {detail}"),
     "bad_setting": ("参数「{key}」的值「{value}」无效：{reason}", "setting '{key}' has a bad value '{value}': {reason}"),
+    "settings_file_prefix": ("参数文件「{path}」：", "the settings file '{path}': "),
     "settings_file_unreadable": ("无法读取参数文件「{path}」：{detail}", "the settings file '{path}' cannot be read: {detail}"),
     "toml_error_at": ("参数文件「{path}」第 {line} 行第 {column} 列有 TOML 格式错误", "the settings file '{path}' has a TOML syntax error at line {line}, column {column}"),
     "toml_error": ("参数文件「{path}」有 TOML 格式错误", "the settings file '{path}' has a TOML syntax error"),

@@ -169,7 +169,7 @@ def setting_reason(error: dict) -> Text:
 
 def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -> "Settings":
     """Settings from (key, value) pairs; blank values keep their default."""
-    where = f"{source}: " if source else ""
+    where = render("settings_file_prefix", path=source) if source else ""
     values: dict[str, Any] = {}  # raw values from the sheet or file: pydantic checks and converts them
     errors: list[str] = []
     for key, value in pairs:

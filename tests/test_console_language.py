@@ -179,10 +179,11 @@ def test_each_kind_of_library_error_has_its_own_words(exception, zh, en):
 
 
 @pytest.mark.parametrize("toml, message", [
-    ("cadence_a = 99999\n", "参数「cadence_a」的值「99999」无效：应不大于 3650"),
-    ("cadence_a = -1\n", "参数「cadence_a」的值「-1」无效：应不小于 0"),
-    ("cadence_a = \"三十\"\n", "参数「cadence_a」的值「三十」无效：应为整数"),
-    ("grade_a = 10\ngrade_b = 50\n", "参数表有误：各档阈值应从高到低（grade_a ≥ grade_b ≥ grade_c）"),
+    ("cadence_a = 99999\n", "参数文件「{path}」：参数「cadence_a」的值「99999」无效：应不大于 3650"),
+    ("cadence_a = -1\n", "参数文件「{path}」：参数「cadence_a」的值「-1」无效：应不小于 0"),
+    ("cadence_a = \"三十\"\n", "参数文件「{path}」：参数「cadence_a」的值「三十」无效：应为整数"),
+    ("grade_a = 10\ngrade_b = 50\n", "参数文件「{path}」：参数表有误：各档阈值应从高到低（grade_a ≥ grade_b ≥ grade_c）"),
+    ("nosuch = 1\n", "参数文件「{path}」：未知参数「nosuch」"),
     ("x y\n", "参数文件「{path}」第 1 行第 3 列有 TOML 格式错误"),
 ])
 def test_a_bad_settings_file_is_told_in_chinese(tmp_path, toml, message):
@@ -193,8 +194,7 @@ def test_a_bad_settings_file_is_told_in_chinese(tmp_path, toml, message):
     write_valid_rep_workbook(team / "张伟.xlsx", "张伟")
     result = _run("consolidate", team, "--period", "2026-10", "--out", tmp_path / "r.xlsx", "--settings", settings)
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1] == f"错误：{settings}: " + message.format(path=settings) \
-        or result.output.splitlines()[-1] == "错误：" + message.format(path=settings)
+    assert result.output.splitlines()[-1] == "错误：" + message.format(path=settings)
 
 
 # ---------------------------------------------------------------- file names from Chinese Windows
@@ -222,3 +222,11 @@ def test_a_file_name_in_gbk_bytes_is_shown_as_it_reads_everywhere(tmp_path):
     assert sorted(Path(f["path"]).name for f in summary["files"]) == ["张伟.xlsx", "\ufffd\ufffd.xlsx"]
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("来源").to_python()
     assert sorted(row[0] for row in rows[1:]) == ["张伟.xlsx", "\ufffd\ufffd.xlsx"]
+
+
+def test_a_bad_value_on_the_kpi_workbooks_settings_sheet_is_told_with_its_bound():
+    from kamxl.settings import settings_keeping_defaults
+
+    _, bad = settings_keeping_defaults([("cadence_a", 99999), ("grade_a", "八十")])
+    assert sorted((key, value, reason.render("zh"), reason.render("en")) for key, value, reason in bad) == [
+        ("cadence_a", 99999, "应不大于 3650", "must be at most 3650"), ("grade_a", "八十", "应为数字", "must be a number")]
