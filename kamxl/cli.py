@@ -364,7 +364,8 @@ def _remember_lang(ctx, _param, value):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kamxl", cls=_BilingualOption, help_zh="显示版本并退出。")
+@click.version_option(__version__, prog_name="kamxl", message="%(prog)s %(version)s", cls=_BilingualOption,
+                      help_zh="显示版本并退出。")  # "kamxl 0.1.0" in either language
 @_option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
          callback=_remember_lang,
          help="Language of messages and help: zh (default) or en; before or after the command, or set KAMXL_LANG.",

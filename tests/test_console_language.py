@@ -88,6 +88,23 @@ def test_each_mistake_says_what_is_wrong_and_echoes_the_value(places, key, messa
     assert result.output.splitlines()[-1] == message.format(p=places)
 
 
+@pytest.mark.parametrize("args, zh, en", [
+    (["--lang", "fr", "validate", "x"], "错误：'--lang' 的值无效：「fr」不在可选值 'zh', 'en' 中。",
+     "Error: Invalid value for '--lang': 'fr' is not one of 'zh', 'en'."),
+    (["mail", "{p}/team/张伟.xlsx", "--to", "a@example.com", "--smtp-port", "99999"],
+     "错误：'--smtp-port' 的值无效：99999 不在范围 1<=x<=65535 内。",
+     "Error: Invalid value for '--smtp-port': 99999 is not in the range 1<=x<=65535."),
+    (["validate", "{p}/team", "--json=x"], "错误：选项「--json」不带值。", "Error: Option '--json' does not take a value."),
+    (["--version"], "kamxl 0.1.0", "kamxl 0.1.0"),
+])
+def test_clicks_value_checks_are_told_in_the_runs_language(places, args, zh, en):
+    from kamxl import __version__
+
+    args = [a.format(p=places) for a in args]
+    assert _run(*args).output.splitlines()[-1] == zh.replace("0.1.0", __version__)
+    assert _run(*args, env={"KAMXL_LANG": "en"}).output.splitlines()[-1] == en.replace("0.1.0", __version__)
+
+
 def test_ctrl_c_is_aborted_in_the_runs_language(places, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
