@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .messages import render
+from .messages import os_error_text, render
 
 from . import __version__
 from .errors import KamxlError
@@ -47,7 +47,7 @@ def _hoist_lang(args: list[str]) -> list[str]:
             break
         if arg == "--lang":
             if i + 1 == len(args):
-                raise click.BadOptionUsage("--lang", "--lang 需要一个值：zh 或 en (--lang requires zh or en)")
+                raise click.BadOptionUsage("--lang", render("lang_needs_value"))
             hoisted = args[i:i + 2]
             i += 2
             continue
@@ -57,6 +57,67 @@ def _hoist_lang(args: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return hoisted + rest
+
+
+def _args_lang(args: list[str]) -> str | None:
+    """The language a command line asks for with `--lang X` / `--lang=X` (the last one, as `_hoist_lang` takes)."""
+    from .messages import normalise_language
+
+    chosen = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            chosen = args[i + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.partition("=")[2]
+    return normalise_language(chosen)
+
+
+# ---------------------------------------------------------------- click's own words (issue 20)
+# click passes its texts (`Error:`, `Try … for help.`, `No such option`, `Aborted!`…) through gettext, imported into
+# each of its modules; those modules are given a gettext reading messages.CLICK_ZH in the run's language.
+_CLICK_MODULES = ("core", "exceptions", "types", "parser", "decorators", "termui", "formatting")
+
+
+def _click_gettext(message: str) -> str:
+    from .messages import CLICK_ZH, language
+
+    return CLICK_ZH.get(message, message) if language() == "zh" else message
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    return _click_gettext(singular if n == 1 else plural)
+
+
+def _translate_click() -> None:
+    """click's modules use `_click_gettext` from now on (idempotent)."""
+    from importlib import import_module
+
+    for name in _CLICK_MODULES:
+        module = import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            setattr(module, "_", _click_gettext)
+        if hasattr(module, "ngettext"):
+            setattr(module, "ngettext", _click_ngettext)
+
+
+class _Path(click.Path):
+    """`click.Path`, naming its kind (file, directory, path) in the run's language when a path is wrong."""
+
+    def _kind(self) -> str:
+        return "file" if not self.dir_okay else "directory" if not self.file_okay else "path"
+
+    def _translated_name(self) -> str:
+        return _click_gettext(self._kind())
+
+    def _set_name(self, _value: str) -> None:  # click.Path sets it once, in English; it is worked out when read
+        pass
+
+    name = property(_translated_name, _set_name)  # type: ignore[assignment]
+
+    def get_metavar(self, param, *args, **kwargs) -> str | None:  # --out PATH in either language: it lines up
+        return self._kind().upper() if isinstance(param, click.Option) else None  # an argument: its own name
 
 
 # Chinese descriptions of the commands, by name; the English is the command's docstring. Options carry their
@@ -178,8 +239,8 @@ class _BilingualHelp:
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
-        if option is not None:
-            option.help_zh = "显示本帮助并退出。"
+        if option is not None:  # made once and kept by click: its help is set in both languages, not translated then
+            option.help, option.help_zh = "Show this message and exit.", "显示本帮助并退出。"
         return option
 
     def format_options(self, ctx, formatter):
@@ -210,8 +271,7 @@ class _BilingualOption(click.Option):
             param.help = original
         if record is None:
             return None
-        extra = record[1].replace("[required]", "[必填]").replace("[default: ", "[默认：")
-        return record[0], extra
+        return record
 
 
 def _option(*flags, **kwargs):
@@ -220,10 +280,10 @@ def _option(*flags, **kwargs):
 
 
 _CLICK_TYPES = {
-    "file": click.Path(exists=True, dir_okay=False, path_type=Path),
-    "folder": click.Path(exists=True, file_okay=False, path_type=Path),
-    "target": click.Path(path_type=Path),
-    "new_file": click.Path(dir_okay=False, path_type=Path),
+    "file": _Path(exists=True, dir_okay=False, path_type=Path),
+    "folder": _Path(exists=True, file_okay=False, path_type=Path),
+    "target": _Path(path_type=Path),
+    "new_file": _Path(dir_okay=False, path_type=Path),
     "port": click.IntRange(1, 65535),
 }
 
@@ -264,6 +324,14 @@ class _Group(_BilingualHelp, click.Group):
 
     command_class = _Command
 
+    def main(self, args=None, *rest, **extra):  # type: ignore[override]
+        """The whole run, click's own words and `Aborted!` included, in the language the command line asks for."""
+        from .messages import use_language
+
+        _translate_click()
+        with use_language(_args_lang(sys.argv[1:] if args is None else list(args))):
+            return super().main(args, *rest, **extra)
+
     def parse_args(self, ctx, args):
         return super().parse_args(ctx, _hoist_lang(list(args)))
 
@@ -296,7 +364,8 @@ def _remember_lang(ctx, _param, value):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kamxl", cls=_BilingualOption, help_zh="显示版本并退出。")
+@click.version_option(__version__, prog_name="kamxl", message="%(prog)s %(version)s", cls=_BilingualOption,
+                      help_zh="显示版本并退出。")  # "kamxl 0.1.0" in either language
 @_option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
          callback=_remember_lang,
          help="Language of messages and help: zh (default) or en; before or after the command, or set KAMXL_LANG.",
@@ -317,7 +386,7 @@ def main():
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=_Path(exists=True, path_type=Path))
 @_option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.", help_zh="以 JSON 输出报告。")
 def validate(files, as_json):
     """Check workbooks and list every problem by file, sheet, row and column.
@@ -348,8 +417,17 @@ def validate(files, as_json):
 
 
 def _json_text(data) -> str:
-    """A report as JSON text; a file name that is not UTF-8 (undecodable bytes) is shown with '?'."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8", "replace").decode("utf-8")
+    """A report as JSON text, a file name that is not UTF-8 shown as it reads (`readable_path`)."""
+    from .io.inputs.files import readable_path
+
+    def readable(value):
+        if isinstance(value, str):
+            return readable_path(value)
+        if isinstance(value, dict):
+            return {readable(k): readable(v) for k, v in value.items()}
+        return [readable(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+    return json.dumps(readable(data), ensure_ascii=False, indent=2, default=lambda v: readable_path(str(v)))
 
 
 def _totals_line(reports, lang: str) -> str:
@@ -363,8 +441,9 @@ def _totals_line(reports, lang: str) -> str:
 
 
 def _echo_report(report, lang: str):
-    # a file name with bytes that are not UTF-8 is shown with U+FFFD in their place, never a UnicodeEncodeError
-    name = Path(report.path).name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    from .io.inputs.files import readable_name
+
+    name = readable_name(report.path)  # a name that is not UTF-8 as it reads, never a UnicodeEncodeError
     if report.status != "ok":
         tag = ("skipped" if lang == "en" else "已跳过") if report.status == "skipped" else Severity.FAILED.label(lang)
         click.echo(f"{name}: [{tag}] {report.reason}")
@@ -382,7 +461,7 @@ def _echo_report(report, lang: str):
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=_Path(exists=True, path_type=Path))
 @_declared(CONSOLIDATE_OPTIONS)
 def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, settings_path, strict):
     """Consolidate the team's workbooks into the department roll-up for a period.
@@ -403,7 +482,8 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     try:
         periods = parse_period_range(period) if is_period_range(period) else [parse_period(period)]
     except PeriodError as exc:
-        raise click.BadParameter(render("bad_period"), param_hint="--period") from exc
+        raise click.UsageError(render("bad_option_value", option="--period", value=period,
+                                      reason=_period_reason(period))) from exc
     from .settings import settings_from_toml
 
     settings = settings_from_toml(settings_path) if settings_path else None
@@ -422,6 +502,21 @@ def consolidate(inputs, period, out, kpi, previous, history_dir, json_path, sett
     if json_path:
         _write_json(json_path, reports)
     sys.exit(1 if strict and any(r["problems"] for r in reports) else 0)
+
+
+def _period_reason(text: str) -> str:
+    """Why a --period is refused: a year out of range, a range the wrong way round, or a form not understood."""
+    from .rules.periods import FIRST_YEAR, LAST_YEAR, MAX_RANGE, RANGE_SEPARATOR, parse_period
+
+    parts = text.split(RANGE_SEPARATOR)
+    for part in parts:
+        if (m := re.match(r"\s*(\d{4,})", part)) and not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+            return render("period_out_of_range", year=m.group(1), first=FIRST_YEAR, last=LAST_YEAR)
+    try:
+        [parse_period(part) for part in parts]
+    except KamxlError:
+        return render("bad_period")
+    return render("period_range_order", limit=MAX_RANGE) if len(parts) == 2 else render("bad_period")
 
 
 def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, json_path, settings: "Settings | None",
@@ -446,9 +541,8 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
         with _progress() as progress:
             gathered = gather(inputs, chosen, kpi=kpi, previous=previous, exclude=[out], progress=progress,
                               search=_rollup_places(out, history_dir), meanwhile=load_rollup_code)
-    except NoInput as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+    except NoInput as exc:  # every input an empty folder: wrong usage, as a path that is not there
+        raise click.UsageError(str(exc)) from exc
     except NotKpiWorkbook as exc:  # before anything is written: scores would be empty without a word
         raise click.UsageError(str(exc)) from exc
     from .consolidate import TwoKpiWorkbooks, rollup_of
@@ -460,14 +554,12 @@ def _consolidate_period(inputs, chosen, out: Path, kpi, previous, history_dir, j
     except TwoKpiWorkbooks as exc:
         raise click.UsageError(str(exc)) from exc
     if not any(s.status == "ok" for s in rollup.sources):
-        click.echo(f"Error: {render('nothing_usable')}", err=True)
-        sys.exit(1)
+        raise click.ClickException(render("nothing_usable"))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_rollup(rollup, out)
     except OSError as exc:  # a full disk, a share gone read-only: said, not a traceback
-        click.echo(f"Error: {render('write_failed', path=str(out), detail=exc.strerror or type(exc).__name__)}", err=True)
-        sys.exit(1)
+        raise click.ClickException(render("write_failed", path=str(out), detail=os_error_text(exc))) from exc
     finally:
         rollup.close()  # the spilled detail rows: not left for the exit, when a late Ctrl-C could cut it short
     report = summary(rollup, str(out))
@@ -488,9 +580,7 @@ def _write_json(json_path: Path, report) -> None:
     try:
         write_text_atomically(json_path, text)
     except OSError as exc:
-        click.echo(f"Error: {render('write_failed', path=str(json_path), detail=exc.strerror or type(exc).__name__)}",
-                   err=True)
-        sys.exit(1)
+        raise click.ClickException(render("write_failed", path=str(json_path), detail=os_error_text(exc))) from exc
 
 
 def _rollup_places(out: Path, history_dir: Path | None) -> list[Path]:
@@ -501,6 +591,8 @@ def _rollup_places(out: Path, history_dir: Path | None) -> list[Path]:
 
 def _echo_rollup_summary(rollup, out: Path, err: bool):
     """The summary line, then which earlier roll-ups were used and every warning ("say why")."""
+    from .io.inputs.files import readable_path
+
     o = rollup.overview
     ok = sum(1 for s in rollup.sources if s.status == "ok")
     click.echo(render("rollup_written", out=out, ok=ok, files=len(rollup.sources), customers=o["customers"],
@@ -508,7 +600,7 @@ def _echo_rollup_summary(rollup, out: Path, err: bool):
     for line in _copies_lines(rollup):
         click.echo(line, err=err)
     if rollup.previous:
-        click.echo(render("previous_used", path=rollup.previous.path, period=rollup.previous.period.label), err=err)
+        click.echo(render("previous_used", path=readable_path(rollup.previous.path), period=rollup.previous.period.label), err=err)
     if rollup.history:
         click.echo(render("history_used", count=len(rollup.history) + 1, first=rollup.history[0].period.label,
                           last=rollup.period.label), err=err)
@@ -540,7 +632,7 @@ class _progress:
 
             self._bar = Progress(transient=True)
             self._bar.start()
-            self._task = self._bar.add_task("读取工作簿 (reading workbooks)", total=None)
+            self._task = self._bar.add_task(render("reading_workbooks"), total=None)
         return self.update if self._bar else None
 
     def update(self, done: int, total: int):
@@ -552,7 +644,7 @@ class _progress:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=_Path(file_okay=False, path_type=Path))
 @_option("--reps", default=6, show_default=True, help="Number of reps (one workbook each).",
          help_zh="代表人数（每人一个工作簿）。")
 @_option("--customers", default=80, show_default=True, help="Customers per rep.", help_zh="每位代表的客户数。")
@@ -578,7 +670,7 @@ def demo(directory, reps, customers, visits, month, seed, clean):
     from .rules.periods import parse_period
 
     if min(reps, customers, visits) < 1:
-        raise click.UsageError("--reps, --customers and --visits must be at least 1")
+        raise click.UsageError(render("demo_too_small"))
     files = write_demo_team(directory, DemoOptions(reps=reps, customers=customers, visits=visits, month=month,
                                                    seed=seed, mistakes=not clean))
     click.echo(render("demo_written", count=len(files), directory=directory))
@@ -588,7 +680,7 @@ def demo(directory, reps, customers, visits, month, seed, clean):
 
 
 @main.command()
-@_option("--out", "out_dir", default="templates", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+@_option("--out", "out_dir", default="templates", show_default=True, type=_Path(file_okay=False, path_type=Path),
          help="Folder to write the templates to.", help_zh="模板写入的文件夹。")
 @_option("--lang", type=click.Choice(["zh", "en"]), default=None,
          help="Column headers in Chinese labels or English keys (both are read back); also the messages' language.",
@@ -610,7 +702,7 @@ def templates(out_dir, lang):
 # ---------------------------------------------------------------- kamxl mail (issue 9)
 
 @main.command()
-@click.argument("rollup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("rollup", type=_Path(exists=True, dir_okay=False, path_type=Path))
 @_declared(MAIL_OPTIONS)
 def mail(rollup, **values):
     """E-mail the roll-up to the assessors, and/or each rep their own one-page scorecard.
@@ -642,9 +734,10 @@ def mail(rollup, **values):
         elif d.ok:
             click.echo(render("mail_sent", lang, who=f"{d.rep}（{'、'.join(d.to)}）" if d.rep else who))
         elif not d.to:  # never built: no address, not in the roll-up
-            click.echo(f"Error: {d.error}", err=True)
+            click.echo(_click_gettext("Error: {message}").format(message=d.error), err=True)
         else:
-            click.echo("Error: " + render("mail_failed", lang, who=who, reason=d.error), err=True)
+            click.echo(_click_gettext("Error: {message}").format(message=render("mail_failed", lang, who=who,
+                                                                               reason=d.error)), err=True)
     not_sent = report.reps_not_sent
     if per_rep:
         click.echo(render("mail_rep_summary_eml" if eml else "mail_rep_summary", lang, sent=len(report.reps_sent),
@@ -672,8 +765,8 @@ def excel():
 
 
 @excel.command("setup")
-@click.argument("workbooks", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_option("--interpreter", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("workbooks", nargs=-1, type=_Path(exists=True, dir_okay=False, path_type=Path))
+@_option("--interpreter", type=_Path(dir_okay=False, path_type=Path),
          help="The Python Excel should start (default: pythonw.exe beside this Python).",
          help_zh="Excel 要启动的 Python（默认：本 Python 旁的 pythonw.exe）。")
 def excel_setup(workbooks, interpreter):
@@ -709,7 +802,7 @@ def excel_setup(workbooks, interpreter):
 
 
 @excel.command("build")
-@_option("--out", "out_dir", default="workbook", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+@_option("--out", "out_dir", default="workbook", show_default=True, type=_Path(file_okay=False, path_type=Path),
          help="Folder to write the director's workbook kamxl.xlsm to.", help_zh="总监工作簿 kamxl.xlsm 写入的文件夹。")
 @_option("--wrappers", is_flag=True, help="Also regenerate kamxl/excel/vba_sources/xlwings_udfs.bas from kamxl/excel/udfs.py (in a clone).",
          help_zh="同时由 kamxl/excel/udfs.py 重新生成 kamxl/excel/vba_sources/xlwings_udfs.bas（在源码克隆中）。")

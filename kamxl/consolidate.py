@@ -18,6 +18,7 @@ from . import parsing
 from .errors import KamxlError, SettingsError
 from .gather import Gathered, NoInput, gather  # noqa: F401 (NoInput: raised by consolidate)
 from .io.inputs.batch import Failure, original_first, settle
+from .io.inputs.files import readable_name, readable_path
 from .io.machinery.isolation import Background, collector_paused
 from .io.inputs.previous import PreviousAccount, history, read_previous_accounts
 from .io.inputs.reader import KpiWorkbook, RepWorkbook, roster_files
@@ -345,7 +346,7 @@ def _choose_kpi(outcomes: list, kpi_path: Path | None) -> tuple[KpiWorkbook | No
     found += [item for item in outcomes if isinstance(item, Failure) and item.code == "settings_error"]
     if len(found) > 1:  # byte-identical copies are one workbook
 
-        raise TwoKpiWorkbooks(render("two_kpi", files="、".join(Path(k.path).name for k in found)))
+        raise TwoKpiWorkbooks(render("two_kpi", files="、".join(readable_name(k.path) for k in found)))
     if found and isinstance(found[0], Failure):
         raise SettingsError(dict(found[0].params)["detail"])
     return (found[0] if found else None), None
@@ -358,7 +359,7 @@ def _detail(books: list[RepWorkbook], key: str, folder: SpillFolder) -> Detail:
         result = book.sheets[key]
         if not result.accepted:
             continue
-        file = Path(book.path).name
+        file = readable_name(book.path)
         if result.spilled:
             parts.append(Part(book.rep, file, result.accepted, result.spilled[1], path=result.spilled[0]))
         else:
@@ -380,13 +381,13 @@ def _frame(books: list[RepWorkbook], key: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["rep"] + [c.key for c in sheet.columns] + ["row", "file"], dtype=object)
     columns = list(parts[0][1])
     if any(list(data) != columns for _, data, _ in parts):  # a workbook with columns of its own: pandas aligns them
-        frames = [pd.DataFrame({"rep": book.rep, **data, "file": Path(book.path).name}, dtype=object)
+        frames = [pd.DataFrame({"rep": book.rep, **data, "file": readable_name(book.path)}, dtype=object)
                   for book, data, _ in parts]
         return pd.concat(frames, ignore_index=True)
     # the same columns in every workbook (the usual case): each column is joined as one list, one frame made
     joined = {"rep": list(chain.from_iterable([book.rep] * n for book, _, n in parts))}
     joined |= {column: list(chain.from_iterable(data[column] for _, data, _ in parts)) for column in columns}
-    joined["file"] = list(chain.from_iterable([Path(book.path).name] * n for book, _, n in parts))
+    joined["file"] = list(chain.from_iterable([readable_name(book.path)] * n for book, _, n in parts))
     return pd.DataFrame(joined, dtype=object)
 
 
@@ -479,25 +480,25 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
         if isinstance(item, KpiWorkbook):
             if kpi_book is not None and item.sha256 == kpi_book.sha256:  # it, or the original of a copy of it
                 kpi_book = item
-                sources.append(SourceFile(item.path, None, "ok", None, item.sha256, "kpi",
+                sources.append(SourceFile(readable_path(item.path), None, "ok", None, item.sha256, "kpi",
                                           {"kpi": item.kpi.counts, "team": item.team.counts}))
                 problems.extend(item.all_problems())
             else:  # with --kpi named, another KPI workbook in the folder is listed, not used
                 assert kpi_path is not None  # without --kpi, two different KPI workbooks are refused (_choose_kpi)
-                sources.append(SourceFile(item.path, None, "skipped", render("other_kpi", other=Path(kpi_path).name),
+                sources.append(SourceFile(readable_path(item.path), None, "skipped", render("other_kpi", other=Path(kpi_path).name),
                                           item.sha256, "kpi"))
         elif isinstance(item, RepWorkbook):
             books.append(item)
-            sources.append(SourceFile(item.path, item.rep, "ok", None, item.sha256, "rep",
+            sources.append(SourceFile(readable_path(item.path), item.rep, "ok", None, item.sha256, "rep",
                                       {k: item.sheets[k].counts for k in SHEET_KEYS}))
             problems.extend(item.all_problems())
         else:
             sources.append(_failed_source(item, item is kpi_failure, roster, known_reps))
             if not item.skipped:
                 problems.append(item.problem())
-    rejected = [(Path(b.path).name, b.sheets[k].sheet.name, r) for b in books for k in SHEET_KEYS for r in b.sheets[k].rejected]
+    rejected = [(readable_name(b.path), b.sheets[k].sheet.name, r) for b in books for k in SHEET_KEYS for r in b.sheets[k].rejected]
     if kpi_book:
-        rejected += [(Path(kpi_book.path).name, s.sheet.name, r) for s in (kpi_book.kpi, kpi_book.team) for r in s.rejected]
+        rejected += [(readable_name(kpi_book.path), s.sheet.name, r) for s in (kpi_book.kpi, kpi_book.team) for r in s.rejected]
     return _Inputs(sources, books, kpi_book, problems, rejected)
 
 
@@ -507,10 +508,10 @@ def _failed_source(item: Failure, is_kpi: bool, roster: dict[str, str], known_re
     A failed workbook names its rep when it is known (its 说明 sheet, the roster's 文件, or a file named after a rep
     of the roster or KPI sheet): that rep is shown 无法读取; any other failed file adds no rep."""
     kind = "kpi" if is_kpi or item.kpi else "rep"
-    stem = parsing.clean_text(Path(item.path).stem)
-    rep = item.rep or roster.get(Path(item.path).name) or (stem if stem in known_reps and not item.skipped
+    stem = parsing.clean_text(Path(readable_path(item.path)).stem)
+    rep = item.rep or roster.get(readable_name(item.path)) or (stem if stem in known_reps and not item.skipped
                                                            and kind == "rep" else None)
-    return SourceFile(item.path, rep, "skipped" if item.skipped else "failed", item.reason(), item.sha256, kind)
+    return SourceFile(readable_path(item.path), rep, "skipped" if item.skipped else "failed", item.reason(), item.sha256, kind)
 
 
 def _rows_as_of_period_end(used: _Inputs, spill: SpillFolder, period: Period) -> tuple[dict, dict[str, Detail]]:
@@ -561,7 +562,7 @@ def _customers(frames: dict[str, pd.DataFrame], books: list[RepWorkbook], proble
     warnings = messages_by_row(p for p in problems if p.severity == Severity.WARNING and p.sheet == CUSTOMERS.name)
     customers = _derive_customers(frames["customers"], frames["daily_report"], frames["contacts"], warnings, period, settings)
     # a workbook whose 拜访日报 could not be used: its customers' last visits, and its rep's activity, are unknown
-    no_visits = {Path(b.path).name: b.rep for b in books if b.sheets["daily_report"].unusable is not None}
+    no_visits = {readable_name(b.path): b.rep for b in books if b.sheets["daily_report"].unusable is not None}
     if no_visits:
         unknown = customers["file"].isin(list(no_visits)).to_numpy()
         for column in ("last_visit", "next_visit_due", "overdue"):
@@ -617,7 +618,7 @@ def _unusable_sheets(problems: Sequence[Problem], rejected: Sequence[tuple[str, 
 def _failed_files(sources: list[SourceFile]) -> list[Warning]:
     """Rep files that failed and name no rep of the team (they add no rep)."""
     nameless = [f for f in sources if f.status == "failed" and f.kind == "rep" and not f.rep]
-    return [("warn_failed_files", {"files": "、".join(f"{Path(f.path).name}（{f.reason}）" for f in nameless)})] \
+    return [("warn_failed_files", {"files": "、".join(f"{readable_name(f.path)}（{f.reason}）" for f in nameless)})] \
         if nameless else []
 
 
@@ -626,7 +627,7 @@ def _reps_without_workbook(scores: list[RepScore], sources: list[SourceFile]) ->
     warnings: list[Warning] = [("warn_no_workbook", {"reps": "、".join(absent)})] if absent else []
     for s in scores:
         if s.status == "unreadable":
-            files = "、".join(Path(f.path).name for f in sources if f.rep == s.rep and f.status == "failed")
+            files = "、".join(readable_name(f.path) for f in sources if f.rep == s.rep and f.status == "failed")
             warnings.append(("warn_unreadable_workbook", {"rep": s.rep, "files": files}))
     return warnings
 

@@ -83,7 +83,7 @@ def gather(inputs: Iterable, period: str | Period, kpi: str | Path | None = None
     if kpi_path is not None and all(p.resolve() != kpi_path.resolve() for p in paths):
         paths.insert(0, kpi_path)
     if not paths:
-        raise NoInput("没有找到任何工作簿 (no workbooks found in the inputs)")
+        raise NoInput(render("no_workbooks"))
 
     kinds = {p: "kpi" if kpi_path is not None and p.resolve() == kpi_path.resolve() else "auto" for p in paths}
     spill = SpillFolder()  # the detail rows go to disk as each workbook is read: memory grows with customers only

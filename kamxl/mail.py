@@ -26,7 +26,7 @@ from . import parsing
 from .errors import KamxlError
 from .io.outputs.redact import write_without_personal
 from .io.inputs.rollup_reader import read_rollup
-from .messages import render
+from .messages import os_error_text, render
 from .options import DEFAULT_PORTS, SMTP_SECURITY
 from .rollup_model import RollupDigest
 from .scorecard import RepCard, rep_card, scorecard_workbook
@@ -435,10 +435,10 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
             failure = ConnectionDropped(render("mail_dropped", lang, server=server, attempts=smtp.attempts))
         except TimeoutError as exc:
             failure = ServerUnreachable(render("mail_unreachable", lang, server=server,
-                                               reason=_scrub(str(exc) or "timeout", password)))
+                                               reason=render("errno_ETIMEDOUT", lang)))
         except OSError as exc:  # refused, unknown host, no route: trying again will not help
             raise ServerUnreachable(render("mail_unreachable", lang, server=server,
-                                           reason=_scrub(exc.strerror or str(exc), password))) from None
+                                           reason=os_error_text(exc).render(lang))) from None
         if attempt < smtp.attempts:
             time.sleep(smtp.backoff * 2 ** (attempt - 1))
     raise failure

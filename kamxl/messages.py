@@ -1,6 +1,8 @@
 """The message catalogue: every user-facing sentence, Chinese first, English available."""
 
+import errno
 import os
+import socket
 from dataclasses import dataclass
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +25,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_credit_chars": ("统一社会信用代码含无效字符（不可用 I、O、Z、S、V）", "unified social credit code has characters not allowed (no I, O, Z, S, V)"),
     "bad_credit_check": ("统一社会信用代码校验位错误：末位应为 {expected}", "unified social credit code check digit is wrong: the last character should be {expected}"),
     "bad_period": ("期间无法识别：应为 2026-10、2026-Q4 或 2026", "period not understood: use 2026-10, 2026-Q4 or 2026"),
+    "bad_option_value": ("{option} 的值「{value}」无效：{reason}", "{option} has a bad value '{value}': {reason}"),
+    "period_out_of_range": ("年份 {year} 超出可用范围（{first}–{last}）", "the year {year} is outside the years kamxl handles ({first}–{last})"),
+    "period_range_order": ("范围应从较早的期间到较晚的期间、两端类型相同（如 2025-11..2026-10），且不超过 {limit} 个期间",
+                           "a range runs from the earlier period to the later, both of one kind (such as 2025-11..2026-10), "
+                           "and holds at most {limit} periods"),
     # row rules
     "no_customer_id": ("缺少客户编号，此行无法使用", "no customer id: the row cannot be used"),
     "duplicate_customer_id": ("客户编号与第 {first_row} 行重复，此行未采用", "customer id already used on row {first_row}: this row is not used"),
@@ -53,6 +60,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "file is damaged or malformed and cannot be read ({detail}): open it in Excel and save it as .xlsx"),
     "corrupt_sheet": ("工作表「{sheet}」已损坏，无法读取（{detail}）：请在 Excel 中打开后另存为 .xlsx",
                       "sheet '{sheet}' is damaged and cannot be read ({detail}): open it in Excel and save it as .xlsx"),
+    "ods": ("OpenDocument .ods 格式：请在 Excel 或 WPS 中另存为 .xlsx 或 .xlsm", "OpenDocument .ods format: save it as .xlsx or .xlsm in Excel or WPS"),
     "xlsb": ("二进制 .xlsb 格式：请在 Excel 中另存为 .xlsx 或 .xlsm", "binary .xlsb format: save it as .xlsx or .xlsm in Excel"),
     "xml_doctype": ("文件含 XML 实体声明（DOCTYPE/ENTITY），出于安全原因拒收：请在 Excel 中打开后另存为 .xlsx",
                     "file holds XML entity declarations (DOCTYPE/ENTITY), refused for safety: open it in Excel and save it as .xlsx"),
@@ -69,6 +77,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "os_error": ("无法读取文件：{detail}", "the file cannot be read: {detail}"),
     "worker_died": ("读取此文件的进程意外退出（内存不足或文件损坏），已跳过此文件，其他文件照常汇总",
                     "the process reading this file died (out of memory or a damaged file): the file is left out, the others are consolidated"),
+    # what a library or the system said, in the user's words (the detail of corrupt_detail, os_error, write_failed…)
+    "errno_ENOENT": ("文件不存在", "no such file"),
+    "errno_ENOTDIR": ("路径中有一段不是文件夹", "a part of the path is not a folder"),
+    "errno_EACCES": ("没有权限", "permission denied"),
+    "errno_EISDIR": ("是文件夹，不是文件", "it is a folder, not a file"),
+    "errno_ENOSPC": ("磁盘空间已满", "the disk is full"),
+    "errno_EROFS": ("磁盘或共享为只读", "the disk or share is read-only"),
+    "errno_ENAMETOOLONG": ("文件名或路径过长", "the file name or path is too long"),
+    "errno_ELOOP": ("符号链接循环", "a loop of symbolic links"),
+    "errno_EIO": ("磁盘读写出错", "the disk could not be read or written"),
+    "errno_EBUSY": ("文件正被其他程序占用", "the file is in use by another program"),
+    "errno_ECONNREFUSED": ("连接被拒绝（服务器未在该端口监听）", "connection refused (nothing listens on that port)"),
+    "errno_ETIMEDOUT": ("连接超时", "the connection timed out"),
+    "errno_EHOSTUNREACH": ("网络不通，无法到达该服务器", "no route to the server"),
+    "errno_unknown_host": ("找不到该服务器（名称无法解析）", "the server's name cannot be resolved"),
+    "errno_other": ("系统错误（错误号 {errno}）", "system error (errno {errno})"),
+    "detail_format": ("无法识别文件格式", "the file format is not recognised"),
+    "detail_inflate": ("压缩数据已损坏", "the compressed data is damaged"),
+    "detail_truncated": ("文件不完整（可能未下载或复制完）", "the file is cut short (perhaps not fully downloaded or copied)"),
+    "detail_zip": ("压缩包结构已损坏", "the zip structure is damaged"),
+    "detail_xml": ("XML 内容格式错误", "the XML inside is malformed"),
+    "detail_encoding": ("文字编码错误", "the text encoding is wrong"),
+    "detail_missing_part": ("缺少工作表的数据部分", "the sheet's data part is missing"),
+    "detail_shared_strings": ("单元格引用了不存在的共享文字", "a cell refers to a shared text that is not there"),
+    "detail_cell": ("单元格的地址或数值无效", "a cell's reference or number is not valid"),
+    "detail_panic": ("读取程序无法处理其中的内容", "the reader could not handle its content"),
+    "detail_zip_entries": ("压缩包内条目过多（{count} 个）", "too many entries in the zip ({count})"),
+    "detail_duplicate_members": ("压缩包内有同名条目", "the zip holds two entries of one name"),
+    "detail_compression": ("压缩方式不受支持", "an unsupported compression method"),
+    "detail_long_tag": ("含超过 1 MB 的 XML 标记", "an XML tag longer than 1 MB"),
+    "detail_other": ("内容格式异常", "malformed content ({kind}: {text})"),
     "read_error": ("读取此文件时出错（{detail}），此文件未计入", "reading this file failed ({detail}): the file is left out"),
     "two_kpi": ("输入中有多个考核工作簿：{files}。请用 --kpi 指定要用的一个", "several KPI workbooks among the inputs: {files}. Name the one to use with --kpi"),
     "other_kpi": ("另一个考核工作簿：本次按 --kpi 使用「{other}」", "another KPI workbook: '{other}' is used as named with --kpi"),
@@ -129,7 +168,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_setting": ("未知参数「{key}」", "unknown setting '{key}'"),
     "settings_error": ("参数表有误：{detail}", "the settings sheet is wrong: {detail}"),
     "bad_setting": ("参数「{key}」的值「{value}」无效：{reason}", "setting '{key}' has a bad value '{value}': {reason}"),
+    "settings_file_prefix": ("参数文件「{path}」：", "the settings file '{path}': "),
+    "settings_file_unreadable": ("无法读取参数文件「{path}」：{detail}", "the settings file '{path}' cannot be read: {detail}"),
+    "toml_error_at": ("参数文件「{path}」第 {line} 行第 {column} 列有 TOML 格式错误", "the settings file '{path}' has a TOML syntax error at line {line}, column {column}"),
+    "toml_error": ("参数文件「{path}」有 TOML 格式错误", "the settings file '{path}' has a TOML syntax error"),
+    "setting_at_most": ("应不大于 {value}", "must be at most {value}"),
+    "setting_at_least": ("应不小于 {value}", "must be at least {value}"),
+    "setting_below": ("应小于 {value}", "must be less than {value}"),
+    "setting_above": ("应大于 {value}", "must be more than {value}"),
+    "setting_whole_number": ("应为整数", "must be a whole number"),
+    "setting_yes_no": ("应为 true 或 false", "must be true or false"),
+    "setting_one_of": ("应为 {value} 之一", "must be one of {value}"),
+    "setting_order": ("各档阈值应从高到低（{value}）", "the thresholds must run from high to low ({value})"),
+    "setting_invalid": ("值无效", "not a valid value"),
     # the roll-up: command output, last period's roll-up, and why a figure is missing (issue 10)
+    "demo_too_small": ("--reps、--customers 和 --visits 至少为 1", "--reps, --customers and --visits must be at least 1"),
+    "lang_needs_value": ("--lang 需要一个值：zh 或 en", "--lang requires a value: zh or en"),
     "demo_written": ("已写入 {count} 个文件到 {directory}", "wrote {count} files to {directory}"),
     "rollup_written": ("汇总已写入 {out}：{ok}/{files} 个文件，{customers} 个客户，{overdue} 个逾期，{problems} 个数据问题",
                        "roll-up written to {out}: {ok}/{files} files, {customers} customers, {overdue} overdue, "
@@ -142,6 +196,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "{period} --out rollups/rollup-{period}.xlsx) to see churn and new accounts"),
     "previous_used": ("上期汇总：{path}（{period}）", "last period's roll-up: {path} ({period})"),
     "history_used": ("趋势：{count} 个期间（{first} 至 {last}）", "trend: {count} periods ({first} to {last})"),
+    "reading_workbooks": ("读取工作簿", "reading workbooks"),
     "no_workbooks": ("没有找到工作簿", "no workbooks found"),
     "nothing_usable": ("没有可用的工作簿，未生成汇总", "no usable workbook: nothing written"),
     "warning_label": ("提醒：", "Note: "),
@@ -355,6 +410,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# click's own words (usage errors, `Error:`, `Try … for help.`, headings, `Aborted!`), by click's msgid: the CLI
+# hands click a gettext that looks them up here when the run's language is Chinese. A msgid not listed stays English.
+CLICK_ZH: dict[str, str] = {
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "运行「{command} {option}」查看帮助。",
+    "Usage:": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "参数",
+    "Aborted!": "已中止。",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本并退出。",
+    "%(prog)s, version %(version)s": "%(prog)s 版本 %(version)s",
+    "env var: {var}": "环境变量：{var}",
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "(dynamic)": "（动态）",
+    "deprecated": "已弃用",
+    "Missing command.": "缺少命令。",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "No such option {name!r}.": "没有选项「{name}」。",
+    "No such command {name!r}.": "没有命令「{name}」。",
+    "Did you mean {possibility}?": "是否想输入 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是否想输入其中之一：{possibilities}？）",
+    "Got unexpected extra argument ({args})": "多出了参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多出了参数（{args}）",
+    "Invalid value: {message}": "值无效：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "Option {name!r} does not take a value.": "选项「{name}」不带值。",
+    "Option {name!r} requires an argument.": "选项「{name}」需要一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项「{name}」需要 {nargs} 个值。",
+    "Argument {name!r} takes {nargs} values.": "参数「{name}」需要 {nargs} 个值。",
+    "Takes {nargs} values but 1 was given.": "需要 {nargs} 个值，只给了 1 个。",
+    "Takes {nargs} values but {len} were given.": "需要 {nargs} 个值，给了 {len} 个。",
+    "{len_type} values are required, but {len_value} was given.": "需要 {len_type} 个值，给了 {len_value} 个。",
+    "{len_type} values are required, but {len_value} were given.": "需要 {len_type} 个值，给了 {len_value} 个。",
+    "Value must be an iterable.": "值应为多个。",
+    "file": "文件",
+    "directory": "文件夹",
+    "path": "路径",
+    "{name} {filename!r} does not exist.": "{name}「{filename}」不存在。",
+    "{name} {filename!r} is a file.": "{name}「{filename}」是文件，不是文件夹。",
+    "{name} {filename!r} is a directory.": "{name}「{filename}」是文件夹，不是文件。",
+    "{name} {filename!r} is not readable.": "{name}「{filename}」没有读取权限。",
+    "{name} {filename!r} is not writable.": "{name}「{filename}」没有写入权限。",
+    "{name} {filename!r} is not executable.": "{name}「{filename}」不可执行。",
+    "Could not open file {filename!r}: {message}": "无法打开文件「{filename}」：{message}",
+    "unknown error": "未知错误",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    "{value!r} is not {choice}.": "「{value}」不是可选值 {choice}。",
+    "{value!r} is not one of {choices}.": "「{value}」不在可选值 {choices} 中。",
+    "{value!r} does not match the format {format}.": "「{value}」不符合格式 {format}。",
+    "{value!r} does not match the formats {formats}.": "「{value}」不符合格式 {formats}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "{value!r} is not a valid {number_type}.": "「{value}」不是有效的数字。",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "「{value}」不在可选值 {states} 中",
+    "{value!r} is not a valid UUID.": "「{value}」不是有效的 UUID。",
+    "Do you want to continue?": "是否继续？",
+    "Repeat for confirmation": "再输入一次以确认",
+    "Error: The two entered values do not match.": "错误：两次输入不一致。",
+    "Error: invalid input": "错误：输入无效",
+    "Press any key to continue...": "按任意键继续……",
+}
+
 # The language chosen for this run (the CLI's --lang), passed as a value: the process environment is
 # never changed, so one run (or one test) cannot leak its language into the next.
 _CHOSEN: ContextVar[str | None] = ContextVar("kamxl_language", default=None)
@@ -408,6 +531,18 @@ class Text:
 
     def __str__(self) -> str:
         return self.render()
+
+
+_ERRNO_ALIASES = {"EPERM": "EACCES", "ENETUNREACH": "EHOSTUNREACH", "WSAECONNREFUSED": "ECONNREFUSED"}
+
+
+def os_error_text(exc: OSError) -> "Text":
+    """What the system said (an OSError), in the user's words by its error number: never the system's English."""
+    if isinstance(exc, socket.gaierror):  # its numbers are the resolver's, not errno's
+        return Text.of("errno_unknown_host")
+    name = errno.errorcode.get(exc.errno or 0, "")
+    code = f"errno_{_ERRNO_ALIASES.get(name, name)}"
+    return Text.of(code) if code in MESSAGES else Text.of("errno_other", errno=exc.errno)
 
 
 @dataclass(frozen=True)

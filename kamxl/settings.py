@@ -4,6 +4,7 @@ The director changes them on the KPI workbook's `参数` sheet (key / value / me
 a TOML file. Unknown keys and bad values are errors that name the key.
 """
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Literal
@@ -11,6 +12,7 @@ from typing import Any, Iterable, Literal
 import pydantic
 
 from .errors import SettingsError
+from .messages import Text, os_error_text, render
 from .schema import FACTORS, KPIS, KpiDefinition  # noqa: F401 (KpiDefinition re-exported)
 
 
@@ -144,9 +146,30 @@ def settings_rows(settings: Settings = DEFAULTS) -> list[tuple[str, object, str]
     return [(key, getattr(settings, key), info.description or "") for key, info in Settings.model_fields.items()]
 
 
+# pydantic's error types, in the user's words (its own `msg` is English): the type → (message code, its ctx key)
+_PYDANTIC_REASONS = {
+    "less_than_equal": ("setting_at_most", "le"), "greater_than_equal": ("setting_at_least", "ge"),
+    "less_than": ("setting_below", "lt"), "greater_than": ("setting_above", "gt"),
+    "int_parsing": ("setting_whole_number", None), "int_from_float": ("setting_whole_number", None),
+    "int_type": ("setting_whole_number", None), "float_parsing": ("bad_number", None),
+    "float_type": ("bad_number", None), "finite_number": ("bad_number", None),
+    "bool_parsing": ("setting_yes_no", None), "bool_type": ("setting_yes_no", None),
+    "literal_error": ("setting_one_of", "expected"), "value_error": ("setting_order", "error"),
+}
+
+
+def setting_reason(error: dict) -> Text:
+    """Why pydantic refused a setting's value (one of `ValidationError.errors()`), as a message with its bound."""
+    code, key = _PYDANTIC_REASONS.get(error["type"], ("setting_invalid", None))
+    if key is None:
+        return Text.of(code)
+    bound = (error.get("ctx") or {}).get(key, "")
+    return Text.of(code, value=f"{bound:g}" if isinstance(bound, float) else str(bound))
+
+
 def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -> "Settings":
     """Settings from (key, value) pairs; blank values keep their default."""
-    where = f"{source}: " if source else ""
+    where = render("settings_file_prefix", path=source) if source else ""
     values: dict[str, Any] = {}  # raw values from the sheet or file: pydantic checks and converts them
     errors: list[str] = []
     for key, value in pairs:
@@ -154,7 +177,7 @@ def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -
         if not key or value is None or (isinstance(value, str) and not value.strip()):
             continue
         if key not in Settings.model_fields:
-            errors.append(f"{where}未知参数「{key}」 (unknown setting '{key}')")
+            errors.append(where + render("unknown_setting", key=key))
             continue
         values[key] = value.strip() if isinstance(value, str) else value
     if not errors:
@@ -162,9 +185,10 @@ def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -
             return Settings(**values)
         except pydantic.ValidationError as exc:
             for err in exc.errors():
-                key = ".".join(str(p) for p in err["loc"]) or "参数"
-                raw = values.get(key, "")
-                errors.append(f"{where}参数「{key}」的值「{raw}」无效：{err['msg']}")
+                key = ".".join(str(p) for p in err["loc"])
+                reason = setting_reason(dict(err))
+                errors.append(where + (render("bad_setting", key=key, value=values.get(key, ""), reason=reason) if key
+                                       else render("settings_error", detail=reason)))
     raise SettingsError("\n".join(errors))
 
 
@@ -172,12 +196,18 @@ def settings_from_toml(path: str | Path) -> "Settings":
     """Settings from a TOML file: flat keys, at the top or under a [kamxl] table."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(render("settings_file_unreadable", path=path, detail=os_error_text(exc))) from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(render("settings_file_unreadable", path=path, detail=Text.of("detail_encoding"))) from exc
+    except tomllib.TOMLDecodeError as exc:  # "Invalid statement (at line 3, column 1)": where is all it says
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))
+        raise SettingsError(render("toml_error_at", path=path, line=where[1], column=where[2]) if where
+                            else render("toml_error", path=path)) from exc
     return settings_from_pairs(data.get("kamxl", data).items(), str(path))
 
 
-def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str = "") -> tuple["Settings", list[tuple[str, object, str]]]:
+def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str = "") -> tuple["Settings", list[tuple[str, object, object]]]:
     """Settings from (key, value) pairs where each bad one keeps its default: (settings, [(key, value, why)]).
 
     The 参数 sheet of a KPI workbook is read this way: a typo in one setting is a problem on that setting,
@@ -185,7 +215,7 @@ def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str =
     """
     values: dict[str, Any] = {str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in pairs
               if str(k).strip() and v is not None and not (isinstance(v, str) and not v.strip())}
-    bad: list[tuple[str, object, str]] = [(k, v, "unknown") for k, v in values.items() if k not in Settings.model_fields]
+    bad: list[tuple[str, object, object]] = [(k, v, "unknown") for k, v in values.items() if k not in Settings.model_fields]
     values = {k: v for k, v in values.items() if k in Settings.model_fields}
     while True:
         try:
@@ -193,9 +223,9 @@ def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str =
         except pydantic.ValidationError as exc:
             keys = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
             if not keys & values.keys():  # a rule across settings (A ≥ B ≥ C): the sheet's values are not used
-                bad += [(k, v, exc.errors()[0]["msg"]) for k, v in values.items()]
+                bad += [(k, v, setting_reason(dict(exc.errors()[0]))) for k, v in values.items()]
                 return DEFAULTS, bad
             for err in exc.errors():
                 key = str(err["loc"][0]) if err["loc"] else ""
                 if key in values:
-                    bad.append((key, values.pop(key), err["msg"]))
+                    bad.append((key, values.pop(key), setting_reason(dict(err))))

@@ -213,13 +213,19 @@ def test_cli_consolidate_writes_rollup_and_json(team, tmp_path):
 
 
 @pytest.mark.parametrize("args, error", [
-    (["--period", "2026-13"], "Error: Invalid value for --period: 期间无法识别：应为 2026-10、2026-Q4 或 2026"),
-    ([], "Error: Missing option '--period'."),
+    (["--period", "2026-13"], "错误：--period 的值「2026-13」无效：期间无法识别：应为 2026-10、2026-Q4 或 2026"),
+    # well formed but out of range: said so, not the format hint (issue 20)
+    (["--period", "9999"], "错误：--period 的值「9999」无效：年份 9999 超出可用范围（1990–2199）"),
+    (["--period", "2026-10..2025-11"], "错误：--period 的值「2026-10..2025-11」无效：范围应从较早的期间到较晚的期间、"
+                                       "两端类型相同（如 2025-11..2026-10），且不超过 120 个期间"),
+    ([], "错误：缺少选项 '--period'."),
+    (["--period", "2026-13", "--lang", "en"], "Error: --period has a bad value '2026-13': period not understood: use "
+                                              "2026-10, 2026-Q4 or 2026"),
 ])
 def test_cli_consolidate_usage_errors(team, tmp_path, args, error):
     result = CliRunner().invoke(main, ["consolidate", str(team), "--out", str(tmp_path / "r.xlsx"), *args], catch_exceptions=False)
     assert result.exit_code == 2
-    assert result.output.splitlines()[0] == "用法：main consolidate [OPTIONS] INPUTS..."
+    assert result.output.splitlines()[0] == ("Usage: " if "en" in args else "用法：") + "main consolidate [OPTIONS] INPUTS..."
     assert result.output.splitlines()[-1] == error
     assert not (tmp_path / "r.xlsx").exists()
 
@@ -229,7 +235,7 @@ def test_cli_consolidate_nothing_usable(tmp_path):
     bad.write_text("not a workbook", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(bad), "--period", "2026-10", "--out", str(tmp_path / "r.xlsx")], catch_exceptions=False)
     assert result.exit_code == 1 and not (tmp_path / "r.xlsx").exists()
-    assert result.output == "Error: 没有可用的工作簿，未生成汇总\n"
+    assert result.output == "错误：没有可用的工作簿，未生成汇总\n"
 
 
 def test_parallel_reading_gives_the_same_rollup(team):

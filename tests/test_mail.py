@@ -467,7 +467,7 @@ def test_unreachable_server_is_one_message(run, password, team):
     result = run(team["rollup"], "--to", "gm@example.com", "--smtp-host", "127.0.0.1", "--smtp-port", port,
                  "--smtp-user", USER, "--smtp-from", USER)
     assert result.exit_code == 1
-    assert f"无法连接邮件服务器 127.0.0.1:{port}" in result.output
+    assert f"无法连接邮件服务器 127.0.0.1:{port}：连接被拒绝（服务器未在该端口监听）" in result.output
 
 
 def test_untrusted_certificate_is_a_tls_failure(run, server, password, team):

@@ -186,7 +186,7 @@ def test_a_kpi_that_is_no_readable_kpi_workbook_is_a_usage_error_and_nothing_is_
     out = tmp_path / "rollup.xlsx"
     result = _cli("consolidate", team, "--period", "2026-10", "--out", out, "--kpi", kpi)
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == f"Error: {message}"
+    assert result.output.splitlines()[-1] == f"错误：{message}"
     assert not out.exists()
 
 
@@ -234,5 +234,5 @@ def test_a_kpi_whose_sheet_is_damaged_is_refused_once_read(tmp_path, rep_workboo
     out = tmp_path / "rollup.xlsx"
     result = _cli("consolidate", team, "--period", "2026-10", "--out", out, "--kpi", kpi)
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1].startswith("Error: --kpi「kpi.xlsx」无法作为考核工作簿读取：工作表「考核指标」已损坏，无法读取（")
+    assert result.output.splitlines()[-1].startswith("错误：--kpi「kpi.xlsx」无法作为考核工作簿读取：工作表「考核指标」已损坏，无法读取（")
     assert not out.exists()

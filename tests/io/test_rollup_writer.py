@@ -190,7 +190,7 @@ def test_previous_that_is_not_a_rollup_is_one_clear_message(three_months, tmp_pa
         other.write_text("a,b\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["consolidate", str(team), "--period", "2026-10", "--out", str(tmp_path / "r.xlsx"),
                                        "--previous", str(other)], catch_exceptions=False)
-    assert result.exit_code == 1 and result.output.count("Error:") == 1
+    assert result.exit_code == 1 and result.output.count("错误：") == 1
     assert other.name in result.output and "Traceback" not in result.output
 
 

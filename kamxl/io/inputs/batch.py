@@ -14,6 +14,7 @@ from ...errors import SettingsError, UnreadableWorkbook
 from ...messages import render
 from ...problems import Problem, Severity
 from ...schema import KPI_INPUTS
+from .files import readable_name, readable_path
 from .excel_file import LIMITS, Limits, inspect, load, workbook_sheet_names
 from ..machinery.isolation import Crashed, run_isolated
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
@@ -36,13 +37,13 @@ class Failure:
         return render(self.code, lang=lang, **dict(self.params))
 
     def problem(self) -> Problem:
-        return Problem(Path(self.path).name, None, None, None, None, self.code, Severity.FAILED, self.params)
+        return Problem(readable_name(self.path), None, None, None, None, self.code, Severity.FAILED, self.params)
 
     def warning(self) -> Problem | None:
         """A file passed over that the director should hear of (a rep's second workbook; `--strict` fails on it)."""
         if self.code != "duplicate_rep":
             return None
-        return Problem(Path(self.path).name, None, None, None, None, self.code, Severity.WARNING, self.params)
+        return Problem(readable_name(self.path), None, None, None, None, self.code, Severity.WARNING, self.params)
 
 
 Outcome = RepWorkbook | KpiWorkbook | Failure
@@ -143,7 +144,7 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
     by_hash: dict[str, list[int]] = {}
     for i, item in enumerate(out):
         if isinstance(item, RepWorkbook):
-            item.fall_back_to(roster.get(Path(item.path).name))
+            item.fall_back_to(roster.get(readable_name(item.path)))
         if not isinstance(item, Failure) and item.sha256:
             by_hash.setdefault(item.sha256, []).append(i)
     for indices in by_hash.values():
@@ -152,7 +153,7 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
         for i in indices:
             if i != kept:
                 item = out[i]
-                out[i] = Failure(item.path, "duplicate_file", (("other", Path(out[kept].path).name),), True, item.sha256,
+                out[i] = Failure(item.path, "duplicate_file", (("other", readable_name(out[kept].path)),), True, item.sha256,
                                  getattr(item, "rep", None))
     books: dict[str, list[int]] = {}
     rep_books: dict[int, RepWorkbook] = {}
@@ -165,7 +166,7 @@ def settle(outcomes: list[Outcome], roster: dict[str, str]) -> tuple[list[Outcom
             continue
         kept = max(indices, key=lambda i: newest_first(rep_books[i]))
         kept_book = rep_books[kept]
-        kept_name = Path(kept_book.path).name
+        kept_name = readable_name(kept_book.path)
         for i in indices:
             if i == kept:
                 continue

@@ -27,8 +27,11 @@ try:
     from isal import isal_zlib as _isal_zlib
 except ImportError:  # zlib then
     _isal_zlib = None
+# a damaged deflate stream: ISA-L raises its own error where zlib raises zlib.error
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,) + ((_isal_zlib.error,) if _isal_zlib is not None else ())
 
 from ...errors import UnreadableWorkbook
+from ...messages import Text, os_error_text
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MB = 1 << 20
@@ -91,7 +94,7 @@ def load(path: str | Path, limits: Limits = LIMITS) -> Package:
     except FileNotFoundError as exc:
         raise UnreadableWorkbook(path, "not_found") from exc
     except OSError as exc:
-        raise UnreadableWorkbook(path, "os_error", detail=exc.strerror or type(exc).__name__) from exc
+        raise UnreadableWorkbook(path, "os_error", detail=os_error_text(exc)) from exc
     if len(data) > limits.file_bytes:
         raise UnreadableWorkbook(path, "too_large_file", limit=limits.file_bytes // MB)
     return Package(path, data, hashlib.sha256(data).hexdigest())
@@ -125,9 +128,12 @@ def _checked_zip(path: Path, source, limits: Limits, area: bool, only: Iterable[
             return _check_zip(path, zf, limits, area, None if only is None else set(only))
     except UnreadableWorkbook:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
-            KeyError, OverflowError, UnicodeDecodeError) as exc:
+    except _ZIP_ERRORS as exc:
         raise UnreadableWorkbook(path, "corrupt_detail", detail=detail_of(exc)) from exc
+
+
+_ZIP_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, *_INFLATE_ERRORS, EOFError, ValueError, OSError, NotImplementedError, RuntimeError,
+               KeyError, OverflowError, UnicodeDecodeError)
 
 
 def _ole_kind(data: bytes) -> str:
@@ -144,10 +150,37 @@ def _ole_kind(data: bytes) -> str:
     return "not_workbook"
 
 
-def detail_of(exc: BaseException) -> str:
-    """An exception as a short line for a message (never a traceback)."""
+def detail_of(exc: BaseException) -> Text:
+    """A library's exception as a short text in the user's words: the kind of damage, never the library's English
+    (kept, with the exception's name, in the English text of what no kind fits)."""
     text = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno:
+        return os_error_text(exc)
+    kind = type(exc).__name__
+    lowered = text.lower()
+    if "detect file format" in lowered:
+        code = "detail_format"
+    elif isinstance(exc, _INFLATE_ERRORS) or "decompress" in lowered or "crc" in lowered:
+        code = "detail_inflate"
+    elif isinstance(exc, EOFError) or "truncat" in lowered or "unexpected end" in lowered:
+        code = "detail_truncated"
+    elif isinstance(exc, zipfile.BadZipFile) or kind == "ZipError" or "zip" in lowered:
+        code = "detail_zip"
+    elif kind == "XmlError" or "xml" in lowered:
+        code = "detail_xml"
+    elif isinstance(exc, UnicodeError) or "utf" in lowered or "encoding" in lowered:
+        code = "detail_encoding"
+    elif kind == "WorksheetNotFound":
+        code = "detail_missing_part"
+    elif "shared strings" in lowered:
+        code = "detail_shared_strings"
+    elif "float" in lowered or "alphanumeric" in lowered or "cell" in lowered:
+        code = "detail_cell"
+    elif kind == "PanicException":
+        code = "detail_panic"
+    else:
+        return Text.of("detail_other", kind=kind, text=text)
+    return Text.of(code)
 
 
 _XML_DANGER = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -165,18 +198,18 @@ MAX_TAG = 1 * MB  # a tag longer than this is not one a spreadsheet writes
 def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = True, only: set[str] | None = None):
     infos = zf.infolist()
     if len(infos) > limits.members:
-        raise UnreadableWorkbook(path, "corrupt_detail", detail=f"{len(infos)} zip entries")
+        raise UnreadableWorkbook(path, "corrupt_detail", detail=Text.of("detail_zip_entries", count=len(infos)))
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
-        raise UnreadableWorkbook(path, "corrupt_detail", detail="duplicate zip members")
+        raise UnreadableWorkbook(path, "corrupt_detail", detail=Text.of("detail_duplicate_members"))
     if any(i.flag_bits & 0x1 for i in infos):
         raise UnreadableWorkbook(path, "encrypted")
     if "xl/workbook.bin" in names:
         raise UnreadableWorkbook(path, "xlsb")
     if "xl/workbook.xml" not in names:
-        raise UnreadableWorkbook(path, "not_workbook")
+        raise UnreadableWorkbook(path, "ods" if _is_ods(zf, names) else "not_workbook")
     if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
-        raise UnreadableWorkbook(path, "corrupt_detail", detail="unsupported zip compression")
+        raise UnreadableWorkbook(path, "corrupt_detail", detail=Text.of("detail_compression"))
     declared = sum(i.file_size for i in infos)
     if declared > limits.total_bytes or any(i.file_size > limits.part_bytes for i in infos):
         raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
@@ -196,6 +229,11 @@ def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = Tru
     return tuple(repair)
 
 
+def _is_ods(zf: zipfile.ZipFile, names: list[str]) -> bool:
+    """An OpenDocument spreadsheet (LibreOffice, WPS): its first member `mimetype` says so."""
+    return "mimetype" in names and _read_small(zf, "mimetype").strip() == "application/vnd.oasis.opendocument.spreadsheet"
+
+
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limits):
     """The member's bytes in chunks, each with the unfinished tag of the one before (so no tag is cut in two)."""
     size, carry = 0, b""
@@ -211,7 +249,7 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limi
             if cut >= 0 and b">" not in block[cut:]:
                 block, carry = block[:cut], block[cut:]
                 if len(carry) > MAX_TAG:
-                    raise UnreadableWorkbook(path, "corrupt_detail", detail="an XML tag longer than 1 MB")
+                    raise UnreadableWorkbook(path, "corrupt_detail", detail=Text.of("detail_long_tag"))
             else:
                 carry = b""
             yield size, block

@@ -17,6 +17,7 @@ from ...schema import (CUSTOMERS, DAILY_REPORT, INSTRUCTIONS_SHEET, KPI_INPUTS, 
                        TEAM, TEMPLATE_VERSION_LABEL)
 from ...settings import DEFAULTS, Settings, settings_keeping_defaults
 from .excel_file import LIMITS, Limits, inspect, load, open_package, sheet_names_of, sheet_rows
+from .files import readable_name, readable_path
 
 # what a chat app, a mail client or Explorer adds to a copy's name: 卢静(1), 卢静（2）, 卢静 - 副本, 卢静 - Copy (3)
 _COPY_SUFFIX = re.compile(r"(?:\s*[(（]\d+[)）]|\s*-\s*(?:副本|Copy)(?:\s*[(（]\d+[)）])?|_副本)+$", re.IGNORECASE)
@@ -55,9 +56,9 @@ class RepWorkbook:
         """Name a rep whose 说明 sheet does not (roster, else the file name), and say so."""
         if self.named:
             return
-        self.rep = parsing.clean_text(name) or parsing.clean_text(_COPY_SUFFIX.sub("", Path(self.path).stem)) or "?"
+        self.rep = parsing.clean_text(name) or parsing.clean_text(_COPY_SUFFIX.sub("", Path(readable_path(self.path)).stem)) or "?"
         self.problems = [p for p in self.problems if p.code != "no_rep_name"]
-        self.problems.insert(0, Problem(Path(self.path).name, INSTRUCTIONS_SHEET, None, REP_NAME_LABEL, None, "no_rep_name",
+        self.problems.insert(0, Problem(readable_name(self.path), INSTRUCTIONS_SHEET, None, REP_NAME_LABEL, None, "no_rep_name",
                                         Severity.WARNING, (("name", self.rep),)))
 
 
@@ -70,13 +71,13 @@ def read_rep_workbook(path: str | Path, rep_fallback: str | None = None, today: 
 
 def _repair_problems(package) -> list[Problem]:
     """A file whose XML held forbidden character references (&#0;) is read with U+FFFD in their place: say so."""
-    return [Problem(package.path.name, None, None, None, ", ".join(package.repaired), "illegal_char_refs", Severity.WARNING)
+    return [Problem(readable_name(package.path), None, None, None, ", ".join(package.repaired), "illegal_char_refs", Severity.WARNING)
             ] if package.repaired else []
 
 
 def _read_rep(package, book, rep_fallback: str | None, today: date | None, cells: int) -> RepWorkbook:
     path = package.path
-    file = path.name
+    file = readable_name(path)
     names = set(book.sheet_names)
     if ROLLUP_MARKERS <= names:  # kamxl's own roll-up, saved into the team folder: passed over
         raise UnreadableWorkbook(path, "rollup_file", skipped=True)
@@ -148,15 +149,15 @@ def _read_kpi(package, book, today: date | None, cells: int) -> KpiWorkbook:
     for spec in (KPI_INPUTS, TEAM):
         if spec.name in names:
             rows, first = sheet_rows(book, spec.name, path, cells)
-            results[spec.key] = check_rows(spec, rows, first, path.name, today=today)
+            results[spec.key] = check_rows(spec, rows, first, readable_name(path), today=today)
         else:
-            results[spec.key] = missing_sheet(spec, path.name)
+            results[spec.key] = missing_sheet(spec, readable_name(path))
     settings, problems = DEFAULTS, []
     if SETTINGS_SHEET in names:
         rows, _ = sheet_rows(book, SETTINGS_SHEET, path, cells)
         settings, bad = settings_keeping_defaults(settings_pairs(rows))
         # a bad setting keeps the handbook's default and is a problem on that setting
-        problems = [Problem(path.name, SETTINGS_SHEET, None, key, parsing.clean_text(value),
+        problems = [Problem(readable_name(path), SETTINGS_SHEET, None, key, parsing.clean_text(value),
                             "unknown_setting" if reason == "unknown" else "bad_setting", Severity.WARNING,
                             (("key", key),) if reason == "unknown" else
                             (("key", key), ("value", parsing.clean_text(value)), ("reason", reason)))
