@@ -1,5 +1,6 @@
 """Writing the department roll-up workbook: 总览 with native charts, then one Excel table per sheet."""
 
+import math
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -33,7 +34,7 @@ class RollupTooLong(KamxlError):
 
 
 def _col(c: rs.RollupColumn) -> Col:
-    return Col(c.label, c.kind, c.width)
+    return Col(c.label, c.kind, c.width, c.prints)
 
 
 def _table(spec: rs.RollupTable, data: Sequence[Sequence], **options) -> Table:
@@ -90,7 +91,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
         if problems is not None:
             problems += _dropped_problems(spec, rows, dropped)
     head, tail = spec.columns[:spec.extras_at], spec.columns[spec.extras_at:]
-    columns = [_col(c) for c in head] + [Col(str(extra), "text", 12) for extra in extras] + [_col(c) for c in tail]
+    columns = [_col(c) for c in head] + [Col(str(extra), "text", 12, prints=False) for extra in extras] + [_col(c) for c in tail]
     keys = [c.key for c in head] + extras + [c.key for c in tail]
     blank_nan = set(extras)  # NaN: a file lacking the column
 
@@ -257,12 +258,34 @@ def _pareto_points(rollup: Rollup, steps: int = 100) -> list[tuple[float, float]
     return points
 
 
-def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_header: bool = True):
-    """Every sheet prints landscape on A4, one page wide (one page in all when asked), its header row repeated,
-    the period in the page header and page numbers in the footer."""
+PRINTABLE_PT = 784  # the width of an A4 landscape page inside the 0.4" margins, in points
+PT_PER_WIDTH = 7.3  # a unit of column width on the page LibreOffice prints at 100% (measured; Excel's is narrower)
+BODY_PT, SMALLEST_PT = 11, 6.0  # the tables' type, and the smallest a page scaled to fit may show
+
+
+def _pages_wide(widths: Sequence[float]) -> int:
+    """The fewest pages across that hold columns this wide with their type at SMALLEST_PT or more."""
+    across = sum(w + 0.71 for w in widths) * PT_PER_WIDTH  # xlsxwriter stores a width with its padding
+    return max(1, math.ceil(across * SMALLEST_PT / (BODY_PT * PRINTABLE_PT)))
+
+
+def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_header: bool = True,
+                table: Table | None = None):
+    """Every sheet prints landscape on A4, its header row repeated, the period in the page header and page numbers
+    in the footer. A table prints the columns a director reads (up to its last printing column, not where a row
+    came from), scaled to the fewest pages across that keep its type readable, its key columns repeated on each;
+    a sheet without a table prints on one page wide (one page in all when asked)."""
     ws.set_paper(9)
     ws.set_landscape()
-    ws.fit_to_pages(1, 1 if one_page else 0)
+    if table is None:
+        ws.fit_to_pages(1, 1 if one_page else 0)
+    else:
+        last = max(j for j, c in enumerate(table.columns) if c.prints)
+        ws.print_area(0, 0, max(table.rows, 1), last)
+        across = _pages_wide([c.width for c in table.columns[:last + 1]])
+        ws.fit_to_pages(across, 1 if one_page else 0)
+        if across > 1 and table.freeze[1]:
+            ws.repeat_columns(0, table.freeze[1] - 1)
     if repeat_header:
         ws.repeat_rows(0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -586,10 +609,7 @@ def write_rollup(rollup: Rollup, path: str | Path) -> Path:
                 _trend(book, rollup)
                 continue
             ws = book.add_table(table)
-            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == rs.SCORES)
-            if table.sheet == rs.SCORES:
-                ws.repeat_columns(0, 1)
-                ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
+            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == rs.SCORES, table=table)
         _chart_data(book, rollup)
         _figures_sheet(book, rollup)
         book.close()

@@ -49,11 +49,22 @@ HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color
 GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
 
 
+# whole values of these kinds show without decimals (20,000 and 17, not 20,000.00 and 17.0): a conditional format
+WHOLE_FORMATS = {"amount": "#,##0", "score": "0"}
+
+
+def text_lines(text: str | None, width: int) -> int:
+    """Lines a wrapped cell needs (CJK characters are two columns wide): rows do not grow by themselves in print."""
+    columns = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text or "")
+    return max(1, -(-columns // max(width, 1)))
+
+
 @dataclass
 class Col:
     header: str
     kind: str = "text"  # text | int | amount | number | score | percent (a fraction) | date | bool
     width: float = 12
+    prints: bool = True  # on the printed page (a director reads it); a table prints up to its last such column
 
 
 @dataclass
@@ -222,11 +233,20 @@ class StreamingWorkbook:
         for j, col in enumerate(table.columns):
             ws.set_column(j, j, col.width, self._formats.get(col.kind))
         ws.freeze_panes(*table.freeze)
-        ws.set_row(0, 30)
+        # the header's labels wrap: its row is as deep as the longest label needs (a row does not grow in print)
+        lines = max((text_lines(c.header, int(c.width) - 1) for c in table.columns if c.prints), default=1)
+        ws.set_row(0, max(30, 16 * lines + 2))
         for cell_range, options in table.conditional:
             if isinstance(options.get("format"), dict):
                 options = options | {"format": self.wb.add_format(options["format"])}
             ws.conditional_format(cell_range, options)
+        last = max(table.rows, 1) + 1
+        for j, col in enumerate(table.columns):  # after the table's own: those keep priority in every client
+            if col.kind in WHOLE_FORMATS:
+                name = xl_col_to_name(j)
+                ws.conditional_format(f"{name}2:{name}{last}", {
+                    "type": "formula", "criteria": f"=MOD({name}2,1)=0",
+                    "format": self.wb.add_format({"num_format": WHOLE_FORMATS[col.kind]})})
         self._streamed[len(self.wb.worksheets())] = table
         return ws
 
