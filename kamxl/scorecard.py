@@ -11,7 +11,7 @@ from datetime import date
 
 import xlsxwriter
 
-from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
+from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, text_lines
 from .messages import render
 from .rollup_model import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .rules.kpi import kpi_rules
