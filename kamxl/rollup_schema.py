@@ -198,9 +198,9 @@ PROBLEM_TABLE = RollupTable("problems", PROBLEMS, "tblProblems", (
     RollupColumn("file", "文件", "file", "text", 18),
     RollupColumn("sheet", "工作表", "sheet", "text", 9),
     RollupColumn("row", "行", "row", "int", 6),
-    RollupColumn("column", "列", "column", "text", 12),
-    RollupColumn("value", "原始值", "value", "text", 18),
-    RollupColumn("message", "问题", "message", "text", 44),
+    RollupColumn("column", "列", "column", "text", 14),
+    RollupColumn("value", "原始值", "value", "text", 20),
+    RollupColumn("message", "问题", "message", "text", 64),
     RollupColumn("severity", "处理", "severity", "text", 8),
     RollupColumn("raw_row", "被拒收行的全部原始内容", "raw_row", "text", 60, prints=False),
 ))
