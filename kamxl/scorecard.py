@@ -139,6 +139,7 @@ class _CardFormats:
         self.head = wb.add_format({**HEADER_FORMAT, "font_size": 10, "border": 1})
         self.label, self.cell = f(bold=True, bg_color="#DDEBF7", border=1), f(border=1)
         self.big = f(bold=True, font_size=14, border=1, align="center", num_format="0.0")
+        self.big_whole = f(bold=True, font_size=14, border=1, align="center", num_format="0")
         self.pct, self.decimal, self.whole = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0"), f(border=1, num_format="0")
         self.day = f(border=1, num_format="yyyy-mm-dd")
         self.signed_whole = f(border=1, num_format="+0;-0;±0")
@@ -154,7 +155,7 @@ class _CardFormats:
 def _write_result(ws, row: int, card: RepCard, r, fmt: _CardFormats, t, lang: str) -> int:
     """Total, rank, rating and their change; each KPI's value and points; the period's activity."""
     ws.write_string(row, 0, t("mail_rep_total"), fmt.label)
-    ws.write_number(row, 1, r.total, fmt.big)
+    ws.write_number(row, 1, r.total, fmt.big_whole if float(r.total).is_integer() else fmt.big)
     ws.write_string(row, 2, t("mail_rep_rank"), fmt.label)
     ws.write_string(row, 3, card.rank_text or "—", fmt.big)
     ws.write_string(row, 4, t("mail_rep_rating"), fmt.label)
