@@ -4,6 +4,7 @@ print without decimals, and the detail sheets print the columns a director reads
 import re
 from pathlib import Path
 
+import openpyxl
 import pdfplumber
 import pytest
 from click.testing import CliRunner
@@ -33,7 +34,7 @@ def printed(tmp_path_factory):
     digest = read_rollup(rollup)
     card = tmp / "card.xlsx"
     card.write_bytes(scorecard_workbook(rep_card(digest, digest.results[0].rep)))
-    return {"rollup": print_pdf(rollup, tmp / "pdf"), "card": print_pdf(card, tmp / "pdf")}
+    return {"xlsx": rollup, "rollup": print_pdf(rollup, tmp / "pdf"), "card": print_pdf(card, tmp / "pdf")}
 
 
 def _texts(pdf: Path) -> list[str]:
@@ -66,7 +67,13 @@ def test_whole_numbers_print_without_decimals(printed):
     assert WHOLE_WITH_DECIMALS.findall(card) == []
     pages = _sheets(printed["rollup"])
     assert WHOLE_WITH_DECIMALS.findall(pages["客户总表"]) == []
-    assert re.search(r"\d,\d{3}(?!\.)\b", pages["客户总表"])  # its amounts in 元 are there, whole
+    # a whole 年采购额 from the roll-up itself prints as a whole number on its customer's line
+    ws = openpyxl.load_workbook(printed["xlsx"], read_only=True)["客户总表"]
+    rows = list(ws.iter_rows(values_only=True))
+    amount = rows[0].index("年采购额(万元)")
+    cid, whole = next((r[1], r[amount]) for r in rows[1:] if isinstance(r[amount], float) and r[amount].is_integer())
+    lines = " | ".join(ln for ln in pages["客户总表"].splitlines() if cid in ln)
+    assert re.search(rf"(?<![\d.,]){int(whole):,}(?![\d.])", lines) and f"{whole:,.2f}" not in lines, (cid, whole, lines)
 
 
 def test_a_detail_sheet_prints_what_a_director_reads_not_where_a_row_came_from(printed):
