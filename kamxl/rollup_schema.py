@@ -64,6 +64,7 @@ class RollupColumn:
     kind: str = "text"
     width: float = 12
     how: str = ""
+    prints: bool = True  # on the printed page: a director reads it (where a file's row came from does not)
 
     def header(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.label
@@ -107,8 +108,8 @@ def _from_schema(col: Column) -> RollupColumn:
 
 
 REP = RollupColumn("rep", "代表", "rep", "text", 10)  # the same column in every table that names a rep
-SOURCE_FILE = RollupColumn("file", "来源文件", "source_file", "text", 18)
-SOURCE_ROW = RollupColumn("row", "源行号", "source_row", "int", 7)
+SOURCE_FILE = RollupColumn("file", "来源文件", "source_file", "text", 18, prints=False)
+SOURCE_ROW = RollupColumn("row", "源行号", "source_row", "int", 7, prints=False)
 # beside every 客户编号 of a detail sheet: the customer's name, from the same file's 客户档案
 CUSTOMER_NAME = RollupColumn("customer_name", CUSTOMERS.column("name").label, "customer_name", "text", 24)
 
@@ -197,11 +198,11 @@ PROBLEM_TABLE = RollupTable("problems", PROBLEMS, "tblProblems", (
     RollupColumn("file", "文件", "file", "text", 18),
     RollupColumn("sheet", "工作表", "sheet", "text", 9),
     RollupColumn("row", "行", "row", "int", 6),
-    RollupColumn("column", "列", "column", "text", 12),
-    RollupColumn("value", "原始值", "value", "text", 18),
-    RollupColumn("message", "问题", "message", "text", 44),
+    RollupColumn("column", "列", "column", "text", 14),
+    RollupColumn("value", "原始值", "value", "text", 20),
+    RollupColumn("message", "问题", "message", "text", 64),
     RollupColumn("severity", "处理", "severity", "text", 8),
-    RollupColumn("raw_row", "被拒收行的全部原始内容", "raw_row", "text", 60),
+    RollupColumn("raw_row", "被拒收行的全部原始内容", "raw_row", "text", 60, prints=False),
 ))
 
 FILE_STATUS = {"ok": "已汇总", "skipped": "已跳过", "failed": "失败"}  # 来源's 状态 of a file

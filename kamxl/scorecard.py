@@ -11,7 +11,7 @@ from datetime import date
 
 import xlsxwriter
 
-from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT
+from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, text_lines
 from .messages import render
 from .rollup_model import OverdueCustomer, ProblemRow, RepResult, RollupDigest
 from .rules.kpi import kpi_rules
@@ -86,17 +86,11 @@ def rep_card(digest: RollupDigest, rep: str, previous: RollupDigest | None = Non
                    overdue, problems, has_workbook=rep not in digest.reps_without_workbook())
 
 
-def _lines(text: str | None, width: int) -> int:
-    """Lines a wrapped cell needs (CJK characters are two columns wide): rows do not grow by themselves in print."""
-    columns = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text or "")
-    return max(1, -(-columns // width))
-
-
-def _write_change(ws, row: int, col: int, change: float | None, signed, dash, text: str | None = None):
+def _write_change(ws, row: int, col: int, change: float | None, fmt: "_CardFormats", text: str | None = None):
     if change is None:
-        ws.write_string(row, col, text or "—", dash)
+        ws.write_string(row, col, text or "—", fmt.dash)
     else:
-        ws.write_number(row, col, change, signed)
+        ws.write_number(row, col, change, fmt.signed_whole if float(change).is_integer() else fmt.signed)
 
 
 def scorecard_workbook(card: RepCard, lang: str = "zh", today: date | None = None) -> bytes:
@@ -145,24 +139,30 @@ class _CardFormats:
         self.head = wb.add_format({**HEADER_FORMAT, "font_size": 10, "border": 1})
         self.label, self.cell = f(bold=True, bg_color="#DDEBF7", border=1), f(border=1)
         self.big = f(bold=True, font_size=14, border=1, align="center", num_format="0.0")
-        self.pct, self.num = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0")
+        self.big_whole = f(bold=True, font_size=14, border=1, align="center", num_format="0")
+        self.pct, self.decimal, self.whole = f(border=1, num_format="0.0%"), f(border=1, num_format="0.0"), f(border=1, num_format="0")
         self.day = f(border=1, num_format="yyyy-mm-dd")
+        self.signed_whole = f(border=1, num_format="+0;-0;±0")
         self.signed, self.dash = f(border=1, num_format="+0.0;-0.0;±0.0"), f(border=1, align="center", font_color="#7F7F7F")
         self.wrap, self.section = f(border=1, text_wrap=True), f(bold=True, font_size=12, font_color="#1F4E78")
         self.red = f(border=1, font_color="#C00000", bold=True)
+
+    def num(self, value: float):
+        """A count or points as read: `3`, not `3.0`; a fraction keeps its one decimal."""
+        return self.whole if float(value).is_integer() else self.decimal
 
 
 def _write_result(ws, row: int, card: RepCard, r, fmt: _CardFormats, t, lang: str) -> int:
     """Total, rank, rating and their change; each KPI's value and points; the period's activity."""
     ws.write_string(row, 0, t("mail_rep_total"), fmt.label)
-    ws.write_number(row, 1, r.total, fmt.big)
+    ws.write_number(row, 1, r.total, fmt.big_whole if float(r.total).is_integer() else fmt.big)
     ws.write_string(row, 2, t("mail_rep_rank"), fmt.label)
     ws.write_string(row, 3, card.rank_text or "—", fmt.big)
     ws.write_string(row, 4, t("mail_rep_rating"), fmt.label)
     ws.write_string(row, 5, r.rating or "—", fmt.red if r.warning else fmt.big)
     row += 1
     ws.write_string(row, 0, t("mail_rep_change"), fmt.label)
-    _write_change(ws, row, 1, card.total_change, fmt.signed, fmt.dash, None if card.previous else t("card_no_previous"))
+    _write_change(ws, row, 1, card.total_change, fmt, None if card.previous else t("card_no_previous"))
     ws.write_string(row, 2, t("card_previous_rank"), fmt.label)
     ws.write_string(row, 3, card.previous_rank_text or "—", fmt.cell)
     ws.write_string(row, 4, t("card_warning"), fmt.label)
@@ -178,11 +178,11 @@ def _write_result(ws, row: int, card: RepCard, r, fmt: _CardFormats, t, lang: st
         if value is None:
             ws.write_string(row, 1, t("card_not_scored"), fmt.cell)
         else:
-            ws.write_number(row, 1, value / 100 if k.ratio else value, fmt.pct if k.ratio else fmt.num)
+            ws.write_number(row, 1, value / 100 if k.ratio else value, fmt.pct if k.ratio else fmt.num(value))
         before = card.previous.points.get(k.key) if card.previous else None
         for col, x in ((2, r.points.get(k.key)), (3, card.max_points.get(k.key, k.points)), (4, before)):
-            ws.write_number(row, col, x, fmt.num) if x is not None else ws.write_string(row, col, "—", fmt.dash)
-        _write_change(ws, row, 5, card.point_change(k.key), fmt.signed, fmt.dash)
+            ws.write_number(row, col, x, fmt.num(x)) if x is not None else ws.write_string(row, col, "—", fmt.dash)
+        _write_change(ws, row, 5, card.point_change(k.key), fmt)
     if r.scaled:  # a total over fewer points is never shown as if it were over all of them
         row += 1
         scaled = t("scaled_total", possible=r.possible, full=r.full)
@@ -235,7 +235,7 @@ def _write_problems(ws, row: int, card: RepCard, fmt: _CardFormats, t) -> int:
         row += 1
         ws.write_string(row, 0, p.sheet or "", fmt.cell)
         ws.write_string(row, 1, p.message or "", fmt.wrap)
-        ws.set_row(row, 13.5 * max(_lines(p.message, 30), _lines(p.value, 24)))
+        ws.set_row(row, 13.5 * max(text_lines(p.message, 30), text_lines(p.value, 24)))
         ws.write(row, 2, p.row if p.row else "", fmt.cell)
         ws.write_string(row, 3, p.column or "", fmt.cell)
         ws.merge_range(row, 4, row, 5, p.value or "", fmt.wrap)

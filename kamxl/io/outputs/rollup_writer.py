@@ -1,5 +1,6 @@
 """Writing the department roll-up workbook: 总览 with native charts, then one Excel table per sheet."""
 
+import math
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -17,7 +18,7 @@ from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused
 from ..machinery.spill import Detail
-from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table
+from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, text_lines
 
 SHEETS = rs.SHEETS  # the last two are hidden
 
@@ -33,7 +34,7 @@ class RollupTooLong(KamxlError):
 
 
 def _col(c: rs.RollupColumn) -> Col:
-    return Col(c.label, c.kind, c.width)
+    return Col(c.label, c.kind, c.width, c.prints)
 
 
 def _table(spec: rs.RollupTable, data: Sequence[Sequence], **options) -> Table:
@@ -90,7 +91,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
         if problems is not None:
             problems += _dropped_problems(spec, rows, dropped)
     head, tail = spec.columns[:spec.extras_at], spec.columns[spec.extras_at:]
-    columns = [_col(c) for c in head] + [Col(str(extra), "text", 12) for extra in extras] + [_col(c) for c in tail]
+    columns = [_col(c) for c in head] + [Col(str(extra), "text", 12, prints=False) for extra in extras] + [_col(c) for c in tail]
     keys = [c.key for c in head] + extras + [c.key for c in tail]
     blank_nan = set(extras)  # NaN: a file lacking the column
 
@@ -257,12 +258,36 @@ def _pareto_points(rollup: Rollup, steps: int = 100) -> list[tuple[float, float]
     return points
 
 
-def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_header: bool = True):
-    """Every sheet prints landscape on A4, one page wide (one page in all when asked), its header row repeated,
-    the period in the page header and page numbers in the footer."""
+PRINTABLE_PT = 784  # the width of an A4 landscape page inside the 0.4" margins, in points
+PT_PER_WIDTH = 7.3  # a unit of column width on the page LibreOffice prints at 100% (measured; Excel's is narrower)
+BODY_PT, SMALLEST_PT = 11, 6.0  # the tables' type, and the smallest a page scaled to fit may show
+
+
+def _pages_wide(widths: Sequence[float]) -> int:
+    """The fewest pages across that hold columns this wide with their type at SMALLEST_PT or more."""
+    across = sum(w + 0.71 for w in widths) * PT_PER_WIDTH  # xlsxwriter stores a width with its padding
+    return max(1, math.ceil(across * SMALLEST_PT / (BODY_PT * PRINTABLE_PT)))
+
+
+def _page_setup(ws, rollup: Rollup, sheet: str, one_page: bool = False, repeat_header: bool = True,
+                table: Table | None = None):
+    """Every sheet prints landscape on A4, its header row repeated, the period in the page header and page numbers
+    in the footer. A table prints the columns a director reads (up to its last printing column, not where a row
+    came from), scaled to the fewest pages across that keep its type readable, its key columns repeated on each;
+    a sheet without a table prints on one page wide (one page in all when asked)."""
     ws.set_paper(9)
     ws.set_landscape()
-    ws.fit_to_pages(1, 1 if one_page else 0)
+    if table is None:
+        ws.fit_to_pages(1, 1 if one_page else 0)
+    else:
+        last = max(j for j, c in enumerate(table.columns) if c.prints)
+        ws.print_area(0, 0, max(table.rows, 1), last)
+        across = _pages_wide([c.width for c in table.columns[:last + 1]])
+        ws.fit_to_pages(across, 1 if one_page else 0)
+        if across > 1:  # a band of rows reads across its pages, its key columns on each
+            ws.print_across()
+            if table.freeze[1]:
+                ws.repeat_columns(0, table.freeze[1] - 1)
     if repeat_header:
         ws.repeat_rows(0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -361,8 +386,18 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
     standing_fmt = {k: wb.add_format({"num_format": "0.0%", "bg_color": c, "bold": True})
                     for k, c in _STANDING_COLOURS.items()}
     dash = wb.add_format({"align": "right", "font_color": "#7F7F7F"})
-    for col, width in enumerate((20, 12, 12, 10, 9, 10, 13, 34, 2, 5, 9, 7, 7, 8, 8, 26)):
+    widths = (20, 12, 12, 10, 9, 10, 13, 20, 2, 5, 9, 7, 7, 8, 8, 14)  # narrow enough to print on one page at 6 pt
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    wrap = {None: wb.add_format({"text_wrap": True, "valign": "top"}),
+            note: wb.add_format({"font_color": "#595959", "italic": True, "text_wrap": True, "valign": "top"}),
+            warn: wb.add_format({"font_color": "#C00000", "bold": True, "text_wrap": True, "valign": "top"})}
+    lines: dict[int, int] = {}
+
+    def wrapped(row: int, col: int, text: str, style=None):
+        """A note in a narrow column, wrapped: its row as deep as its longest note (rows do not grow in print)."""
+        ws.write_string(row, col, text, wrap[style])
+        lines[row] = max(lines.get(row, 1), text_lines(text, widths[col] - 1))
 
     ws.write_string(0, 0, f"{rs.TITLE} {rollup.period.label}", title)
     previous = (f"；上期汇总 {rollup.previous.path.name}（{rollup.previous.period.label}）" if rollup.previous
@@ -408,7 +443,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         if delta is not None:
             ws.write_number(row, 6, delta, change["pct"])
         text = f.how_without_previous if f.how_without_previous and not rollup.has_previous else f.how
-        ws.write_string(row, 7, (f"{_STANDING_LABEL[state]}；" if state else "") + text, note if value is None else None)
+        wrapped(row, 7, (f"{_STANDING_LABEL[state]}；" if state else "") + text, note if value is None else None)
     notes = {"overdue": f"截至 {rollup.period.end}",
              "problems": f"拒收 {o['rejected']} 行，警告 {o['warnings']} 个（见「{rs.PROBLEMS}」）"}
     for f in rs.OVERVIEW_COUNTS:
@@ -418,7 +453,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         delta = _change(o[f.key], before.get(f.key))
         if delta is not None:
             ws.write_number(row, 6, delta, change["num"])
-        ws.write_string(row, 7, notes.get(f.key, f.how))
+        wrapped(row, 7, notes.get(f.key, f.how))
     row += 1
     ws.write_string(row, 0, "颜色：绿 = 达标，黄 = 接近（差距不足一档，尚未扣分），红 = 未达标；标准取自参数表。", note)
     last_metric = row
@@ -445,16 +480,19 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
         moved = _rank_change(before_rank, s.rank, _ranked_before(rollup))
         if moved:
             ws.write_string(i, 14, moved, up if moved.startswith("↑") else down if moved.startswith("↓") else centre)
-        ws.write_string(i, 15, _left_out_of_total(rollup, s), warn if s.status != "ok" else None)
+        wrapped(i, 15, _left_out_of_total(rollup, s), warn if s.status != "ok" else None)
     last_rank = first_metric + len(rollup.scores) - 1
 
+    for r, n in lines.items():
+        if n > 1:
+            ws.set_row(r, 16 * n)
     # charts beside each other under the tables; their data is on the hidden 图表数据 sheet
     charts_row = max(last_metric, last_rank) + 2
     placed = 0
 
     def place(chart):
         nonlocal placed
-        ws.insert_chart(charts_row, 0, chart, {"x_offset": 5 + placed * 345, "y_offset": 5, "x_scale": 0.7, "y_scale": 0.95})
+        ws.insert_chart(charts_row, 0, chart, {"x_offset": 5 + placed * 325, "y_offset": 5, "x_scale": 0.66, "y_scale": 0.95})
         placed += 1
 
     reps_first, reps_last = series["reps"]
@@ -464,7 +502,7 @@ def _overview(book: StreamingWorkbook, rollup: Rollup, series: dict):
                           "values": [CHART_SHEET, reps_first, 3, reps_last, 3], "data_labels": {"value": True}})
         chart.set_title({"name": "代表考核总分", "name_font": {"size": 11}})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"reverse": True, "num_font": {"size": 7 if len(rollup.scores) > 8 else 9}})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 10}})  # 6 pt on the page
         chart.set_x_axis({"min": 0, "max": 100})
         place(chart)
         overdue = wb.add_chart({"type": "column"})
@@ -586,10 +624,7 @@ def write_rollup(rollup: Rollup, path: str | Path) -> Path:
                 _trend(book, rollup)
                 continue
             ws = book.add_table(table)
-            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == rs.SCORES)
-            if table.sheet == rs.SCORES:
-                ws.repeat_columns(0, 1)
-                ws.set_row(0, 44)  # its labels are long: three lines of the narrow columns
+            _page_setup(ws, rollup, table.sheet, one_page=table.sheet == rs.SCORES, table=table)
         _chart_data(book, rollup)
         _figures_sheet(book, rollup)
         book.close()

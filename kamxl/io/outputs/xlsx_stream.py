@@ -49,11 +49,27 @@ HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color
 GRADE_COLOURS = {"A": "#C6EFCE", "B": "#DDEBF7", "C": "#FFF2CC", "D": "#EDEDED", UNGRADED: "#FCE4D6"}  # grade cells, everywhere
 
 
+# whole values of these kinds show without decimals (20,000 and 17, not 20,000.00 and 17.0): their own style
+WHOLE_FORMATS = {"amount": "#,##0", "score": "0"}
+
+
+def _whole(kind: str) -> str:
+    """The style key of a kind's whole values."""
+    return f"{kind}:whole"
+
+
+def text_lines(text: str | None, width: int) -> int:
+    """Lines a wrapped cell needs (CJK characters are two columns wide): rows do not grow by themselves in print."""
+    columns = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text or "")
+    return max(1, -(-columns // max(width, 1)))
+
+
 @dataclass
 class Col:
     header: str
     kind: str = "text"  # text | int | amount | number | score | percent (a fraction) | date | bool
     width: float = 12
+    prints: bool = True  # on the printed page (a director reads it); a table prints up to its last such column
 
 
 @dataclass
@@ -118,9 +134,10 @@ class _ColumnEncoder:
     the per-cell work is a dictionary lookup done by `map`, not Python code.
     """
 
-    def __init__(self, kind: str, style: int | None, letter: str = "A"):
+    def __init__(self, kind: str, style: int | None, letter: str = "A", whole: int | None = None):
         self.kind = kind
         self.s = f' s="{style}"' if style else ""
+        self.whole = f' s="{whole}"' if whole else self.s  # a whole amount or score: no decimals shown
         self.head = f'<c r="{letter}{_ROW}"'
         self.cache: dict = {}
 
@@ -139,9 +156,11 @@ class _ColumnEncoder:
         if v is None or v != v or isinstance(v, bool):
             return ""
         if isinstance(v, float):
-            return f"{self.head}{s}><v>{v!r}</v></c>" if math.isfinite(v) else self.head + s + _text_cell(v)
+            if not math.isfinite(v):
+                return self.head + s + _text_cell(v)
+            return f"{self.head}{self.whole if v.is_integer() else s}><v>{v!r}</v></c>"
         if isinstance(v, int):
-            return f"{self.head}{s}><v>{v}</v></c>"
+            return f"{self.head}{self.whole}><v>{v}</v></c>"
         return self.head + s + _text_cell(v)
 
     def encode(self, values: Sequence) -> list[bytes]:
@@ -203,6 +222,7 @@ class StreamingWorkbook:
         self.header_format = self.wb.add_format(HEADER_FORMAT)
         self._formats = {kind: self.wb.add_format({"num_format": fmt}) if fmt else None
                          for kind, fmt in NUMBER_FORMATS.items()}
+        self._formats |= {_whole(kind): self.wb.add_format({"num_format": fmt}) for kind, fmt in WHOLE_FORMATS.items()}
         # xf indices are given out as formats are first used, and none is used before these: asked for now, the
         # streamed cells' styles are known before the layout is made (so bodies can be made while it is)
         self.styles = {kind: (fmt._get_xf_index() if fmt is not None else None) for kind, fmt in self._formats.items()}
@@ -222,7 +242,9 @@ class StreamingWorkbook:
         for j, col in enumerate(table.columns):
             ws.set_column(j, j, col.width, self._formats.get(col.kind))
         ws.freeze_panes(*table.freeze)
-        ws.set_row(0, 30)
+        # the header's labels wrap: its row is as deep as the longest label needs (a row does not grow in print)
+        lines = max((text_lines(c.header, int(c.width) - 1) for c in table.columns if c.prints), default=1)
+        ws.set_row(0, max(30, 16 * lines + 2))
         for cell_range, options in table.conditional:
             if isinstance(options.get("format"), dict):
                 options = options | {"format": self.wb.add_format(options["format"])}
@@ -296,7 +318,8 @@ def _body_chunks(table: Table, styles: dict, blocks: list, first_row: int) -> It
 
     Each block must hold the rows it was declared with: the table's range and <dimension> were written for them.
     """
-    encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j)) for j, col in enumerate(table.columns)]
+    encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j), styles.get(_whole(col.kind)))
+                for j, col in enumerate(table.columns)]
     done = first_row
     for rows, load in blocks:
         block = load()
