@@ -221,8 +221,8 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
     written = [stamp(build_rep_workbook(out / book.filename, book.rep, book.data)) for book in books]
     written.append(stamp(build_kpi_workbook(out / KPI_FILE, team, kpi)))
     if opts.mistakes:
-        lock, data = _lock_file(out, names[0])
-        lock.write_bytes(data)
+        lock, owner = _lock_file(out, names[0])
+        lock.write_bytes(owner)
         written.append(lock)
     return written
 
