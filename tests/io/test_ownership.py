@@ -51,12 +51,14 @@ def team(tmp_path) -> Path:
     return tmp_path / "team"
 
 
+@pytest.mark.slow  # the demo team or the templates: 2-6 s
 def test_demo_over_its_own_untouched_team_rewrites_it_without_force(team):
     result = _run("demo", team, *SMALL_TEAM)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"已写入 4 个文件到 {team}\n")  # 2 reps, kpi.xlsx, the lock file
 
 
+@pytest.mark.slow  # the demo team or the templates: 2-6 s
 def test_demo_refuses_an_edited_rep_workbook_and_writes_nothing(team):
     edited = _rep_workbooks(team)[0]
     _edit(edited, "客户档案", "B2", "我改过的客户")
@@ -67,6 +69,7 @@ def test_demo_refuses_an_edited_rep_workbook_and_writes_nothing(team):
     assert _snapshot(team) == before
 
 
+@pytest.mark.slow  # the demo team or the templates: 2-6 s
 def test_demo_names_every_file_it_would_replace_in_english(team):
     edited = _rep_workbooks(team)[0]
     _edit(edited, "客户档案", "B2", "edited")
@@ -79,6 +82,7 @@ def test_demo_names_every_file_it_would_replace_in_english(team):
     assert result.output == REFUSED_EN.format(files=f"'{edited}', '{own_kpi}'")
 
 
+@pytest.mark.slow  # the demo team or the templates: 2-6 s
 def test_demo_with_force_replaces_the_edited_workbook(team):
     edited = _rep_workbooks(team)[0]
     original = _cell(edited, "客户档案", "B2")
@@ -91,6 +95,7 @@ def test_demo_with_force_replaces_the_edited_workbook(team):
 
 # ---------------------------------------------------------------- templates
 
+@pytest.mark.slow  # the demo team or the templates: 2-6 s
 def test_templates_twice_replaces_its_own_templates(tmp_path):
     assert _run("templates", "--out", tmp_path).exit_code == 0
     result = _run("templates", "--out", tmp_path)
@@ -98,6 +103,7 @@ def test_templates_twice_replaces_its_own_templates(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kpi_sheet.xlsx", "rep_workbook.xlsm", "rep_workbook.xlsx"]
 
 
+@pytest.mark.slow  # the demo team or the templates: 2-6 s
 def test_templates_refuse_a_filled_in_kpi_sheet(tmp_path):
     assert _run("templates", "--out", tmp_path).exit_code == 0
     kpi = tmp_path / "kpi_sheet.xlsx"
@@ -188,10 +194,10 @@ def test_excel_build_stops_over_an_unreadable_workbook_unless_forced(tmp_path):
 # ---------------------------------------------------------------- the fingerprint
 
 def test_a_change_to_any_one_part_is_seen(tmp_path):
-    assert _run("templates", "--out", tmp_path).exit_code == 0
-    made = tmp_path / "kpi_sheet.xlsx"
+    assert _run("excel", "build", "--out", tmp_path).exit_code == 0
+    made = tmp_path / "kamxl.xlsm"
     assert is_untouched(made)
-    changed = tmp_path / "changed.xlsx"
+    changed = tmp_path / "changed.xlsm"
     with zipfile.ZipFile(made) as package, zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as out:
         for item in package.infolist():
             data = package.read(item.filename)
