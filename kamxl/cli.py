@@ -861,8 +861,8 @@ def excel_build(out_dir, wrappers, force):
         click.echo(str(write_udf_wrappers()))
     out_dir.mkdir(parents=True, exist_ok=True)
     click.echo(str(build_director_workbook(target, kept=kept)))
-    if kept:
-        click.echo(kept_settings_text(kept))
+    if (kept_text := kept_settings_text(kept)) is not None:
+        click.echo(kept_text)
 
 
 def run():

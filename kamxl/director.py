@@ -328,13 +328,13 @@ def settings_to_keep(path: Path, force: bool) -> dict[str, object]:
     return old.settings
 
 
-def kept_settings_text(kept: dict[str, object]) -> str:
-    """The kept 设置 values other than their defaults, as the console shows them: 标签 = 值; …"""
+def kept_settings_text(kept: dict[str, object]) -> str | None:
+    """The kept 设置 values other than their defaults, as the console shows them (标签 = 值；…); None if none."""
     shown = [f"{spec.cell} = {kept[spec.key]}" for spec in SETTING_CELLS
              if spec.key in kept and str(kept[spec.key]) != str(spec.default)]
     from .messages import language
 
-    return render("director_settings_kept", values=("；" if language() == "zh" else "; ").join(shown)) if shown else render("director_settings_kept_none")
+    return render("director_settings_kept", values=("；" if language() == "zh" else "; ").join(shown)) if shown else None
 
 
 def build_director_workbook(path: str | Path, lang: str = "zh", kept: dict[str, object] | None = None) -> Path:

@@ -193,7 +193,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "the existing director's workbook '{path}' cannot be read ({detail}), so its 设置 cannot be "
                             "kept. Nothing was written; add --force to replace it"),
     "director_settings_kept": ("保留了原「设置」中的值：{values}", "kept the values of the old 设置 sheet: {values}"),
-    "director_settings_kept_none": ("原「设置」中没有填写的值", "the old 设置 sheet held no values"),
     "rollup_written": ("汇总已写入 {out}：{ok}/{files} 个文件，{customers} 个客户，{overdue} 个逾期，{problems} 个数据问题",
                        "roll-up written to {out}: {ok}/{files} files, {customers} customers, {overdue} overdue, "
                        "{problems} data problems"),

@@ -139,6 +139,7 @@ def test_excel_build_twice_replaces_its_own_workbook(tmp_path):
     assert _run("excel", "build", "--out", tmp_path).exit_code == 0
     result = _run("excel", "build", "--out", tmp_path)
     assert result.exit_code == 0, result.output
+    assert result.output == f"{tmp_path / 'kamxl.xlsm'}\n"  # nothing filled in, nothing to say was kept
     assert is_untouched(tmp_path / "kamxl.xlsm")
 
 
