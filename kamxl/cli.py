@@ -853,10 +853,10 @@ def excel_build(out_dir, wrappers, force):
         kamxl excel build --out workbook
     """
     from .director import build_director_workbook, kept_settings_text, settings_to_keep
-    from .excel.vba import write_udf_wrappers
+    from .excel.vba import CONFIG_SHEET, write_udf_wrappers
 
     target = out_dir / "kamxl.xlsm"
-    kept = _refusing(lambda: settings_to_keep(target, force))
+    kept = _refusing(lambda: settings_to_keep(target, force, macro_sheets=(CONFIG_SHEET,)))
     if wrappers:
         click.echo(str(write_udf_wrappers()))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -304,14 +304,14 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
     return OldDirectorWorkbook(sheets, values)
 
 
-def settings_to_keep(path: Path, force: bool) -> dict[str, object]:
+def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()) -> dict[str, object]:
     """The 设置 values a rebuild of the director's workbook at `path` keeps; raises when it must not be replaced.
 
     A director rebuilds kamxl.xlsm to get a newer version: what they filled in on 设置 is kept, the rest is kamxl's and
     is replaced -- when the file is kamxl's (it carries kamxl's fingerprint property) and holds no sheet of the
-    director's own. Anything else (another program's kamxl.xlsm, added sheets, an unreadable file) needs --force.
+    director's own (`macro_sheets`: those build_macro_workbook adds). Anything else (another program's kamxl.xlsm,
+    added sheets, an unreadable file) needs --force.
     """
-    from .excel.vba import CONFIG_SHEET
     from .io.outputs.ownership import OutputsNotOurs, is_untouched, written_by_kamxl
 
     if not path.exists():
@@ -322,7 +322,7 @@ def settings_to_keep(path: Path, force: bool) -> dict[str, object]:
         if force:
             return {}
         raise
-    ours = set(old.sheets) <= {ACTIONS_SHEET, SETTINGS_SHEET_NAME, CONFIG_SHEET} and written_by_kamxl(path)
+    ours = set(old.sheets) <= {ACTIONS_SHEET, SETTINGS_SHEET_NAME, *macro_sheets} and written_by_kamxl(path)
     if not (force or ours or is_untouched(path)):
         raise OutputsNotOurs([path])
     return old.settings
