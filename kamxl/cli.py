@@ -12,7 +12,7 @@ from .messages import os_error_text, render
 
 from . import __version__
 from .errors import KamxlError
-from .options import CONSOLIDATE_OPTIONS, MAIL_OPTIONS
+from .options import CONSOLIDATE_OPTIONS, FORCE, MAIL_OPTIONS
 from .problems import Severity
 
 if TYPE_CHECKING:
@@ -159,6 +159,8 @@ _HELP_ZH = {
 
     除非给出 --clean，文件中带有真实文件常见的错误（文字金额、错误日期、校验位错误、两位代表共有的客户、
     Excel 锁定文件）。子文件夹「上月」是同一团队上月提交的工作簿：先汇总它，再汇总本月，即可看到流失与新开发。
+    已存在、但不是 kamxl 写出后未经改动的文件（改过的工作簿、您自己的 kpi.xlsx）不会被替换：除非加 --force，
+    不写入任何文件并以退出码 2 结束。
 
     示例 (Example):
 
@@ -167,7 +169,8 @@ _HELP_ZH = {
     """,
     "templates": """根据 schema 生成代表工作簿和考核工作簿模板。
 
-    --lang en 时表头为英文字段名（两种都能读回）。
+    --lang en 时表头为英文字段名（两种都能读回）。文件夹中已有的模板只有在仍是 kamxl 写出后未经改动时才会被替换：
+    已填写或改过的模板会让命令在写入任何文件之前停止（退出码 2），除非加 --force。
 
     示例 (Example):
 
@@ -205,6 +208,10 @@ _HELP_ZH = {
         kamxl excel setup D:\\大客户部\\kamxl.xlsm
     """,
     "build": """由 VBA 文本源生成总监工作簿 kamxl.xlsm（代表模板用 `kamxl templates`）。
+
+    覆盖已有的 kamxl.xlsm 时，保留其「设置」表中填写的值（加 --force 也保留），其余部分替换为新版本。
+    不是 kamxl 写出的 kamxl.xlsm、含有您自己添加的工作表的、或无法读取的，会让命令在写入任何文件之前停止（退出码 2），
+    除非加 --force。
 
     示例 (Example):
 
@@ -355,6 +362,22 @@ class _Group(_BilingualHelp, click.Group):
                 return super().invoke(ctx)
             except KamxlError as exc:
                 raise click.ClickException(str(exc)) from exc
+
+
+class _Refused(click.ClickException):
+    """An output would replace a file that is not kamxl's own untouched output: wrong usage (exit 2)."""
+    exit_code = 2
+
+
+def _refusing(run):
+    """Run `run()`; a refusal to replace a user's file becomes `Error: …` with exit code 2."""
+    from .director import DirectorWorkbookUnreadable
+    from .io.outputs.ownership import OutputsNotOurs
+
+    try:
+        return run()
+    except (OutputsNotOurs, DirectorWorkbookUnreadable) as exc:
+        raise _Refused(str(exc)) from exc
 
 
 def _remember_lang(ctx, _param, value):
@@ -653,26 +676,31 @@ class _progress:
 @_option("--seed", default=7, show_default=True, help="Random seed: the same seed writes the same team.",
          help_zh="随机种子：同一种子写出同样的团队。")
 @_option("--clean", is_flag=True, help="Leave out the deliberate mistakes.", help_zh="不加入故意的错误。")
-def demo(directory, reps, customers, visits, month, seed, clean):
+@_declared((FORCE,))
+def demo(directory, reps, customers, visits, month, seed, clean, force):
     """Write a realistic example team (rep workbooks, KPI workbook) to try everything on.
 
     The files carry the mistakes real ones do (text amounts, bad dates, a wrong check digit,
     a customer kept by two reps, a lock file) unless --clean is given. The subfolder 上月 holds
     the same team as submitted a month earlier: consolidate it first, then the team, to see
-    churn and new accounts.
+    churn and new accounts. An existing file that is not kamxl's untouched output (an edited
+    workbook, your own kpi.xlsx) is never replaced: nothing is written (exit 2) unless --force.
 
     Example:
 
     \b
         kamxl demo team --reps 8 --customers 120
     """
-    from .demo import PREVIOUS_MONTH_FOLDER, DemoOptions, write_demo_team
+    from .demo import PREVIOUS_MONTH_FOLDER, DemoOptions, demo_files, write_demo_team
+    from .io.outputs.ownership import refuse_unless_forced
     from .rules.periods import parse_period
 
     if min(reps, customers, visits) < 1:
         raise click.UsageError(render("demo_too_small"))
-    files = write_demo_team(directory, DemoOptions(reps=reps, customers=customers, visits=visits, month=month,
-                                                   seed=seed, mistakes=not clean))
+    options = DemoOptions(reps=reps, customers=customers, visits=visits, month=month, seed=seed, mistakes=not clean)
+    planned, lock = demo_files(directory, options)
+    _refusing(lambda: refuse_unless_forced(planned, force, lock))
+    files = write_demo_team(directory, options)
     click.echo(render("demo_written", count=len(files), directory=directory))
     this = parse_period(month)
     click.echo(render("demo_previous_month", folder=Path(directory) / PREVIOUS_MONTH_FOLDER,
@@ -685,17 +713,22 @@ def demo(directory, reps, customers, visits, month, seed, clean):
 @_option("--lang", type=click.Choice(["zh", "en"]), default=None,
          help="Column headers in Chinese labels or English keys (both are read back); also the messages' language.",
          help_zh="表头用中文标签（zh）或英文字段名（en）；也决定提示语言。")
-def templates(out_dir, lang):
+@_declared((FORCE,))
+def templates(out_dir, lang, force):
     """Build the rep workbook and KPI workbook templates from the schema.
+
+    A template already in the folder is replaced only while it is kamxl's untouched output: a
+    filled-in or edited one stops the command before anything is written (exit 2) unless --force.
 
     Example:
 
     \b
         kamxl templates --out templates
     """
+    from .io.outputs.ownership import build_beside
     from .templates import build_templates
 
-    for path in build_templates(out_dir, lang or _lang()):
+    for path in _refusing(lambda: build_beside(out_dir, force, lambda staging: build_templates(staging, lang or _lang()))):
         click.echo(str(path))
 
 
@@ -806,21 +839,30 @@ def excel_setup(workbooks, interpreter):
          help="Folder to write the director's workbook kamxl.xlsm to.", help_zh="总监工作簿 kamxl.xlsm 写入的文件夹。")
 @_option("--wrappers", is_flag=True, help="Also regenerate kamxl/excel/vba_sources/xlwings_udfs.bas from kamxl/excel/udfs.py (in a clone).",
          help_zh="同时由 kamxl/excel/udfs.py 重新生成 kamxl/excel/vba_sources/xlwings_udfs.bas（在源码克隆中）。")
-def excel_build(out_dir, wrappers):
+@_declared((FORCE,))
+def excel_build(out_dir, wrappers, force):
     """Build the director's workbook kamxl.xlsm from the VBA text sources (rep templates: `kamxl templates`).
+
+    Over an existing kamxl.xlsm the values filled in on its 设置 sheet are kept (even with --force)
+    and the rest is replaced. A kamxl.xlsm not written by kamxl, one with sheets of your own, or one
+    that cannot be read stops the command before anything is written (exit 2) unless --force.
 
     Example:
 
     \b
         kamxl excel build --out workbook
     """
-    from .director import build_director_workbook
-    from .excel.vba import write_udf_wrappers
+    from .director import build_director_workbook, kept_settings_text, settings_to_keep
+    from .excel.vba import CONFIG_SHEET, write_udf_wrappers
 
+    target = out_dir / "kamxl.xlsm"
+    kept = _refusing(lambda: settings_to_keep(target, force, macro_sheets=(CONFIG_SHEET,)))
     if wrappers:
         click.echo(str(write_udf_wrappers()))
     out_dir.mkdir(parents=True, exist_ok=True)
-    click.echo(str(build_director_workbook(out_dir / "kamxl.xlsm")))
+    click.echo(str(build_director_workbook(target, kept=kept)))
+    if (kept_text := kept_settings_text(kept)) is not None:
+        click.echo(kept_text)
 
 
 def run():

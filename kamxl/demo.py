@@ -21,6 +21,7 @@ from .rules.grading import grade_by_score, value_score
 from .rules.periods import Period, parse_period, period_containing
 from .schema import ATTITUDES, FACTORS, INDUSTRIES, LOST_STAGE, MODES, PURPOSES, ROLES, STAGES, STYLES
 from .settings import DEFAULTS
+from .io.outputs.ownership import stamp
 from .templates import build_kpi_workbook, build_rep_workbook
 
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高郑梁谢宋唐韩冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -45,6 +46,7 @@ PREVIOUS_MONTH_FOLDER = "上月"
 ACTIVE_STAGES = STAGES[-3:-1]  # 合作, 稳定发展: the stages after signing (domain.md), whose loss is churn
 LOST_ACCOUNTS = (1, 3)  # per team, drawn from the seed: active last month, 流失 now
 NEW_ACCOUNTS = 4  # per team at least: created within the month, so new accounts in it
+KPI_FILE = "kpi.xlsx"
 
 
 @dataclass(frozen=True)
@@ -192,11 +194,7 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
     period = parse_period(opts.month)
     end = period.end
     start = date(end.year, end.month, 1) - timedelta(days=30 * (opts.months - 1))
-    names: list[str] = []
-    while len(names) < opts.reps:
-        name = _person(rng)
-        if name not in names:
-            names.append(name)
+    names = _rep_names(rng, opts)
     shared = [{"name": f"{rng.choice(CITIES)}{rng.choice(WORDS)}{TRADES['制造']}(集团)有限公司", "credit_code": credit_code(rng)}
               for _ in range(max(2, opts.customers // 20))]
     books, team, kpi = [], [], []
@@ -204,9 +202,8 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
         customers = _customers(rng, i, opts, end, shared)
         data = {"customers": customers, "contacts": _contacts(rng, customers, opts),
                 "visit_plan": _plans(rng, customers, end), "daily_report": _visits(rng, customers, opts, start, end)}
-        # one rep forgot their name on 说明 and named the file after the sheet: the roster's 文件 column finds them
-        anonymous = opts.mistakes and i == 2
-        filename = f"{rep}_客户档案.xlsx" if anonymous else f"{rep}.xlsx"
+        anonymous = _anonymous(i, opts)
+        filename = _rep_file_name(rep, i, opts)
         books.append(RepBook(filename, None if anonymous else rep, data))
         team.append({"rep": rep, "email": f"rep{i:02d}@example.com", "region": REGIONS[i % len(REGIONS)],
                      "file": filename if anonymous else None})
@@ -219,15 +216,51 @@ def write_demo_team(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> l
         earlier = out / PREVIOUS_MONTH_FOLDER
         earlier.mkdir(exist_ok=True)
         for book in books:
-            build_rep_workbook(earlier / book.filename, book.rep, _as_submitted_before(book, month, end, lost))
-        build_kpi_workbook(earlier / "kpi.xlsx", team, kpi)  # the same KPI workbook: it has rows for several months
-    written = [build_rep_workbook(out / book.filename, book.rep, book.data) for book in books]
-    written.append(build_kpi_workbook(out / "kpi.xlsx", team, kpi))
+            stamp(build_rep_workbook(earlier / book.filename, book.rep, _as_submitted_before(book, month, end, lost)))
+        stamp(build_kpi_workbook(earlier / KPI_FILE, team, kpi))  # the same KPI workbook: it has rows for several months
+    written = [stamp(build_rep_workbook(out / book.filename, book.rep, book.data)) for book in books]
+    written.append(stamp(build_kpi_workbook(out / KPI_FILE, team, kpi)))
     if opts.mistakes:
-        lock = out / f"~${names[0]}.xlsx"
-        lock.write_bytes(b"\x0cowner" + names[0].encode("utf-16-le"))  # what Excel leaves while a file is open
+        lock, owner = _lock_file(out, names[0])
+        lock.write_bytes(owner)
         written.append(lock)
     return written
+
+
+def demo_files(out_dir: str | Path, opts: DemoOptions = DemoOptions()) -> tuple[list[Path], dict[Path, bytes]]:
+    """Every file `write_demo_team` writes (without writing any), and the lock file's bytes if it writes one."""
+    out = Path(out_dir)
+    names = _rep_names(random.Random(opts.seed), opts)
+    books = [_rep_file_name(rep, i, opts) for i, rep in enumerate(names, start=1)] + [KPI_FILE]
+    files = [out / name for name in books]
+    if opts.previous_month:
+        files += [out / PREVIOUS_MONTH_FOLDER / name for name in books]
+    lock = dict([_lock_file(out, names[0])]) if opts.mistakes else {}
+    return files + list(lock), lock
+
+
+def _rep_names(rng: random.Random, opts: DemoOptions) -> list[str]:
+    """The team's names: the seed's first draws, so they are known before anything is written."""
+    names: list[str] = []
+    while len(names) < opts.reps:
+        name = _person(rng)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _anonymous(rep_no: int, opts: DemoOptions) -> bool:
+    """One rep forgot their name on 说明 and named the file after the sheet."""
+    return opts.mistakes and rep_no == 2
+
+
+def _rep_file_name(rep: str, rep_no: int, opts: DemoOptions) -> str:
+    return f"{rep}_客户档案.xlsx" if _anonymous(rep_no, opts) else f"{rep}.xlsx"
+
+
+def _lock_file(out: Path, rep: str) -> tuple[Path, bytes]:
+    """The owner file Excel leaves beside a workbook while it is open."""
+    return out / f"~${rep}.xlsx", b"\x0cowner" + rep.encode("utf-16-le")
 
 
 # ---------------------------------------------------------------- the month before: lost and new accounts

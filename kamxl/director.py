@@ -268,8 +268,80 @@ DIRECTOR_HELP = [
 RESULT_ROW = 12  # 1-based: where the last run's result starts on 操作
 
 
-def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
-    """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help)."""
+class DirectorWorkbookUnreadable(KamxlError):
+    """The existing director's workbook cannot be read, so its 设置 cannot be kept."""
+
+
+@dataclass(frozen=True)
+class OldDirectorWorkbook:
+    sheets: list[str]
+    settings: dict[str, object]  # key → the value filled in on its 设置 sheet (blank cells left out)
+
+
+def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
+    """The sheets and filled 设置 values of an existing director's workbook (DirectorWorkbookUnreadable if it cannot be read)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from .messages import os_error_text
+    from .parsing import is_blank
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheets = list(wb.sheetnames)
+            rows = ([list(r) for r in wb[SETTINGS_SHEET_NAME].iter_rows(values_only=True)]
+                    if SETTINGS_SHEET_NAME in sheets else [])
+        finally:
+            wb.close()
+    except OSError as error:
+        raise DirectorWorkbookUnreadable(render("director_unreadable", path=path, detail=os_error_text(error))) from error
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as error:
+        raise DirectorWorkbookUnreadable(render("director_unreadable", path=path, detail=render("corrupt"))) from error
+    values = {key: value for key, (_, value) in settings_cells(rows).items() if not is_blank(value)}
+    return OldDirectorWorkbook(sheets, values)
+
+
+def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()) -> dict[str, object]:
+    """The 设置 values a rebuild of the director's workbook at `path` keeps; raises when it must not be replaced.
+
+    A director rebuilds kamxl.xlsm to get a newer version: what they filled in on 设置 is kept, the rest is kamxl's and
+    is replaced -- when the file is kamxl's (it carries kamxl's fingerprint property) and holds no sheet of the
+    director's own (`macro_sheets`: those build_macro_workbook adds). Anything else (another program's kamxl.xlsm,
+    added sheets, an unreadable file) needs --force.
+    """
+    from .io.outputs.ownership import OutputsNotOurs, is_untouched, written_by_kamxl
+
+    if not path.exists():
+        return {}
+    try:
+        old = read_old_director_workbook(path)
+    except DirectorWorkbookUnreadable:
+        if force:
+            return {}
+        raise
+    ours = set(old.sheets) <= {ACTIONS_SHEET, SETTINGS_SHEET_NAME, *macro_sheets} and written_by_kamxl(path)
+    if not (force or ours or is_untouched(path)):
+        raise OutputsNotOurs([path])
+    return old.settings
+
+
+def kept_settings_text(kept: dict[str, object]) -> str | None:
+    """The kept 设置 values other than their defaults, as the console shows them (标签 = 值；…); None if none."""
+    shown = [f"{spec.cell} = {kept[spec.key]}" for spec in SETTING_CELLS
+             if spec.key in kept and str(kept[spec.key]) != str(spec.default)]
+    from .messages import language
+
+    return render("director_settings_kept", values=("；" if language() == "zh" else "; ").join(shown)) if shown else None
+
+
+def build_director_workbook(path: str | Path, lang: str = "zh", kept: dict[str, object] | None = None) -> Path:
+    """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help).
+
+    `kept`: 设置 values (by key) to write instead of the defaults -- an earlier build's, filled in by the director.
+    """
     import xlsxwriter
 
     from .excel.vba import DIRECTOR_BUTTONS, build_macro_workbook
@@ -318,8 +390,11 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     for r, spec in enumerate(SETTING_CELLS, start=1):
         settings_ws.set_row(r, 16 * _wrapped_lines(spec.cell_help, 70) + 2)
         settings_ws.write_string(r, 0, spec.cell, bold)
-        if spec.default is not None:
-            settings_ws.write_string(r, 1, str(spec.default), value_format)
+        value = (kept or {}).get(spec.key, spec.default)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            settings_ws.write_number(r, 1, value, value_format)
+        elif value is not None:
+            settings_ws.write_string(r, 1, str(value), value_format)
         settings_ws.write_string(r, 2, spec.cell_help, wrap)
         if spec.kind == "choice":
             settings_ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(spec.choices),
@@ -328,4 +403,6 @@ def build_director_workbook(path: str | Path, lang: str = "zh") -> Path:
     settings_ws.set_landscape()
     settings_ws.set_paper(9)
     settings_ws.fit_to_pages(1, 0)
-    return build_macro_workbook(wb, written, path)
+    from .io.outputs.ownership import stamp
+
+    return stamp(build_macro_workbook(wb, written, path))

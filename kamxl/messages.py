@@ -185,6 +185,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_too_small": ("--reps、--customers 和 --visits 至少为 1", "--reps, --customers and --visits must be at least 1"),
     "lang_needs_value": ("--lang 需要一个值：zh 或 en", "--lang requires a value: zh or en"),
     "demo_written": ("已写入 {count} 个文件到 {directory}", "wrote {count} files to {directory}"),
+    # demo, templates and excel build replace only their own untouched output (issue 20)
+    "outputs_not_ours": ("以下文件已存在，且不是 kamxl 写出后未经改动的文件：{files}。未写入任何文件；确认要替换它们请加 --force",
+                         "these files exist and are not kamxl's own untouched output: {files}. Nothing was written; "
+                         "add --force to replace them"),
+    "director_unreadable": ("无法读取已有的总监工作簿「{path}」（{detail}），其「设置」无法保留。未写入任何文件；确认要替换它请加 --force",
+                            "the existing director's workbook '{path}' cannot be read ({detail}), so its 设置 cannot be "
+                            "kept. Nothing was written; add --force to replace it"),
+    "director_settings_kept": ("保留了原「设置」中的值：{values}", "kept the values of the old 设置 sheet: {values}"),
     "rollup_written": ("汇总已写入 {out}：{ok}/{files} 个文件，{customers} 个客户，{overdue} 个逾期，{problems} 个数据问题",
                        "roll-up written to {out}: {ok}/{files} files, {customers} customers, {overdue} overdue, "
                        "{problems} data problems"),

@@ -163,6 +163,13 @@ MAIL_OPTIONS = (
                  zh="上期汇总表，用于显示每位代表与上期相比的变化", default_text=None),
     ONLY, INCLUDE_PERSONAL, *SMTP_OPTIONS)
 
+# ---------------------------------------------------------------- what demo, templates and excel build need
+
+FORCE = Option(
+    "force", "flag", flags=("--force",),
+    en="Replace existing files that are not kamxl's own untouched output (edited, or not written by kamxl)",
+    zh="替换已存在、但不是 kamxl 写出后未经改动的文件（已被修改，或不是 kamxl 写出的）")
+
 # ---------------------------------------------------------------- the director's 设置 sheet, row by row
 
 # The order is the sheet's: users and their macros know 期间 is B3 and 收件人 B7.
