@@ -174,12 +174,9 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
     for col in sheet.inputs:
         v = _ref(t, col.header(lang))
         s = f"TRIM(ASC({v}&\"\"))"  # as parse_*'s clean_text reads it: full-width folded, trimmed
-        # Speed: the cleaned text s (ASC is slow in LibreOffice) is computed only where the raw value is not
-        # already plainly right. Each fast path below is a test of the raw value that implies the full check passes.
-        # filled: more than spaces (ASC folds the full-width space, the only full-width character that trims)
-        filled = f'LEN(TRIM(SUBSTITUTE({v}&"","\u3000","")))>0'
+        filled = f"LEN({s})>0"
         if col.required:
-            add(col, "required", f"NOT({filled})")
+            add(col, "required", f"LEN({s})=0")
         if col.key == "customer_id" and sheet is CUSTOMERS:
             ids = f"{t}[{col.header(lang)}]"
             above = f"INDEX({ids},1):{v}"  # as check_rows: the first row of an id is kept, the later ones flagged
@@ -197,23 +194,16 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
             number_like = _only_digits(f'SUBSTITUTE({s},".","",1)')  # 45000 or 45000.5: a serial typed as text
             add(col, "date", f"IF(ISNUMBER({v}),{out.format(x=v)},IF({filled},IF({number_like},{as_number},{as_text}),FALSE))")
         elif col.type in (ColType.PHONE, ColType.MOBILE):
-            def wrong(d: str) -> str:
-                first, second = f"LEFT({d},1)", f"MID({d},2,1)"
-                mobile_ok = f'AND({first}="1",{second}>="3")'
-                if col.type == ColType.MOBILE:
-                    return (f'OR(NOT({_only_digits(d)}),LEN({d})<11,AND(LEN({d})=11,NOT({mobile_ok})),'
-                            f'AND(LEN({d})>11,LEFT({d},2)<>"86",LEFT({d},4)<>"0086"))')
-                # a mobile (1…, 11 digits), a landline (0…, 10 digits or more) or either after +86
-                return (f'OR(NOT({_only_digits(d)}),LEN({d})<10,AND({first}<>"0",{first}<>"1",{first}<>"8"),'
-                        f'AND({first}="1",OR(LEN({d})<>11,NOT({mobile_ok}))))')
-            # fast: digits and dashes only, and plainly right once the dashes are dropped (the cleaned text is the same)
-            d0 = f'SUBSTITUTE({v}&"","-","")'
-            mobile = f'AND(LEN({d0})=11,LEFT({d0},1)="1",MID({d0},2,1)>="3")'
-            shape = mobile if col.type == ColType.MOBILE else f'OR({mobile},AND(LEFT({d0},1)="0",LEN({d0})>=10))'
-            # digits only, shortly: TEXT(VALUE(x),"00…0") gives x back only when x is digits (up to 15 of them)
-            plain = f'AND({shape},IFERROR(TEXT(VALUE({d0}),REPT("0",LEN({d0})))={d0},FALSE))'
-            full = wrong(_substitute(s, ((" ", ""), ("-", ""), ("(", ""), (")", ""), ("+", ""))))
-            add(col, "mobile" if col.type == ColType.MOBILE else "phone", f'IF({plain},FALSE,AND({filled},{full}))')
+            d = _substitute(s, ((" ", ""), ("-", ""), ("(", ""), (")", ""), ("+", "")))
+            first, second = f"LEFT({d},1)", f"MID({d},2,1)"
+            mobile_ok = f'AND({first}="1",{second}>="3")'
+            if col.type == ColType.MOBILE:
+                wrong = (f'OR(NOT({_only_digits(d)}),LEN({d})<11,AND(LEN({d})=11,NOT({mobile_ok})),'
+                         f'AND(LEN({d})>11,LEFT({d},2)<>"86",LEFT({d},4)<>"0086"))')
+            else:  # a mobile (1…, 11 digits), a landline (0…, 10 digits or more) or either after +86
+                wrong = (f'OR(NOT({_only_digits(d)}),LEN({d})<10,AND({first}<>"0",{first}<>"1",{first}<>"8"),'
+                         f'AND({first}="1",OR(LEN({d})<>11,NOT({mobile_ok}))))')
+            add(col, "mobile" if col.type == ColType.MOBILE else "phone", f"AND({filled},{wrong})")
         elif col.type == ColType.CREDIT_CODE:
             c = f'UPPER({_substitute(s, ((" ", ""), ("-", "")))})'
             chars = f'"{CREDIT_CHARS}"'
@@ -226,18 +216,16 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
             expected = f"MID({chars},MOD(31-MOD({total},31),31)+1,1)"
             add(col, "credit_check", f"IF(LEN({c})=18,IFERROR(AND(FIND(RIGHT({c},1),{chars})>0,NOT(EXACT(RIGHT({c},1),{expected}))),FALSE),FALSE)")
         elif col.type in (ColType.CHOICE, ColType.YES_NO):
-            # "" first: a blank value is in the list (not this check's to flag); fast: the raw value is in the list
-            words = _literal(("",) + tuple(col.choices if col.type == ColType.CHOICE else YES_NO_WORDS))
-            add(col, "choice", f"IF(ISNA(MATCH({v},{words},0)),ISNA(MATCH({s},{words},0)),FALSE)")
+            words = col.choices if col.type == ColType.CHOICE else YES_NO_WORDS
+            add(col, "choice", f"AND({filled},ISNA(MATCH({s},{_literal(words)},0)))")
         elif col.type == ColType.AMOUNT:
             noise = (" ",) + AMOUNT_NOISE
             # the noise goes before ASC too: ASC may turn ￥ into a backslash
             raw = _substitute(f'UPPER({v}&"")', ((w, "") for w in noise))
             folded = f"UPPER(ASC({raw}))"
             n = _substitute(folded, ((w, "") for w in noise + tuple(sorted(AMOUNT_UNITS, key=len, reverse=True))))
-            # fast: a number is an amount, negative or not
-            add(col, "amount", f"IF(ISNUMBER({v}),FALSE,AND({filled},ISERROR(-{n})))")
-            add(col, "negative", f"IF(ISNUMBER({v}),{v}<0,AND({filled},IFERROR(-{n}>0,FALSE)))")
+            add(col, "amount", f"AND({filled},ISERROR(-{n}))")
+            add(col, "negative", f"AND({filled},IFERROR(-{n}>0,FALSE))")
     return checks
 
 
