@@ -435,7 +435,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
         if rule:
             ws.data_validation(1, i, VALIDATION_ROWS, i, rule)
     ws.freeze_panes(1, 2 if sheet is CUSTOMERS else 1)
-    ws.set_row(0, 32)
+    # tall enough for the longest header wrapped in its column (two lines at least): nothing clipped when printed
+    ws.set_row(0, 16 * max(2, *(_wrapped_lines(c.header(book.lang), c.width) for c in columns)))
     ws.set_landscape()
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
