@@ -582,7 +582,9 @@ def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows:
     path = Path(path)
     book = _Book(path, lang, settings)
     kpi_rows, team = list(kpi_rows), list(team)
-    _data_sheet(book, KPI_INPUTS, kpi_rows, kpi_formulas(lang), 0 if kpi_rows else TEMPLATE_BLANK_ROWS)
+    kpi = _data_sheet(book, KPI_INPUTS, kpi_rows, kpi_formulas(lang), 0 if kpi_rows else TEMPLATE_BLANK_ROWS)
+    # tall enough for the longest header wrapped in its column: 预估总分（不含流失率、档案完整率） is not clipped when printed
+    kpi.set_row(0, 16 * max(2, *(_wrapped_lines(c.header(lang), c.width) for c in _columns(KPI_INPUTS))))
     _data_sheet(book, TEAM, team, {}, 0 if team else TEMPLATE_BLANK_ROWS)
     ws = book.wb.add_worksheet(SETTINGS_SHEET)
     ws.write_row(0, 0, ["参数", "值", "说明"], book.header)

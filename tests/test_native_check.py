@@ -89,13 +89,15 @@ def test_each_planted_mistake_shows_in_its_rows_check_and_a_clean_row_shows_none
             "visit_plan": [{"planned_on": date(2026, 11, 2), "customer_id": "KA-001", "status": "计划"},
                            {"planned_on": "下周", "customer_id": "KA-999", "status": "完成"}],
             "daily_report": [{"date": date(2026, 10, 8), "customer_id": "KA-002", "result": "交流方案", "expense": "300元"},
-                             {"date": None, "customer_id": "KA-002", "result": None, "expense": "三百", "on_trip": "是的"}]}
+                             {"date": None, "customer_id": "KA-002", "result": None, "expense": "三百", "on_trip": "是的"},
+                             {"date": date(2026, 10, 9), "customer_id": "KA-999", "result": "交流方案", "expense": 300}]}
     checks = _calculated(tmp_path, data)
     assert checks[CUSTOMERS.name][:len(PLANTED) + 1] == [messages for _, messages in PLANTED] + [set()]
     assert checks[CONTACTS.name][:3] == [set(), {"客户编号不在客户档案中", "手机无效"},
                                      {"客户编号必填", "姓名必填", "角色不在列表中"}]
     assert checks[VISIT_PLAN.name][:2] == [set(), {"计划日期不是日期", "客户编号不在客户档案中", "状态不在列表中"}]
-    assert checks[DAILY_REPORT.name][:2] == [set(), {"日期必填", "拜访结果必填", "费用(元)不是金额", "出差不在列表中"}]
+    assert checks[DAILY_REPORT.name][:3] == [set(), {"日期必填", "拜访结果必填", "费用(元)不是金额", "出差不在列表中"},
+                                         {"客户编号不在客户档案中"}]
 
 
 # --- generated values: each native check against its Python parser ------------------------------------------
