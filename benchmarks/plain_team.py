@@ -8,10 +8,12 @@ a 说明 sheet names the rep. Used by consolidate.py (`--shape plain`).
 """
 
 import random
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from kamxl import demo
 from kamxl.rules.periods import parse_period
@@ -48,15 +50,20 @@ def rep_rows(index: int, customers: int, visits: int, seed: int = 1000) -> tuple
     return rep, data
 
 
-def write_plain_rep(path: Path, rep: str, data: dict[str, list[dict]]) -> Path:
-    with xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy-mm-dd"}) as book:
+def write_plain_rep(path: Path, rep: str, data: dict[str, list[dict]], constant_memory: bool = False,
+                    then: Callable[[xlsxwriter.Workbook, dict[str, Worksheet]], None] | None = None) -> Path:
+    """`constant_memory`: rows streamed to disk, strings written inline (for big files); `then(book, sheets)`: a last
+    change before the workbook is closed (the hostile cases in hostile.py)."""
+    options = {"default_date_format": "yyyy-mm-dd", "constant_memory": constant_memory}
+    sheets: dict[str, Worksheet] = {}
+    with xlsxwriter.Workbook(str(path), options) as book:
         intro = book.add_worksheet(INSTRUCTIONS_SHEET)
         intro.write_row(0, 0, [REP_NAME_LABEL, rep])
         for spec in (CUSTOMERS, CONTACTS, VISIT_PLAN, DAILY_REPORT):
             columns = [(c.key, c.label) for c in spec.inputs]
             if spec is CUSTOMERS:
                 columns += [(f"extra{i}", label) for i, label in enumerate(EXTRA_COLUMNS)]
-            sheet = book.add_worksheet(spec.name)
+            sheet = sheets[spec.name] = book.add_worksheet(spec.name)
             sheet.write_row(0, 0, [label for _, label in columns])
             for r, row in enumerate(data[spec.key], start=1):
                 for c, (key, _) in enumerate(columns):
@@ -67,6 +74,8 @@ def write_plain_rep(path: Path, rep: str, data: dict[str, list[dict]]) -> Path:
                         sheet.write_datetime(r, c, datetime(value.year, value.month, value.day))
                     else:
                         sheet.write(r, c, value)
+        if then:
+            then(book, sheets)
     return path
 
 
@@ -74,3 +83,27 @@ def write_plain(args: tuple[Path, int, dict]) -> Path:
     folder, index, opts = args
     rep, data = rep_rows(index, opts["customers"], opts["visits"])
     return write_plain_rep(folder / f"{rep}.xlsx", rep, data)
+
+
+def big_rep_rows(index: int, total_rows: int, customers: int) -> tuple[str, dict[str, list[dict]]]:
+    """A rep of `total_rows` rows in all: `customers` customers, their contacts and plans, visits making up the rest.
+
+    The visits are drawn uniformly (the demo weights each draw by grade, which is quadratic at this size)."""
+    rep, data = rep_rows(index, customers, visits=0)
+    rng = random.Random(f"big/{index}")
+    ids = [c["customer_id"] for c in data["customers"]]
+    end = parse_period(demo.DemoOptions().month).end
+    visits = total_rows - sum(len(rows) for rows in data.values())
+    data["daily_report"] = sorted((
+        {"date": end - timedelta(days=rng.randrange(180)), "customer_id": rng.choice(ids), "contact": demo._person(rng),
+         "mode": rng.choice(demo.MODES), "purpose": rng.choice(demo.PURPOSES), "result": rng.choice(demo.RESULTS),
+         "feedback": rng.choice(demo.FEEDBACK) or None, "next_step": rng.choice(demo.STEPS),
+         "expense": rng.choice([0, 120, 260, 380, 800]), "on_trip": rng.choice(["是", "否"]), "valid_info": "是"}
+        for _ in range(visits)), key=lambda r: r["date"])
+    return rep, data
+
+
+def write_big(args: tuple[Path, int, int, int]) -> Path:
+    folder, index, total_rows, customers = args
+    rep, data = big_rep_rows(index, total_rows, customers)
+    return write_plain_rep(folder / f"大表{rep}.xlsx", rep, data, constant_memory=True)
