@@ -136,8 +136,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, float, float]:
-    """Wall seconds, CPU seconds, and the peak tree PSS and RSS (MB) of a command (`ok`: the exit codes that mean it ran)."""
+def measure(cmd: list[str], ok: tuple[int, ...] = (0,), ended: list | None = None) -> tuple[float, float, float, float]:
+    """Wall seconds, CPU seconds, and the peak tree PSS and RSS (MB) of a command (`ok`: the exit codes that mean it ran;
+    `ended`, when given, receives the exit code and the last line of standard error)."""
     cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -157,6 +158,8 @@ def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, f
     elapsed = time.perf_counter() - start
     done.set()
     sampler.join()
+    if ended is not None:
+        ended.extend([proc.returncode, (err.decode(errors="replace").strip().splitlines() or [""])[-1]])
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[:3]} failed: {err.decode()[-2000:]}")
     return elapsed, _children_cpu() - cpu, peak / 1024, peak_rss / 1024
