@@ -86,14 +86,15 @@ def make_large(folder: Path, name: str, index: int, reference: bool = False) -> 
     return _without_dimension(path) if name in NO_DIMENSION and not reference else path
 
 
-def consolidate(folder: Path, out: Path) -> tuple[float, float, dict]:
+def consolidate(folder: Path, out: Path, kpi: Path | None = None) -> tuple[float, float, dict]:
     """Wall seconds, the tree's peak PSS (MB) and the JSON summary of one consolidate (when none was written: the exit
     code and the last line of standard error, under "ended")."""
     summary = out.with_suffix(".json")
     summary.unlink(missing_ok=True)
     ended: list = []
     seconds, _, peak, _ = measure([sys.executable, "-m", "kamxl", "consolidate", str(folder), "--period", "2026-10",
-                                   "--out", str(out), "--json", str(summary), "--lang", "en"], ok=ANY_EXIT, ended=ended)
+                                   "--out", str(out), "--json", str(summary), "--lang", "en",
+                                   *(["--kpi", str(kpi)] if kpi else [])], ok=ANY_EXIT, ended=ended)
     if summary.exists():
         return seconds, peak, json.loads(summary.read_text(encoding="utf-8"))
     return seconds, peak, {"ended": f"exit {ended[0]}: {ended[1]}"}
@@ -127,7 +128,8 @@ def hostile_batch(tmp: Path, validate: bool):
         large.append(make_large(team, name, i))
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e3:,.0f} KB" for p in large)
     print(f"{made} hostile files + {len(large)} large ({sizes}) + the demo team; {_load()}")
-    seconds, peak, report = consolidate(team, tmp / "rollup.xlsx")
+    # several hostile cases are KPI workbooks: the team's own is named
+    seconds, peak, report = consolidate(team, tmp / "rollup.xlsx", kpi=team / "kpi.xlsx")
     _report("consolidate, all together", seconds, peak, report)
     by_name = {Path(f["path"]).name: f for f in report.get("files", [])}
     for p in large:
@@ -163,7 +165,7 @@ def big_batch(tmp: Path, work: Path, count: int, rows: int, customers: int):
         (team / p.name).symlink_to(p)
     size = sum(p.stat().st_size for p in folder.glob("*.xlsx")) / 1e6
     print(f"the demo team + {count} workbooks of {rows:,} rows ({size:.1f} MB); {_load()}")
-    seconds, peak, report = consolidate(team, tmp / "rollup.xlsx")
+    seconds, peak, report = consolidate(team, tmp / "rollup.xlsx", kpi=team / "kpi.xlsx")
     _report("consolidate", seconds, peak, report)
     for f in report.get("files", []):
         if f.get("status") != "ok":
