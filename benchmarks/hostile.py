@@ -149,7 +149,7 @@ def hostile_batch(tmp: Path, validate: bool):
         found = [f for f in report.get("files", []) if Path(f["path"]).name == path.name]
         what = f"{found[0]['status']} {found[0].get('reason') or ''}" if found else report.get("ended")
         print(f"  {path.name:<28} {path.stat().st_size / 1e3:>8,.0f} KB {seconds:>6.1f} s {peak:>6.0f} MB PSS "
-              f"(reference alone {base:.0f} MB: +{peak - base:.0f} MB)  {what}; {_load()}", flush=True)
+              f"(reference alone {base:.0f} MB: {peak - base:+.0f} MB)  {what}; {_load()}", flush=True)
 
 
 def big_batch(tmp: Path, work: Path, count: int, rows: int, customers: int):
