@@ -22,7 +22,8 @@ from .rules.periods import Period, parse_period, period_containing
 from .schema import ATTITUDES, FACTORS, INDUSTRIES, LOST_STAGE, MODES, PURPOSES, ROLES, STAGES, STYLES
 from .settings import DEFAULTS
 from .io.outputs.ownership import stamp
-from .templates import build_kpi_workbook, build_rep_workbook
+from .kpi_workbook import build_kpi_workbook
+from .templates import build_rep_workbook
 
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高郑梁谢宋唐韩冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = ["伟", "娜", "芳", "洋", "静", "磊", "敏", "强", "军", "丽", "涛", "艳", "杰", "勇", "霞", "明", "超", "秀英", "建华", "志强",

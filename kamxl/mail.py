@@ -433,7 +433,7 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, password: str | None
             raise TlsFailed(render("mail_tls", lang, server=server, reason=_scrub(reason, password))) from None
         except (smtplib.SMTPServerDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
             failure = ConnectionDropped(render("mail_dropped", lang, server=server, attempts=smtp.attempts))
-        except TimeoutError as exc:
+        except TimeoutError:
             failure = ServerUnreachable(render("mail_unreachable", lang, server=server,
                                                reason=render("errno_ETIMEDOUT", lang)))
         except OSError as exc:  # refused, unknown host, no route: trying again will not help

@@ -13,26 +13,24 @@ the roll-up recomputes.
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from . import TEMPLATE_VERSION
-from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, KPI_INPUTS, KPIS, REP_NAME_LABEL, REP_SHEETS,
-                     SETTINGS_SHEET, TEAM, TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
+from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, REP_NAME_LABEL, REP_SHEETS,
+                     TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
 from .io.outputs.atomic import publish, temp_sibling
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
-from .parsing import (AMOUNT_NOISE, AMOUNT_UNITS, CREDIT_CHARS, CREDIT_WEIGHTS, EXCEL_EPOCH, FIRST_DATE, LAST_DATE,
-                      YES_NO_WORDS)
+from .native_check import (CHECK_SEPARATOR, CHECKED_SHEETS, TABLE_NAMES, native_check_formula, native_check_help,
+                           native_checks, ref)
 from .settings import DEFAULTS, Settings, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
 CHECK_SHEET = "_kamxl"  # hidden: the KAM_CHECK array UDF spills here, one message per customer row
 CARD_SHEET = "客户卡片"
-TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
-               "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
 
 # the settings a text quotes are named in braces and filled in from the workbook's settings (settings.with_settings)
@@ -63,31 +61,14 @@ NO_BUTTON_HELP = [
 ]
 
 
-def native_check_help() -> str:
-    """What the native 校验 checks and what only the Python check does, in words, from the checks themselves."""
-    kinds = {"required": "必填项为空", "duplicate": "客户编号重复", "unknown_customer": "客户编号不在客户档案中",
-             "date": f"日期无法识别或不在 {FIRST_DATE.year}–{LAST_DATE.year} 年", "phone": "电话与手机号码的位数和开头",
-             "credit_length": "统一社会信用代码的长度、字符和校验位",
-             "choice": "不在下拉列表中的值", "amount": "金额不是数字（可写 12.5万、1,250,000元）或为负数"}
-    found = {kind for sheet in CHECKED_SHEETS for kind in _check_kinds(sheet)}
-    covered = "；".join(text for kind, text in kinds.items() if kind in found)
-    return (f"不需要 Python 的检查（Excel、WPS、Mac 与网页版、LibreOffice 均可计算）：{covered}。"
-            f"只有 Python 校验（rep_workbook.xlsm 的「校验」按钮与列，以及总监汇总）才检查：{PYTHON_ONLY}。"
-            "装有 Python 与 kamxl 时，「客户档案」的校验列显示 Python 的完整结果。")
-
-
 def _settings_names(settings: Settings) -> dict[str, object]:
     return {f"kam_{key}": value for key, value, _ in settings_rows(settings)}
-
-
-def _ref(table: str, label: str) -> str:
-    return f"{table}[@[{label}]]"
 
 
 def customer_formulas(lang: str = "zh") -> dict[str, str]:
     """The native formulas of the customer sheet's computed columns, as structured references."""
     t = TABLE_NAMES["customers"]
-    col = {c.key: _ref(t, c.header(lang)) for c in CUSTOMERS.columns}
+    col = {c.key: ref(t, c.header(lang)) for c in CUSTOMERS.columns}
     factors = [col[key] for key, _, _ in FACTORS]
     weighted = "+".join(f"kam_weight_{key}*" + (f"(6-{col[key]})" if inverse else col[key]) for key, _, inverse in FACTORS)
     weights = "+".join(f"kam_weight_{key}" for key, _, _ in FACTORS)
@@ -121,156 +102,11 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
     }
 
 
-# --- 校验 without Python -----------------------------------------------------------------------------------
-# The common checks as native formulas (no dynamic arrays, LET, LAMBDA or TEXTJOIN: Excel 2010+, WPS and
-# LibreOffice calculate them). Each check is generated from the column's spec and parsing.py's constants and
-# flags only what the Python rule flags too (tests/test_native_check.py); the rest is the Python check's alone.
-CHECK_SEPARATOR = "；"
-NATIVE_MESSAGES = {
-    "required": "{label}必填", "duplicate": "{label}重复", "unknown_customer": "{label}不在{sheet}中",
-    "date": "{label}不是日期", "phone": "{label}无效", "mobile": "{label}无效", "credit_length": "{label}应为18位",
-    "credit_chars": "{label}含无效字符", "credit_check": "{label}校验位错误", "choice": "{label}不在列表中",
-    "amount": "{label}不是金额", "negative": "{label}为负数",
-}
-# what only the Python check (KAM_CHECK in the .xlsm, and the roll-up) finds: said on 说明
-PYTHON_ONLY = ("邮箱格式；评估因素 1–5；晚于今天的日期；超过 1万亿元的金额；早于建档日期的拜访；同名客户与跨代表重复；"
-               "固定电话的区号与位数细则；部分少见的日期与金额写法")
-CHECKED_SHEETS = (CUSTOMERS,) + tuple(s for s in REP_SHEETS if s.keyed_by_customer)
-FIRST_SERIAL = (FIRST_DATE - EXCEL_EPOCH).days  # 1901-01-01
-END_SERIAL = (LAST_DATE - EXCEL_EPOCH).days + 1  # the day after 2199-12-31
-
-
-def _literal(values: Iterable[str]) -> str:
-    return "{" + ",".join('"' + v.replace('"', '""') + '"' for v in values) + "}"
-
-
-def _substitute(text: str, pairs: Iterable[tuple[str, str]]) -> str:
-    for old, new in pairs:
-        text = f'SUBSTITUTE({text},"{old}","{new}")'
-    return text
-
-
-def _only_digits(text: str) -> str:
-    """True when `text` (already cleaned) holds digits only: what is left after dropping 0–9 is empty."""
-    return f"LEN({_substitute(text, ((str(d), '') for d in range(10)))})=0"
-
-
-def _check_kinds(sheet: Sheet) -> list[str]:
-    return [kind for *_, kind in _native_checks(sheet, "zh")]
-
-
-def native_checks(sheet: Sheet, lang: str = "zh") -> list[tuple[Column, str, str]]:
-    """(column, message, condition) of each native check of a rep sheet, as structured references to the row."""
-    return [(col, message, condition) for col, message, condition, _ in _native_checks(sheet, lang)]
-
-
-def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]]:
-    t = TABLE_NAMES[sheet.key]
-    checks: list[tuple[Column, str, str, str]] = []
-
-    def add(col: Column, kind: str, condition: str):
-        checks.append((col, NATIVE_MESSAGES[kind].format(label=col.label, sheet=CUSTOMERS.name), condition, kind))
-
-    for col in sheet.inputs:
-        v = _ref(t, col.header(lang))
-        s = f"TRIM(ASC({v}&\"\"))"  # as parse_*'s clean_text reads it: full-width folded, trimmed
-        filled = f"LEN({s})>0"
-        if col.required:
-            add(col, "required", f"LEN({s})=0")
-        if col.key == "customer_id" and sheet is CUSTOMERS:
-            ids = f"{t}[{col.header(lang)}]"
-            above = f"INDEX({ids},1):{v}"  # as check_rows: the first row of an id is kept, the later ones flagged
-            # COUNTIF first (fast, but case-blind and reading ? and * as wildcards), EXACT to be sure
-            add(col, "duplicate", f"IF(COUNTIF({above},{v})>1,SUMPRODUCT(--EXACT({above},{v}))>1,FALSE)")
-        elif col.key == "customer_id":
-            ids = f'{TABLE_NAMES["customers"]}[{CUSTOMERS.column("customer_id").header(lang)}]'
-            add(col, "unknown_customer", f"AND({filled},ISNA(MATCH({v},{ids},0)))")
-        elif col.type == ColType.DATE:
-            out = f"OR({{x}}<{FIRST_SERIAL},{{x}}>={END_SERIAL})"
-            text = _substitute(s, (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), ("/", "-"), (".", "-")))
-            as_text = f"IFERROR({out.format(x=f'DATEVALUE({text})')},TRUE)"
-            # digits only: a serial (45000) or 20261003, as parse_date reads them; only the serial is checked here
-            as_number = f"AND(LEN({s})<>8,{out.format(x=f'VALUE({s})')})"
-            number_like = _only_digits(f'SUBSTITUTE({s},".","",1)')  # 45000 or 45000.5: a serial typed as text
-            add(col, "date", f"IF(ISNUMBER({v}),{out.format(x=v)},IF({filled},IF({number_like},{as_number},{as_text}),FALSE))")
-        elif col.type in (ColType.PHONE, ColType.MOBILE):
-            d = _substitute(s, ((" ", ""), ("-", ""), ("(", ""), (")", ""), ("+", "")))
-            first, second = f"LEFT({d},1)", f"MID({d},2,1)"
-            mobile_ok = f'AND({first}="1",{second}>="3")'
-            if col.type == ColType.MOBILE:
-                wrong = (f'OR(NOT({_only_digits(d)}),LEN({d})<11,AND(LEN({d})=11,NOT({mobile_ok})),'
-                         f'AND(LEN({d})>11,LEFT({d},2)<>"86",LEFT({d},4)<>"0086"))')
-            else:  # a mobile (1…, 11 digits), a landline (0…, 10 digits or more) or either after +86
-                wrong = (f'OR(NOT({_only_digits(d)}),LEN({d})<10,AND({first}<>"0",{first}<>"1",{first}<>"8"),'
-                         f'AND({first}="1",OR(LEN({d})<>11,NOT({mobile_ok}))))')
-            add(col, "mobile" if col.type == ColType.MOBILE else "phone", f"AND({filled},{wrong})")
-        elif col.type == ColType.CREDIT_CODE:
-            c = f'UPPER({_substitute(s, ((" ", ""), ("-", "")))})'
-            chars = f'"{CREDIT_CHARS}"'
-            positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
-            weights = "{" + ",".join(map(str, CREDIT_WEIGHTS)) + "}"
-            add(col, "credit_length", f"AND({filled},LEN({c})<>18)")
-            bad_char = f"SUMPRODUCT(--ISERROR(FIND(MID({c},{{{','.join(str(i) for i in range(1, 19))}}},1),{chars})))>0"
-            add(col, "credit_chars", f"IF(LEN({c})=18,{bad_char},FALSE)")
-            total = f"SUMPRODUCT((FIND(MID({c},{positions},1),{chars})-1)*{weights})"
-            expected = f"MID({chars},MOD(31-MOD({total},31),31)+1,1)"
-            add(col, "credit_check", f"IF(LEN({c})=18,IFERROR(AND(FIND(RIGHT({c},1),{chars})>0,NOT(EXACT(RIGHT({c},1),{expected}))),FALSE),FALSE)")
-        elif col.type in (ColType.CHOICE, ColType.YES_NO):
-            words = col.choices if col.type == ColType.CHOICE else YES_NO_WORDS
-            add(col, "choice", f"AND({filled},ISNA(MATCH({s},{_literal(words)},0)))")
-        elif col.type == ColType.AMOUNT:
-            noise = (" ",) + AMOUNT_NOISE
-            # the noise goes before ASC too: ASC may turn ￥ into a backslash
-            raw = _substitute(f'UPPER({v}&"")', ((w, "") for w in noise))
-            folded = f"UPPER(ASC({raw}))"
-            n = _substitute(folded, ((w, "") for w in noise + tuple(sorted(AMOUNT_UNITS, key=len, reverse=True))))
-            add(col, "amount", f"AND({filled},ISERROR(-{n}))")
-            add(col, "negative", f"AND({filled},IFERROR(-{n}>0,FALSE))")
-    return checks
-
-
-def native_check_formula(sheet: Sheet, lang: str = "zh") -> str:
-    """The 校验 formula of a sheet without Python: each problem's message followed by 「；」, the last one dropped."""
-    t = TABLE_NAMES[sheet.key]
-    inputs = sheet.inputs
-    row = f"{t}[@[{inputs[0].header(lang)}]:[{inputs[-1].header(lang)}]]"
-    pieces = "&".join(f'IF({cond},"{CHECK_SEPARATOR}{msg}","")' for _, msg, cond in native_checks(sheet, lang))
-    return f'IF(SUMPRODUCT(LEN({row}))=0,"",MID({pieces},2,1000))'
-
-
 def check_formula(lang: str = "zh") -> str:
     """The one array UDF call behind the 校验 column: the whole customer table in, one message per row out."""
     t = TABLE_NAMES["customers"]
     inputs = CUSTOMERS.inputs
     return f"=KAM_CHECK({t}[[#All],[{inputs[0].header(lang)}]:[{inputs[-1].header(lang)}]])"
-
-
-def kpi_formulas(lang: str = "zh") -> dict[str, str]:
-    """Native formulas of the KPI sheet's points, total and rating, reading the 参数 sheet through names."""
-    t = TABLE_NAMES["kpi"]
-    col = {c.key: _ref(t, c.header(lang)) for c in KPI_INPUTS.columns}
-    from .rules.kpi import KPI_INPUTS as RATIO_INPUTS
-
-    formulas = {}
-    for k in KPIS:
-        p, s, st, d = (f"kam_{x}_{k.key}" for x in ("points", "standard", "step", "deduction"))
-        if k.key in RATIO_INPUTS:
-            actual, plan = (col[x] for x in RATIO_INPUTS[k.key])
-            ratio = f"ROUND({actual}/{plan}*100,6)"
-            gap = f"{s}-{ratio}" if k.higher_is_better else f"{ratio}-{s}"
-            formulas[f"points_{k.key}"] = (f'=IF(OR({plan}="",{plan}=0,{actual}=""),"",'
-                                           f"MAX(0,{p}-{d}*INT(ROUND(MAX(0,{gap}),6)/{st})))")
-        elif not k.ratio:
-            count = col[k.key]
-            formulas[f"points_{k.key}"] = f'=IF({col["rep"]}="","",MAX(0,{p}-{d}*INT(MAX(0,N({count})-{s})/{st})))'
-    points = [(f"points_{k.key}", f"kam_points_{k.key}") for k in KPIS]
-    possible = "+".join(f"ISNUMBER({col[c]})*{name}" for c, name in points)
-    scored = "+".join(f"N({col[c]})" for c, _ in points)
-    formulas["total"] = f'=IF(({possible})=0,"",ROUND(({scored})/({possible})*100,1))'
-    total = col["total"]
-    formulas["rating"] = (f'=IF({total}="","",IF({total}>=kam_rating_excellent,"优秀",IF({total}>=kam_rating_good,"良好",'
-                          f'IF({total}>=kam_rating_pass,"合格","不合格"))))')
-    return formulas
 
 
 class _Book:
@@ -363,7 +199,7 @@ ROW_CHECK = Column("check", CUSTOMERS.column("check").label, computed=True, help
 
 def customer_name_formula(sheet: Sheet, lang: str = "zh") -> str:
     """The looked-up 客户名称 beside a sheet's 客户编号: blank until an id is picked, a note when it is unknown."""
-    cid = _ref(TABLE_NAMES[sheet.key], sheet.column("customer_id").header(lang))
+    cid = ref(TABLE_NAMES[sheet.key], sheet.column("customer_id").header(lang))
     t = TABLE_NAMES["customers"]
     name, ids = CUSTOMERS.column("name").header(lang), CUSTOMERS.column("customer_id").header(lang)
     return f'=IF({cid}="","",IFERROR(INDEX({t}[{name}],MATCH({cid},{t}[{ids}],0)),"（不在客户档案中）"))'
@@ -576,36 +412,13 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     return path
 
 
-def build_kpi_workbook(path: str | Path, team: Iterable[Mapping] = (), kpi_rows: Iterable[Mapping] = (),
-                       lang: str = "zh", settings: Settings = DEFAULTS) -> Path:
-    """Write the director's KPI workbook: 考核指标, 团队 and 参数 (settings with their meanings)."""
-    path = Path(path)
-    book = _Book(path, lang, settings)
-    kpi_rows, team = list(kpi_rows), list(team)
-    kpi = _data_sheet(book, KPI_INPUTS, kpi_rows, kpi_formulas(lang), 0 if kpi_rows else TEMPLATE_BLANK_ROWS)
-    # tall enough for the longest header wrapped in its column: 预估总分（不含流失率、档案完整率） is not clipped when printed
-    kpi.set_row(0, 16 * max(2, *(_wrapped_lines(c.header(lang), c.width) for c in _columns(KPI_INPUTS))))
-    _data_sheet(book, TEAM, team, {}, 0 if team else TEMPLATE_BLANK_ROWS)
-    ws = book.wb.add_worksheet(SETTINGS_SHEET)
-    ws.write_row(0, 0, ["参数", "值", "说明"], book.header)
-    ws.set_column(0, 0, 30)
-    ws.set_column(1, 1, 12, book.wb.add_format({"locked": False, "bg_color": "#FFF2CC"}))
-    ws.set_column(2, 2, 60)
-    for r, (key, value, meaning) in enumerate(settings_rows(settings), start=1):
-        ws.write_string(r, 0, key)
-        _write_value(ws, r, 1, value, None)
-        ws.write_string(r, 2, meaning)
-        book.wb.define_name(f"kam_{key}", f"={SETTINGS_SHEET}!$B${r + 1}")
-    ws.freeze_panes(1, 0)
-    book.close()
-    return path
-
-
 def build_templates(out_dir: str | Path, lang: str = "zh") -> list[Path]:
     """The empty templates users copy: rep_workbook.xlsx, rep_workbook.xlsm (with buttons) and kpi_sheet.xlsx."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if lang == "zh" else f"_{lang}"
+    from .kpi_workbook import build_kpi_workbook
+
     return [build_rep_workbook(out / f"rep_workbook{suffix}.xlsx", lang=lang),
             build_rep_workbook(out / f"rep_workbook{suffix}.xlsm", lang=lang),
             build_kpi_workbook(out / f"kpi_sheet{suffix}.xlsx", lang=lang)]

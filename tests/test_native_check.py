@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from kamxl import parsing
 from kamxl.schema import CONTACTS, CUSTOMERS, DAILY_REPORT, INDUSTRIES, VISIT_PLAN
-from kamxl.templates import CHECK_SEPARATOR, build_rep_workbook, native_check_formula, native_checks
+from kamxl.native_check import CHECK_SEPARATOR, native_check_formula, native_checks
+from kamxl.templates import build_rep_workbook
 from tests.test_libreoffice import SOFFICE, recalculate
 
 libreoffice = [pytest.mark.libreoffice, pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")]

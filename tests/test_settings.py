@@ -43,7 +43,7 @@ def test_the_trip_days_minimum_is_a_setting_of_the_kpi_workbooks_参数_sheet(tm
     from kamxl.consolidate import consolidate
     from kamxl.io.inputs.reader import read_kpi_workbook
     from kamxl.io.outputs.rollup_writer import write_rollup
-    from kamxl.templates import build_kpi_workbook
+    from kamxl.kpi_workbook import build_kpi_workbook
     from tests.conftest import customer, rows_of, write_workbook
 
     (tmp_path / "team").mkdir()

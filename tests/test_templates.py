@@ -204,7 +204,8 @@ def _comments(path, sheet: str) -> dict[str, str]:
 
 def test_help_texts_quote_the_settings_the_workbook_is_built_with(tmp_path):
     from kamxl.settings import DEFAULTS
-    from kamxl.templates import build_kpi_workbook, build_rep_workbook
+    from kamxl.kpi_workbook import build_kpi_workbook
+    from kamxl.templates import build_rep_workbook
 
     def texts(path):
         wb = openpyxl.load_workbook(path)
