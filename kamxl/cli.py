@@ -355,9 +355,14 @@ class _Group(_BilingualHelp, click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx):
+        """Run the command in the chosen language; a library's warnings (pandas' PerformanceWarning, openpyxl's
+        notes on extensions it skips) are not the director's to read and stay off the console."""
+        import warnings
+
         from .messages import use_language
 
-        with use_language(ctx.meta.get(_LANG_KEY)):
+        with use_language(ctx.meta.get(_LANG_KEY)), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             try:
                 return super().invoke(ctx)
             except KamxlError as exc:

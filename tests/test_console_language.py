@@ -247,3 +247,28 @@ def test_a_bad_value_on_the_kpi_workbooks_settings_sheet_is_told_with_its_bound(
     _, bad = settings_keeping_defaults([("cadence_a", 99999), ("grade_a", "八十")])
     assert sorted((key, value, reason.render("zh"), reason.render("en")) for key, value, reason in bad) == [
         ("cadence_a", 99999, "应不大于 3650", "must be at most 3650"), ("grade_a", "八十", "应为数字", "must be a number")]
+
+
+def test_a_librarys_warning_stays_off_the_console(tmp_path):
+    """pandas' PerformanceWarning was printed three times in a run over many files: a library's warning is not the
+    director's to read. The command runs in its own process (pytest would catch the warning itself), its reader
+    warning the way pandas does."""
+    import subprocess
+    import sys
+
+    write_valid_rep_workbook(tmp_path / "卢静.xlsx", "卢静")
+    script = (
+        "import sys, warnings, pandas\n"
+        "import kamxl.validation as validation\n"
+        "real = validation.validate_files\n"
+        "def warning_reader(*args, **kwargs):\n"
+        "    warnings.warn('DataFrame is highly fragmented', pandas.errors.PerformanceWarning)\n"
+        "    return real(*args, **kwargs)\n"
+        "validation.validate_files = warning_reader\n"
+        "from kamxl.cli import run\n"
+        f"sys.argv = ['kamxl', 'validate', {str(tmp_path / '卢静.xlsx')!r}]\n"
+        "run()\n")
+    done = subprocess.run([sys.executable, "-W", "default", "-c", script], capture_output=True, text=True,
+                          encoding="utf-8", cwd=tmp_path, env={**os.environ, "KAMXL_LANG": "zh"}, timeout=120)
+    assert "PerformanceWarning" not in done.stderr + done.stdout and "fragmented" not in done.stderr
+    assert "卢静.xlsx" in done.stdout  # the run itself went on
