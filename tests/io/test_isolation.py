@@ -83,3 +83,17 @@ def test_the_parents_own_work_runs_once_while_the_workers_read(tmp_path):
     assert calls == [["job0", "job1"]]
     nothing = []
     assert run_isolated(_touch_and_wait, [], meanwhile=lambda: nothing.append(1)) == [] and nothing == [1]
+
+
+def test_each_workers_memory_is_its_share_of_the_runs_budget():
+    from kamxl.io.inputs.excel_file import LIMITS, MB, Limits
+    from kamxl.io.machinery.isolation import MIN_WORKER_MEMORY, worker_cap, worker_memory
+
+    # 1 GB for the run, 384 MB of it the main process's: 640 MB for the readers
+    assert worker_cap(1024 * MB, 2, 384 * MB) == 320 * MB
+    assert worker_cap(1024 * MB, 4, 384 * MB) == 160 * MB
+    assert worker_cap(1024 * MB, 1, 384 * MB) == 640 * MB  # a file read alone has all of it
+    assert worker_cap(1024 * MB, 64, 384 * MB) == MIN_WORKER_MEMORY == 128 * MB  # never too little to read a workbook
+    # the default limits: two workers and the main process together within 1 GB
+    assert 2 * worker_memory(LIMITS, 2) + LIMITS.main_share == 1024 * MB
+    assert worker_memory(Limits(worker_memory=512 * MB), 2) == 512 * MB  # a fixed share, as asked

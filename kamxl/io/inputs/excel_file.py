@@ -47,14 +47,19 @@ class Limits:
     members: int = 10_000  # entries in the zip
     cells: int = 2_000_000  # a sheet's rows × columns, from its first used row and column A to its last
     seconds: float = 120.0  # reading one file
-    worker_memory: int = 768 * MB  # address space a reading process may add (Linux; the last line of defence)
+    # the memory of the whole run (main process and reading workers together): each worker's share is what the main
+    # process's share leaves, split among the workers (isolation.worker_cap); a file that needs more is read again
+    # alone, with all of it (batch.read_files)
+    memory_budget: int = 1024 * MB
+    main_share: int = 384 * MB
+    worker_memory: int | None = None  # a fixed share per reading process instead (Linux; the last line of defence)
 
 
 LIMITS = Limits()
 # our own roll-ups may be far bigger than a rep's workbook (every visit of the department); where they are read
 # (last period's, the one mailed) it is in an isolated worker or from the director's own output
 ROLLUP_LIMITS = Limits(file_bytes=2 << 30, part_bytes=4 << 30, total_bytes=16 << 30, members=100_000, cells=100_000_000,
-                       seconds=600)
+                       seconds=600, worker_memory=768 * MB)
 
 
 @dataclass
