@@ -97,3 +97,22 @@ def test_each_workers_memory_is_its_share_of_the_runs_budget():
     # the default limits: two workers and the main process together within 1 GB
     assert 2 * worker_memory(LIMITS, 2) + LIMITS.main_share == 1024 * MB
     assert worker_memory(Limits(worker_memory=512 * MB), 2) == 512 * MB  # a fixed share, as asked
+
+
+def _needs_260_mb(path, *_):
+    return len(bytearray(260 << 20)) >> 20  # more than a share of two, less than the whole readers' budget
+
+
+@pytest.mark.slow
+def test_a_file_needing_more_than_its_share_is_read_again_alone(tmp_path, monkeypatch):
+    from kamxl.io.inputs import batch
+    from kamxl.io.inputs.excel_file import MB, Limits
+    from kamxl.io.machinery.isolation import MIN_WORKER_MEMORY, worker_memory
+    from tests.hostile import write_valid_rep_workbook
+
+    # the workers are forked: they read with the stand-in reader
+    monkeypatch.setattr(batch, "read_workbook", _needs_260_mb)
+    limits = Limits(memory_budget=128 * MB + 3 * MIN_WORKER_MEMORY, main_share=128 * MB)
+    assert (worker_memory(limits, 2), worker_memory(limits, 1)) == (192 * MB, 384 * MB)
+    paths = [write_valid_rep_workbook(tmp_path / f"{name}.xlsx", name) for name in ("卢静", "余海燕")]
+    assert batch.read_files(paths, workers=2, limits=limits) == [260, 260]
