@@ -116,3 +116,22 @@ def test_a_file_needing_more_than_its_share_is_read_again_alone(tmp_path, monkey
     assert (worker_memory(limits, 2), worker_memory(limits, 1)) == (192 * MB, 384 * MB)
     paths = [write_valid_rep_workbook(tmp_path / f"{name}.xlsx", name) for name in ("卢静", "余海燕")]
     assert batch.read_files(paths, workers=2, limits=limits) == [260, 260]
+
+
+def _needs_500_mb(path, *_):
+    return len(bytearray(500 << 20))
+
+
+@pytest.mark.slow
+def test_a_file_needing_more_than_the_whole_budget_is_left_out_with_its_reason(tmp_path, monkeypatch):
+    from kamxl.io.inputs import batch
+    from kamxl.io.inputs.excel_file import MB, Limits
+    from kamxl.io.machinery.isolation import MIN_WORKER_MEMORY
+    from tests.hostile import write_valid_rep_workbook
+
+    monkeypatch.setattr(batch, "read_workbook", _needs_500_mb)
+    limits = Limits(memory_budget=128 * MB + 3 * MIN_WORKER_MEMORY, main_share=128 * MB)
+    paths = [write_valid_rep_workbook(tmp_path / f"{name}.xlsx", name) for name in ("卢静", "余海燕")]
+    failures = batch.read_files(paths, workers=2, limits=limits)
+    assert [(f.code, dict(f.params)) for f in failures] == [("over_memory_budget", {"limit": 384})] * 2
+    assert "可用内存 384 MB 时仍意外退出" in failures[0].reason("zh")
