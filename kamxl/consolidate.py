@@ -578,7 +578,7 @@ def _named_reps(kpi_book: KpiWorkbook | None) -> list:
 def _rep_statuses(kpi_book: KpiWorkbook | None, books: list[RepWorkbook], sources: list[SourceFile]) -> dict[str, str]:
     """Every rep of the roster, the KPI sheet or a workbook, in that order → ok | no_workbook | unreadable."""
     named = _named_reps(kpi_book)
-    used = {b.rep for b in books}
+    used = dict.fromkeys(b.rep for b in books)  # in the files' order (a set's would change from run to run)
     failed = [s.rep for s in sources if s.kind == "rep" and s.status == "failed" and s.rep]
     statuses: dict[str, str] = {}
     for name in [*named, *used, *failed]:

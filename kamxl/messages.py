@@ -77,6 +77,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "os_error": ("无法读取文件：{detail}", "the file cannot be read: {detail}"),
     "worker_died": ("读取此文件的进程意外退出（内存不足或文件损坏），已跳过此文件，其他文件照常汇总",
                     "the process reading this file died (out of memory or a damaged file): the file is left out, the others are consolidated"),
+    "over_memory_budget": ("读取此文件的进程在单独读取、可用内存 {limit} MB 时仍意外退出（所需内存超出本次运行的内存预算，或文件损坏），"
+                           "已跳过此文件，其他文件照常汇总：请删除多余的行列或按月拆分后再试",
+                           "the process reading this file died even when reading it alone with {limit} MB (it needs more memory than "
+                           "the run's budget, or the file is damaged): the file is left out, the others are consolidated; delete "
+                           "unused rows and columns or split it by month and try again"),
     # what a library or the system said, in the user's words (the detail of corrupt_detail, os_error, write_failed…)
     "errno_ENOENT": ("文件不存在", "no such file"),
     "errno_ENOTDIR": ("路径中有一段不是文件夹", "a part of the path is not a folder"),

@@ -316,3 +316,13 @@ def test_the_best_total_ranks_first_and_ties_share_a_rank(tmp_path, rep_workbook
     assert ranks == {"甲": 1, "乙": 2, "丙": 2, "丁": 4}
     rows, _ = read_sheet(write_rollup(rollup, tmp_path / "r.xlsx"), "考核排名")
     assert [r["代表"] for r in rows][:1] == ["甲"] and [r["代表"] for r in rows][-1] == "丁"
+
+
+def test_reps_without_a_roster_are_listed_in_the_order_of_their_files():
+    # 销售漏斗 and the scores list the reps in this order: the same from run to run, whatever the hash seed
+    from kamxl.consolidate import _rep_statuses
+    from kamxl.io.inputs.reader import RepWorkbook
+
+    names = [f"代表{i:02d}" for i in range(40)]
+    books = [RepWorkbook(f"{name}.xlsx", name, {}, []) for name in names]
+    assert list(_rep_statuses(None, books, [])) == names

@@ -83,3 +83,55 @@ def test_the_parents_own_work_runs_once_while_the_workers_read(tmp_path):
     assert calls == [["job0", "job1"]]
     nothing = []
     assert run_isolated(_touch_and_wait, [], meanwhile=lambda: nothing.append(1)) == [] and nothing == [1]
+
+
+def test_each_workers_memory_is_its_share_of_the_runs_budget():
+    from kamxl.io.inputs.excel_file import LIMITS, MB, Limits
+    from kamxl.io.machinery.isolation import MIN_WORKER_MEMORY, worker_cap, worker_memory
+
+    # 1 GB for the run, 384 MB of it the main process's: 640 MB for the readers
+    assert worker_cap(1024 * MB, 2, 384 * MB) == 320 * MB
+    assert worker_cap(1024 * MB, 4, 384 * MB) == 160 * MB
+    assert worker_cap(1024 * MB, 1, 384 * MB) == 640 * MB  # a file read alone has all of it
+    assert worker_cap(1024 * MB, 64, 384 * MB) == MIN_WORKER_MEMORY == 128 * MB  # never too little to read a workbook
+    # the default limits: two workers and the main process together within 1 GB
+    assert 2 * worker_memory(LIMITS, 2) + LIMITS.main_share == 1024 * MB
+    assert worker_memory(Limits(worker_memory=512 * MB), 2) == 512 * MB  # a fixed share, as asked
+
+
+def _needs_260_mb(path, *_):
+    return len(bytearray(260 << 20)) >> 20  # more than a share of two, less than the whole readers' budget
+
+
+@pytest.mark.slow
+def test_a_file_needing_more_than_its_share_is_read_again_alone(tmp_path, monkeypatch):
+    from kamxl.io.inputs import batch
+    from kamxl.io.inputs.excel_file import MB, Limits
+    from kamxl.io.machinery.isolation import MIN_WORKER_MEMORY, worker_memory
+    from tests.hostile import write_valid_rep_workbook
+
+    # the workers are forked: they read with the stand-in reader
+    monkeypatch.setattr(batch, "read_workbook", _needs_260_mb)
+    limits = Limits(memory_budget=128 * MB + 3 * MIN_WORKER_MEMORY, main_share=128 * MB)
+    assert (worker_memory(limits, 2), worker_memory(limits, 1)) == (192 * MB, 384 * MB)
+    paths = [write_valid_rep_workbook(tmp_path / f"{name}.xlsx", name) for name in ("卢静", "余海燕")]
+    assert batch.read_files(paths, workers=2, limits=limits) == [260, 260]
+
+
+def _needs_500_mb(path, *_):
+    return len(bytearray(500 << 20))
+
+
+@pytest.mark.slow
+def test_a_file_needing_more_than_the_whole_budget_is_left_out_with_its_reason(tmp_path, monkeypatch):
+    from kamxl.io.inputs import batch
+    from kamxl.io.inputs.excel_file import MB, Limits
+    from kamxl.io.machinery.isolation import MIN_WORKER_MEMORY
+    from tests.hostile import write_valid_rep_workbook
+
+    monkeypatch.setattr(batch, "read_workbook", _needs_500_mb)
+    limits = Limits(memory_budget=128 * MB + 3 * MIN_WORKER_MEMORY, main_share=128 * MB)
+    paths = [write_valid_rep_workbook(tmp_path / f"{name}.xlsx", name) for name in ("卢静", "余海燕")]
+    failures = batch.read_files(paths, workers=2, limits=limits)
+    assert [(f.code, dict(f.params)) for f in failures] == [("over_memory_budget", {"limit": 384})] * 2
+    assert "可用内存 384 MB 时仍意外退出" in failures[0].reason("zh")

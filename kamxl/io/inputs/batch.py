@@ -16,7 +16,7 @@ from ...problems import Problem, Severity
 from ...schema import KPI_INPUTS
 from .files import readable_name, readable_path
 from .excel_file import LIMITS, Limits, inspect, load, workbook_sheet_names
-from ..machinery.isolation import Crashed, run_isolated
+from ..machinery.isolation import Crashed, run_isolated, worker_memory
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
 from ..machinery.spill import spill_sheets
 
@@ -112,7 +112,21 @@ def read_files(paths: Sequence[Path], kinds: dict[Path, str] | None = None, toda
     for i, reason in zip(crashed, found):
         if isinstance(reason, Failure):
             outcomes[i] = reason
+    _read_alone(jobs, outcomes, workers or default_workers(len(jobs)), limits)
     return [Failure(str(p), o.code, o.params) if isinstance(o, Crashed) else o for p, o in zip(paths, outcomes)]
+
+
+def _read_alone(jobs: list, outcomes: list, workers: int, limits: Limits) -> None:
+    """Read again, one at a time and each with the whole of the workers' budget, the files whose reader died within
+    its share and broke no limit (a rep's real, big workbook): the run stays within its budget, the data is read.
+    A file whose reader dies even then is left out, saying so (`over_memory_budget`)."""
+    alone = worker_memory(limits, 1)
+    again = [i for i, o in enumerate(outcomes) if isinstance(o, Crashed) and o.code == "worker_died"]
+    if not again or alone <= worker_memory(limits, workers):
+        return
+    for i, outcome in zip(again, run_isolated(_read_job, [jobs[i] for i in again], 1, limits)):
+        died = isinstance(outcome, Crashed) and outcome.code == "worker_died"
+        outcomes[i] = Crashed("over_memory_budget", (("limit", alone >> 20),)) if died else outcome
 
 
 def _diagnose_job(job) -> Failure | None:

@@ -47,14 +47,19 @@ class Limits:
     members: int = 10_000  # entries in the zip
     cells: int = 2_000_000  # a sheet's rows × columns, from its first used row and column A to its last
     seconds: float = 120.0  # reading one file
-    worker_memory: int = 768 * MB  # address space a reading process may add (Linux; the last line of defence)
+    # the memory of the whole run (main process and reading workers together): each worker's share is what the main
+    # process's share leaves, split among the workers (isolation.worker_cap); a file that needs more is read again
+    # alone, with all of it (batch.read_files)
+    memory_budget: int = 1024 * MB
+    main_share: int = 384 * MB
+    worker_memory: int | None = None  # a fixed share per reading process instead (Linux; the last line of defence)
 
 
 LIMITS = Limits()
 # our own roll-ups may be far bigger than a rep's workbook (every visit of the department); where they are read
 # (last period's, the one mailed) it is in an isolated worker or from the director's own output
 ROLLUP_LIMITS = Limits(file_bytes=2 << 30, part_bytes=4 << 30, total_bytes=16 << 30, members=100_000, cells=100_000_000,
-                       seconds=600)
+                       seconds=600, worker_memory=768 * MB)
 
 
 @dataclass
@@ -192,6 +197,9 @@ _ANY_REF = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{1,3})0*([0-9]{1,7})')  # ev
 _BARE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])(?![^<>]*\br\s*=)")  # a cell placed by count
 _TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s>/])([^<>]*?)(/?)>(</)?')
 _R_ATTR = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})0*([0-9]{0,7})\s*["\']')
+# a cell reference far out, as Excel writes it: found at the speed of the literal `<c r="` (a lone cell at A1048576
+# would have calamine allocate the whole column for it before any limit is checked)
+_FAR_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[1-9][0-9]{5})')
 MAX_TAG = 1 * MB  # a tag longer than this is not one a spreadsheet writes
 
 
@@ -213,14 +221,14 @@ def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = Tru
     declared = sum(i.file_size for i in infos)
     if declared > limits.total_bytes or any(i.file_size > limits.part_bytes for i in infos):
         raise UnreadableWorkbook(path, "too_large_part", limit=limits.part_bytes // MB)
-    sheets = {part: name for name, part in _sheet_parts(zf).items()} if area or only is not None else {}
+    sheets = {part: name for name, part in _sheet_parts(zf).items()}
     total = 0
     repair = []
     for info in infos:
         if only is not None and sheets.get(info.filename, "") not in ("", *only):
             continue  # another sheet's part: never unpacked by this reader
         # every member is unpacked in chunks and counted (the sizes in the zip's headers may lie)
-        count, bad_refs = _scan_member(path, zf, info, limits, sheets.get(info.filename) if area else None, area)
+        count, bad_refs = _scan_member(path, zf, info, limits, sheets.get(info.filename), area)
         total += count
         if total > limits.total_bytes:
             raise UnreadableWorkbook(path, "too_large_total", limit=limits.total_bytes // MB)
@@ -261,7 +269,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                  sheet: str | None, area: bool = True) -> tuple[int, bool]:
     """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and (`area`)
     for a sheet (mapped from workbook.xml, or any part holding <sheetData>) the area its cells span."""
-    size, bad_refs, bare, is_sheet = 0, False, False, sheet is not None
+    size, bad_refs, bare, is_sheet, far = 0, False, False, sheet is not None and area, False
     first_row = max_row = max_col = 0
     tail = b""
     for size, block in _chunks(zf, info, path, limits):
@@ -273,6 +281,8 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
         bad_refs = bad_refs or any(_forbidden(ref) for ref in _CHAR_REF.findall(block))
         is_sheet = is_sheet or (area and b"sheetData" in block)
         if not is_sheet:
+            # `area` False: only a reference far out (row 100,000 on, column AAA on) has the sheet measured
+            far = far or (sheet is not None and _FAR_REF.search(block) is not None)
             continue
         refs = _ANY_REF.findall(block)
         if refs:  # a cheap bound: every reference counts, an empty formatted cell's too
@@ -283,7 +293,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             max_row = max(max_row, max(rows))
             max_col = max(max_col, max(_column_number(x.upper()) for x in set(letters)))
         bare = bare or _BARE_CELL.search(block) is not None
-    if is_sheet and (bare or (max_row - first_row + 1 if max_row else 0) * max_col > limits.cells):
+    if far or is_sheet and (bare or (max_row - first_row + 1 if max_row else 0) * max_col > limits.cells):
         # over the bound, or cells placed by count: measured exactly, cell by cell, as a reader places them
         first_row, max_row, max_col = _placed_area(zf, info, path, limits)
         height = max_row - first_row + 1 if max_row else 0

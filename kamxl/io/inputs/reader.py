@@ -172,14 +172,16 @@ def read_workbook(path: str | Path, kind: str = "auto", today: date | None = Non
 
     UnreadableWorkbook or SettingsError when it cannot be used. The file is read once: its SHA-256 is that of
     the bytes parsed, and its modification time is taken before reading. Meant for a memory-capped worker
-    (batch.read_files): a sheet's cell area is checked after calamine placed its cells, not measured before.
+    (batch.read_files): a sheet's cell area is checked as calamine places the cells, measured first if far out.
     """
     try:
         modified = Path(path).stat().st_mtime
     except OSError:
         modified = 0.0
     package = load(path, limits)
-    # the cell areas are checked as calamine places the cells (in a worker whose memory is capped)
+    # a sheet with a cell far out (row 100,000 on, column AAA on) is measured from its XML before calamine allocates
+    # for it (a lone cell at A1048576 would cost the whole column); the others as calamine places the cells, in a
+    # worker whose memory is capped
     book = open_package(package, limits, area=False)
     try:
         if kind == "kpi" or (kind == "auto" and KPI_INPUTS.name in book.sheet_names):

@@ -5,7 +5,7 @@ for more memory than the machine has. Each file is therefore handled by a worker
 small pool: an exception becomes the file's result, and a worker that dies (abort, out of
 memory) or overruns the time limit is replaced — the file it held is reported, the others go on.
 On Linux each worker's address space is capped, so a memory blow-up ends that worker, not the
-machine.
+machine: the caps are shares of one budget for the whole run (`worker_cap`).
 """
 
 import faulthandler
@@ -116,6 +116,20 @@ def collector_paused():
             gc.enable()
 
 
+MIN_WORKER_MEMORY = 128 << 20  # below this a worker could not read a rep's ordinary workbook
+
+
+def worker_cap(budget: int, workers: int, main_share: int) -> int:
+    """The memory each of `workers` reading processes may add: the run's budget less the main process's share, split
+    evenly among them (never less than `MIN_WORKER_MEMORY`)."""
+    return max(MIN_WORKER_MEMORY, (budget - main_share) // max(1, workers))
+
+
+def worker_memory(limits: Limits, workers: int) -> int:
+    """The cap of each of `workers` reading processes under `limits` (its fixed `worker_memory`, else its budget's share)."""
+    return limits.worker_memory or worker_cap(limits.memory_budget, workers, limits.main_share)
+
+
 def _receive(slot) -> object:
     """What a worker sent back, or `Crashed` when it died before sending (EOF on its pipe)."""
     collecting = gc.isenabled()
@@ -176,11 +190,12 @@ def run_isolated(func: Callable, jobs: Sequence, workers: int = 2, limits: Limit
     pending = deque(enumerate(jobs))
     slots: list[_Slot | None] = [None] * max(1, min(workers, len(jobs)))
     done = 0
+    memory = worker_memory(limits, len(slots))
     try:
         while done < len(jobs):
             for i, slot in enumerate(slots):
                 if (slot is None or slot.job is None) and pending:
-                    slots[i] = slot = slot or _Slot(ctx, func, limits.worker_memory)
+                    slots[i] = slot = slot or _Slot(ctx, func, memory)
                     slot.give(*pending.popleft())
             if meanwhile:
                 then, meanwhile = meanwhile, None
