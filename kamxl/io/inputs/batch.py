@@ -14,7 +14,7 @@ from ...errors import SettingsError, UnreadableWorkbook
 from ...messages import render
 from ...problems import Problem, Severity
 from ...schema import KPI_INPUTS
-from .files import readable_name, readable_path
+from .files import readable_name
 from .excel_file import LIMITS, Limits, inspect, load, workbook_sheet_names
 from ..machinery.isolation import Crashed, run_isolated, worker_memory
 from .reader import KpiWorkbook, RepWorkbook, read_workbook, roster_files
