@@ -42,7 +42,7 @@ def kpi_formulas(lang: str = "zh") -> dict[str, str]:
 
 
 KPI_PRINT_SCALE = 65  # percent: 考核指标's inputs (columns A–M, A–B repeated) fill a landscape A4 page; 11 pt × 0.65 ≈ 7 pt
-SETTINGS_WIDTHS = (22, 8, 40, 22)  # 参数, 值, 说明 (wrapped) fit a portrait A4 page; the English key is not printed
+SETTINGS_WIDTHS = (32, 7, 38, 22)  # 参数, 值, 说明 (wrapped) fit a portrait A4 page; the English key is not printed
 
 
 def _whole_amounts(book: _Book, ws) -> None:
