@@ -16,6 +16,7 @@ from .options import SETTING_CELLS, Option, option  # SETTING_CELLS: the 设置 
 from .rules.periods import Period, parse_period, period_containing
 
 SETTINGS_SHEET_NAME = "设置"
+KEPT_INTERPRETER = "INTERPRETER_WIN"  # in the kept values: the Python `kamxl excel setup` wrote on the hidden kamxl.conf sheet
 ACTIONS_SHEET = "操作"
 
 
@@ -276,6 +277,7 @@ class DirectorWorkbookUnreadable(KamxlError):
 class OldDirectorWorkbook:
     sheets: list[str]
     settings: dict[str, object]  # key → the value filled in on its 设置 sheet (blank cells left out)
+    interpreter: str = ""  # INTERPRETER_WIN on its hidden kamxl.conf sheet ("" when unset)
 
 
 def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
@@ -285,6 +287,7 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from .excel.vba import CONFIG_SHEET
     from .messages import os_error_text
     from .parsing import is_blank
 
@@ -294,6 +297,7 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
             sheets = list(wb.sheetnames)
             rows = ([list(r) for r in wb[SETTINGS_SHEET_NAME].iter_rows(values_only=True)]
                     if SETTINGS_SHEET_NAME in sheets else [])
+            config = ([list(r) for r in wb[CONFIG_SHEET].iter_rows(values_only=True)] if CONFIG_SHEET in sheets else [])
         finally:
             wb.close()
     except OSError as error:
@@ -301,7 +305,8 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as error:
         raise DirectorWorkbookUnreadable(render("director_unreadable", path=path, detail=render("corrupt"))) from error
     values = {key: value for key, (_, value) in settings_cells(rows).items() if not is_blank(value)}
-    return OldDirectorWorkbook(sheets, values)
+    interpreter = next((str(r[1]).strip() for r in config if len(r) > 1 and r[0] == KEPT_INTERPRETER and not is_blank(r[1])), "")
+    return OldDirectorWorkbook(sheets, values, interpreter)
 
 
 def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()) -> dict[str, object]:
@@ -325,7 +330,7 @@ def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()
     ours = set(old.sheets) <= {ACTIONS_SHEET, SETTINGS_SHEET_NAME, *macro_sheets} and written_by_kamxl(path)
     if not (force or ours or is_untouched(path)):
         raise OutputsNotOurs([path])
-    return old.settings
+    return old.settings | ({KEPT_INTERPRETER: old.interpreter} if old.interpreter else {})
 
 
 def kept_settings_text(kept: dict[str, object]) -> str | None:
@@ -340,7 +345,8 @@ def kept_settings_text(kept: dict[str, object]) -> str | None:
 def build_director_workbook(path: str | Path, lang: str = "zh", kept: dict[str, object] | None = None) -> Path:
     """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help).
 
-    `kept`: 设置 values (by key) to write instead of the defaults -- an earlier build's, filled in by the director.
+    `kept`: 设置 values (by key) to write instead of the defaults -- an earlier build's, filled in by the director --
+    and under KEPT_INTERPRETER the Python `kamxl excel setup` set on its hidden kamxl.conf sheet.
     """
     import xlsxwriter
 
@@ -405,4 +411,9 @@ def build_director_workbook(path: str | Path, lang: str = "zh", kept: dict[str, 
     settings_ws.fit_to_pages(1, 0)
     from .io.outputs.ownership import stamp
 
-    return stamp(build_macro_workbook(wb, written, path))
+    built = build_macro_workbook(wb, written, path)
+    if (kept or {}).get(KEPT_INTERPRETER):
+        from .excel.setup import write_workbook_interpreter
+
+        write_workbook_interpreter(built, Path(str((kept or {})[KEPT_INTERPRETER])))
+    return stamp(built)
