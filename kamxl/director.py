@@ -280,14 +280,14 @@ class OldDirectorWorkbook:
     interpreter: str = ""  # INTERPRETER_WIN on its hidden kamxl.conf sheet ("" when unset)
 
 
-def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
-    """The sheets and filled 设置 values of an existing director's workbook (DirectorWorkbookUnreadable if it cannot be read)."""
+def read_old_director_workbook(path: Path, config_sheets: tuple[str, ...] = ()) -> OldDirectorWorkbook:
+    """The sheets and filled 设置 values of an existing director's workbook, and INTERPRETER_WIN from the first of
+    `config_sheets` it has (the hidden kamxl.conf); DirectorWorkbookUnreadable if it cannot be read."""
     import zipfile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from .excel.vba import CONFIG_SHEET
     from .messages import os_error_text
     from .parsing import is_blank
 
@@ -297,7 +297,8 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
             sheets = list(wb.sheetnames)
             rows = ([list(r) for r in wb[SETTINGS_SHEET_NAME].iter_rows(values_only=True)]
                     if SETTINGS_SHEET_NAME in sheets else [])
-            config = ([list(r) for r in wb[CONFIG_SHEET].iter_rows(values_only=True)] if CONFIG_SHEET in sheets else [])
+            config = next(([list(r) for r in wb[name].iter_rows(values_only=True)] for name in config_sheets
+                           if name in sheets), [])
         finally:
             wb.close()
     except OSError as error:
@@ -315,14 +316,15 @@ def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()
     A director rebuilds kamxl.xlsm to get a newer version: what they filled in on 设置 is kept, the rest is kamxl's and
     is replaced -- when the file is kamxl's (it carries kamxl's fingerprint property) and holds no sheet of the
     director's own (`macro_sheets`: those build_macro_workbook adds). Anything else (another program's kamxl.xlsm,
-    added sheets, an unreadable file) needs --force.
+    added sheets, an unreadable file) needs --force. The INTERPRETER_WIN `kamxl excel setup` wrote on the hidden
+    kamxl.conf sheet is kept too (under KEPT_INTERPRETER).
     """
     from .io.outputs.ownership import OutputsNotOurs, is_untouched, written_by_kamxl
 
     if not path.exists():
         return {}
     try:
-        old = read_old_director_workbook(path)
+        old = read_old_director_workbook(path, macro_sheets)
     except DirectorWorkbookUnreadable:
         if force:
             return {}
