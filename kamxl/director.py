@@ -16,6 +16,7 @@ from .options import SETTING_CELLS, Option, option  # SETTING_CELLS: the 设置 
 from .rules.periods import Period, parse_period, period_containing
 
 SETTINGS_SHEET_NAME = "设置"
+KEPT_INTERPRETER = "INTERPRETER_WIN"  # in the kept values: the Python `kamxl excel setup` wrote on the hidden kamxl.conf sheet
 ACTIONS_SHEET = "操作"
 
 
@@ -276,10 +277,12 @@ class DirectorWorkbookUnreadable(KamxlError):
 class OldDirectorWorkbook:
     sheets: list[str]
     settings: dict[str, object]  # key → the value filled in on its 设置 sheet (blank cells left out)
+    interpreter: str = ""  # INTERPRETER_WIN on its hidden kamxl.conf sheet ("" when unset)
 
 
-def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
-    """The sheets and filled 设置 values of an existing director's workbook (DirectorWorkbookUnreadable if it cannot be read)."""
+def read_old_director_workbook(path: Path, config_sheets: tuple[str, ...] = ()) -> OldDirectorWorkbook:
+    """The sheets and filled 设置 values of an existing director's workbook, and INTERPRETER_WIN from the first of
+    `config_sheets` it has (the hidden kamxl.conf); DirectorWorkbookUnreadable if it cannot be read."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -294,6 +297,8 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
             sheets = list(wb.sheetnames)
             rows = ([list(r) for r in wb[SETTINGS_SHEET_NAME].iter_rows(values_only=True)]
                     if SETTINGS_SHEET_NAME in sheets else [])
+            config = next(([list(r) for r in wb[name].iter_rows(values_only=True)] for name in config_sheets
+                           if name in sheets), [])
         finally:
             wb.close()
     except OSError as error:
@@ -301,7 +306,8 @@ def read_old_director_workbook(path: Path) -> OldDirectorWorkbook:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as error:
         raise DirectorWorkbookUnreadable(render("director_unreadable", path=path, detail=render("corrupt"))) from error
     values = {key: value for key, (_, value) in settings_cells(rows).items() if not is_blank(value)}
-    return OldDirectorWorkbook(sheets, values)
+    interpreter = next((str(r[1]).strip() for r in config if len(r) > 1 and r[0] == KEPT_INTERPRETER and not is_blank(r[1])), "")
+    return OldDirectorWorkbook(sheets, values, interpreter)
 
 
 def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()) -> dict[str, object]:
@@ -310,14 +316,15 @@ def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()
     A director rebuilds kamxl.xlsm to get a newer version: what they filled in on 设置 is kept, the rest is kamxl's and
     is replaced -- when the file is kamxl's (it carries kamxl's fingerprint property) and holds no sheet of the
     director's own (`macro_sheets`: those build_macro_workbook adds). Anything else (another program's kamxl.xlsm,
-    added sheets, an unreadable file) needs --force.
+    added sheets, an unreadable file) needs --force. The INTERPRETER_WIN `kamxl excel setup` wrote on the hidden
+    kamxl.conf sheet is kept too (under KEPT_INTERPRETER).
     """
     from .io.outputs.ownership import OutputsNotOurs, is_untouched, written_by_kamxl
 
     if not path.exists():
         return {}
     try:
-        old = read_old_director_workbook(path)
+        old = read_old_director_workbook(path, macro_sheets)
     except DirectorWorkbookUnreadable:
         if force:
             return {}
@@ -325,7 +332,7 @@ def settings_to_keep(path: Path, force: bool, macro_sheets: tuple[str, ...] = ()
     ours = set(old.sheets) <= {ACTIONS_SHEET, SETTINGS_SHEET_NAME, *macro_sheets} and written_by_kamxl(path)
     if not (force or ours or is_untouched(path)):
         raise OutputsNotOurs([path])
-    return old.settings
+    return old.settings | ({KEPT_INTERPRETER: old.interpreter} if old.interpreter else {})
 
 
 def kept_settings_text(kept: dict[str, object]) -> str | None:
@@ -340,7 +347,8 @@ def kept_settings_text(kept: dict[str, object]) -> str | None:
 def build_director_workbook(path: str | Path, lang: str = "zh", kept: dict[str, object] | None = None) -> Path:
     """Write workbook/kamxl.xlsm: 操作 (buttons, help, last result) and 设置 (labelled cells with their help).
 
-    `kept`: 设置 values (by key) to write instead of the defaults -- an earlier build's, filled in by the director.
+    `kept`: 设置 values (by key) to write instead of the defaults -- an earlier build's, filled in by the director --
+    and under KEPT_INTERPRETER the Python `kamxl excel setup` set on its hidden kamxl.conf sheet.
     """
     import xlsxwriter
 
@@ -405,4 +413,9 @@ def build_director_workbook(path: str | Path, lang: str = "zh", kept: dict[str, 
     settings_ws.fit_to_pages(1, 0)
     from .io.outputs.ownership import stamp
 
-    return stamp(build_macro_workbook(wb, written, path))
+    built = build_macro_workbook(wb, written, path)
+    if (kept or {}).get(KEPT_INTERPRETER):
+        from .excel.setup import write_workbook_interpreter
+
+        write_workbook_interpreter(built, Path(str((kept or {})[KEPT_INTERPRETER])))
+    return stamp(built)

@@ -1,7 +1,8 @@
 """Every number of the rules, as one settings model with the handbook's defaults.
 
-The director changes them on the KPI workbook's `参数` sheet (key / value / meaning rows) or in
-a TOML file. Unknown keys and bad values are errors that name the key.
+The director changes them on the KPI workbook's `参数` sheet (label / value / meaning rows; each setting's short
+Chinese label is its field's title, the English key is accepted too) or in a TOML file (English keys). Unknown
+names and bad values are errors that name the setting as it was written.
 """
 
 import re
@@ -16,15 +17,16 @@ from .messages import Text, os_error_text, render
 from .schema import FACTORS, KPIS, KpiDefinition  # noqa: F401 (KpiDefinition re-exported)
 
 
-def _field(default: Any, meaning: str, **kw: Any) -> Any:
-    return pydantic.Field(default, description=meaning, **kw)
+def _field(default: Any, meaning: str, label: str, **kw: Any) -> Any:
+    """A setting: its default, its meaning (说明) and its short Chinese label (参数 on the KPI workbook's 参数 sheet)."""
+    return pydantic.Field(default, description=meaning, title=label, **kw)
 
 
 # The weight and KPI fields are declared one by one below so that mypy and readers see them; their defaults,
 # meanings and bounds come from the schema's FACTORS and KPIS, and a test checks the declared names match them.
 def _weight(key: str) -> Any:
     label = next(label for k, label, _ in FACTORS if k == key)
-    return _field(1.0, f"评估因素「{label}」的权重", ge=0, le=100)
+    return _field(1.0, f"评估因素「{label}」的权重", f"权重·{label}", ge=0, le=100)
 
 
 def _kpi(key: str) -> KpiDefinition:
@@ -38,22 +40,22 @@ def _unit(k: KpiDefinition) -> str:
 # every number has a sane range: beyond it the setting is refused by name, never a crash in a rule
 def _points(key: str) -> Any:
     k = _kpi(key)
-    return _field(k.points, f"{k.label}：满分", ge=0, le=100)
+    return _field(k.points, f"{k.label}：满分", f"{k.label}·满分", ge=0, le=100)
 
 
 def _standard(key: str) -> Any:
     k = _kpi(key)
-    return _field(k.standard, f"{k.label}：标准（{_unit(k)}）", ge=0, le=10_000)
+    return _field(k.standard, f"{k.label}：标准（{_unit(k)}）", f"{k.label}·标准", ge=0, le=10_000)
 
 
 def _step(key: str) -> Any:
     k = _kpi(key)
-    return _field(k.step, f"{k.label}：每{'低于' if k.higher_is_better else '超出'}多少{_unit(k)}扣分", gt=0, le=10_000)
+    return _field(k.step, f"{k.label}：每{'低于' if k.higher_is_better else '超出'}多少{_unit(k)}扣分", f"{k.label}·档距", gt=0, le=10_000)
 
 
 def _deduction(key: str) -> Any:
     k = _kpi(key)
-    return _field(1, f"{k.label}：每档扣几分", ge=0, le=100)
+    return _field(1, f"{k.label}：每档扣几分", f"{k.label}·每档扣分", ge=0, le=100)
 
 
 class Settings(pydantic.BaseModel):
@@ -61,22 +63,22 @@ class Settings(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
 
-    grade_method: Literal["value", "share"] = _field("value", "分级方法：value=价值评估得分，share=占地区销售额比例")
-    grade_a: float = _field(80, "A 级最低评估得分", ge=0, le=100)
-    grade_b: float = _field(60, "B 级最低评估得分", ge=0, le=100)
-    grade_c: float = _field(40, "C 级最低评估得分", ge=0, le=100)
-    share_a: float = _field(20, "share 法：A 级最低占地区销售额（%）", ge=0, le=100)
-    share_b: float = _field(10, "share 法：B 级最低占地区销售额（%）", ge=0, le=100)
-    regional_sales: float = _field(0, "share 法：地区销售额（万元）；0 = 按数据中同地区客户年采购额合计", ge=0, le=1e8)
-    cadence_a: int = _field(30, "A 级客户拜访周期（天）", ge=0, le=3650)
-    cadence_b: int = _field(60, "B 级客户拜访周期（天）", ge=0, le=3650)
-    cadence_c: int = _field(90, "C 级客户拜访周期（天）", ge=0, le=3650)
-    cadence_d: int = _field(0, "D 级客户拜访周期（天）；0 = 不要求", ge=0, le=3650)
-    rating_excellent: float = _field(90, "评级「优秀」最低总分", ge=0, le=100)
-    rating_good: float = _field(75, "评级「良好」最低总分", ge=0, le=100)
-    rating_pass: float = _field(60, "评级「合格」最低总分", ge=0, le=100)
-    warning_below: float = _field(60, "总分低于此值给予口头警告", ge=0, le=100)
-    min_trip_days: int = _field(15, "每月最少出差天数（第13条）；季度、年度按月数累计", ge=0, le=31)
+    grade_method: Literal["value", "share"] = _field("value", "分级方法：value=价值评估得分，share=占地区销售额比例", "分级方法")
+    grade_a: float = _field(80, "A 级最低评估得分", "A级·最低评估得分", ge=0, le=100)
+    grade_b: float = _field(60, "B 级最低评估得分", "B级·最低评估得分", ge=0, le=100)
+    grade_c: float = _field(40, "C 级最低评估得分", "C级·最低评估得分", ge=0, le=100)
+    share_a: float = _field(20, "share 法：A 级最低占地区销售额（%）", "A级·最低销售额占比", ge=0, le=100)
+    share_b: float = _field(10, "share 法：B 级最低占地区销售额（%）", "B级·最低销售额占比", ge=0, le=100)
+    regional_sales: float = _field(0, "share 法：地区销售额（万元）；0 = 按数据中同地区客户年采购额合计", "地区销售额", ge=0, le=1e8)
+    cadence_a: int = _field(30, "A 级客户拜访周期（天）", "A级·拜访周期", ge=0, le=3650)
+    cadence_b: int = _field(60, "B 级客户拜访周期（天）", "B级·拜访周期", ge=0, le=3650)
+    cadence_c: int = _field(90, "C 级客户拜访周期（天）", "C级·拜访周期", ge=0, le=3650)
+    cadence_d: int = _field(0, "D 级客户拜访周期（天）；0 = 不要求", "D级·拜访周期", ge=0, le=3650)
+    rating_excellent: float = _field(90, "评级「优秀」最低总分", "优秀·最低总分", ge=0, le=100)
+    rating_good: float = _field(75, "评级「良好」最低总分", "良好·最低总分", ge=0, le=100)
+    rating_pass: float = _field(60, "评级「合格」最低总分", "合格·最低总分", ge=0, le=100)
+    warning_below: float = _field(60, "总分低于此值给予口头警告", "口头警告·总分低于", ge=0, le=100)
+    min_trip_days: int = _field(15, "每月最少出差天数（第13条）；季度、年度按月数累计", "每月最少出差天数", ge=0, le=31)
 
     # one weight per value-assessment factor (schema.FACTORS)
     weight_f_share: float = _weight("f_share")
@@ -146,6 +148,43 @@ def settings_rows(settings: Settings = DEFAULTS) -> list[tuple[str, object, str]
     return [(key, getattr(settings, key), info.description or "") for key, info in Settings.model_fields.items()]
 
 
+def setting_label(key: str, lang: str = "zh") -> str:
+    """A setting's name in the 参数 column: its short Chinese label, or its English key in an English workbook."""
+    return key if lang == "en" else Settings.model_fields[key].title or key
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"\s+", "", name).replace("・", "·").lower()
+
+
+# what a 参数 row or a TOML line may call a setting: its label (as on the sheet) or its English key
+_SETTING_NAMES = {_folded(info.title or key): key for key, info in Settings.model_fields.items()} | {
+    key: key for key in Settings.model_fields}
+
+
+def setting_key(name: object) -> str | None:
+    """The setting `name` names (its Chinese label or its English key, spaces and case aside), or None."""
+    return _SETTING_NAMES.get(_folded(str(name)))
+
+
+def _named_values(pairs: Iterable[tuple[str, object]]) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, object]]]:
+    """({key: value}, {key: the name it was written as}, [(unknown name, value)]) of the pairs with a value."""
+    values: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    unknown: list[tuple[str, object]] = []
+    for name, value in pairs:
+        name = str(name).strip()
+        if not name or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        value = value.strip() if isinstance(value, str) else value
+        key = setting_key(name)
+        if key is None:
+            unknown.append((name, value))
+        else:
+            values[key], names[key] = value, name
+    return values, names, unknown
+
+
 # pydantic's error types, in the user's words (its own `msg` is English): the type → (message code, its ctx key)
 _PYDANTIC_REASONS = {
     "less_than_equal": ("setting_at_most", "le"), "greater_than_equal": ("setting_at_least", "ge"),
@@ -168,18 +207,10 @@ def setting_reason(error: dict) -> Text:
 
 
 def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -> "Settings":
-    """Settings from (key, value) pairs; blank values keep their default."""
+    """Settings from (name, value) pairs, a name being a setting's label or key; blank values keep their default."""
     where = render("settings_file_prefix", path=source) if source else ""
-    values: dict[str, Any] = {}  # raw values from the sheet or file: pydantic checks and converts them
-    errors: list[str] = []
-    for key, value in pairs:
-        key = str(key).strip()
-        if not key or value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        if key not in Settings.model_fields:
-            errors.append(where + render("unknown_setting", key=key))
-            continue
-        values[key] = value.strip() if isinstance(value, str) else value
+    values, names, unknown = _named_values(pairs)  # raw values from the sheet or file: pydantic checks and converts them
+    errors = [where + render("unknown_setting", key=name) for name, _ in unknown]
     if not errors:
         try:
             return Settings(**values)
@@ -187,8 +218,8 @@ def settings_from_pairs(pairs: Iterable[tuple[str, object]], source: str = "") -
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"])
                 reason = setting_reason(dict(err))
-                errors.append(where + (render("bad_setting", key=key, value=values.get(key, ""), reason=reason) if key
-                                       else render("settings_error", detail=reason)))
+                errors.append(where + (render("bad_setting", key=names.get(key, key), value=values.get(key, ""),
+                                              reason=reason) if key else render("settings_error", detail=reason)))
     raise SettingsError("\n".join(errors))
 
 
@@ -208,24 +239,22 @@ def settings_from_toml(path: str | Path) -> "Settings":
 
 
 def settings_keeping_defaults(pairs: Iterable[tuple[str, object]], source: str = "") -> tuple["Settings", list[tuple[str, object, object]]]:
-    """Settings from (key, value) pairs where each bad one keeps its default: (settings, [(key, value, why)]).
+    """Settings from (name, value) pairs where each bad one keeps its default: (settings, [(name, value, why)]).
 
     The 参数 sheet of a KPI workbook is read this way: a typo in one setting is a problem on that setting,
     not the end of the month's roll-up.
     """
-    values: dict[str, Any] = {str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in pairs
-              if str(k).strip() and v is not None and not (isinstance(v, str) and not v.strip())}
-    bad: list[tuple[str, object, object]] = [(k, v, "unknown") for k, v in values.items() if k not in Settings.model_fields]
-    values = {k: v for k, v in values.items() if k in Settings.model_fields}
+    values, names, unknown = _named_values(pairs)
+    bad: list[tuple[str, object, object]] = [(name, value, "unknown") for name, value in unknown]
     while True:
         try:
             return Settings(**values), bad
         except pydantic.ValidationError as exc:
             keys = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
             if not keys & values.keys():  # a rule across settings (A ≥ B ≥ C): the sheet's values are not used
-                bad += [(k, v, setting_reason(dict(exc.errors()[0]))) for k, v in values.items()]
+                bad += [(names[k], v, setting_reason(dict(exc.errors()[0]))) for k, v in values.items()]
                 return DEFAULTS, bad
             for err in exc.errors():
                 key = str(err["loc"][0]) if err["loc"] else ""
                 if key in values:
-                    bad.append((key, values.pop(key), setting_reason(dict(err))))
+                    bad.append((names[key], values.pop(key), setting_reason(dict(err))))

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -17,6 +18,16 @@ def test_every_setting_has_a_meaning():
     rows = settings_rows()
     assert all(meaning for _, _, meaning in rows)
     assert {key for key, _, _ in rows} >= {"grade_method", "weight_f_share", "points_complaints", "cadence_c"}
+
+
+def test_every_setting_has_its_own_chinese_label_and_labels_say_the_schemas_kpis():
+    from kamxl.schema import KPIS
+    from kamxl.settings import Settings, setting_key, setting_label
+
+    labels = [setting_label(key) for key in Settings.model_fields]
+    assert len(set(labels)) == len(labels) and all(re.search(r"[\u4e00-\u9fff]", label) for label in labels)
+    assert [setting_label(f"points_{k.key}") for k in KPIS][:2] == ["销售计划完成率·满分", "合同回款率·满分"]
+    assert all(setting_key(setting_label(key)) == key == setting_key(key) for key in Settings.model_fields)
 
 
 def test_toml_file(tmp_path):
@@ -49,7 +60,7 @@ def test_the_trip_days_minimum_is_a_setting_of_the_kpi_workbooks_参数_sheet(tm
     (tmp_path / "team").mkdir()
     kpi = build_kpi_workbook(tmp_path / "team" / "kpi.xlsx")
     wb = openpyxl.load_workbook(kpi)
-    row = next(r for r in wb["参数"].iter_rows() if r[0].value == "min_trip_days")
+    row = next(r for r in wb["参数"].iter_rows() if r[0].value == "每月最少出差天数")
     assert row[1].value == 15 and "出差" in row[2].value  # 第13条: at least 15 days a month, said in Chinese
     row[1].value = 10
     wb.save(kpi)

@@ -134,8 +134,8 @@ def test_kpi_template_follows_the_contract():
     assert wb.sheetnames == ["考核指标", "团队", "参数"]
     assert headers(wb["考核指标"]) == [c.label for c in KPI_INPUTS.columns]
     assert headers(wb["团队"]) == [c.label for c in TEAM.columns]
-    params = {r[0]: r[1] for r in wb["参数"].iter_rows(min_row=2, values_only=True)}
-    assert params["grade_a"] == 80 and params["points_sales_completion"] == 25
+    params = {r[0]: r[1] for r in wb["参数"].iter_rows(min_row=2, values_only=True)}  # by Chinese label
+    assert params["A级·最低评估得分"] == 80 and params["销售计划完成率·满分"] == 25
     assert wb.defined_names["kam_grade_a"].attr_text == "参数!$B$3"
 
 

@@ -153,6 +153,19 @@ def test_excel_build_keeps_the_settings_the_director_filled_in(director, force):
     assert is_untouched(director)
 
 
+def test_excel_build_keeps_the_python_excel_setup_wrote_on_the_hidden_kamxl_conf_sheet(director):
+    from kamxl.excel.setup import write_workbook_interpreter
+
+    interpreter = "C:\\Users\\张伟\\AppData\\Local\\Programs\\Python\\Python312\\pythonw.exe"
+    write_workbook_interpreter(director, Path(interpreter))  # what `kamxl excel setup kamxl.xlsm` does
+    result = _run("excel", "build", "--out", director.parent)
+    assert result.exit_code == 0, result.output
+    config = openpyxl.load_workbook(director, keep_vba=True)["kamxl.conf"]
+    assert [[c.value for c in row] for row in config.iter_rows()] == [
+        ["INTERPRETER_WIN", interpreter], ["UDF MODULES", "kamxl.excel.udfs"], ["SHOW CONSOLE", "False"]]
+    assert _cell(director, "设置", "B2") == TEAM_FOLDER and is_untouched(director)
+
+
 def test_excel_build_refuses_a_workbook_with_the_directors_own_sheet(director):
     wb = openpyxl.load_workbook(director, keep_vba=True)
     wb.create_sheet("我的笔记")["A1"] = "别删"
