@@ -205,6 +205,22 @@ def _has_value(row: list, used: Sequence[int]) -> bool:
     return False
 
 
+def _rows_with_values(columns: list[tuple], used: Sequence[int], count: int) -> list[int]:
+    """The rows (of `count`, given as `columns`) holding anything in a `used` column, as `_has_value` says: column by
+    column, each looking only at the rows still blank (a row filled in the first column is decided there)."""
+    blank: Sequence[int] = range(count)
+    for i in used:
+        if not blank:
+            break
+        if i < len(columns):
+            cells = columns[i]
+            blank = [k for k in blank if (v := cells[k]) is None or v == "" or (v.__class__ is str and v.isspace())]
+    if not blank:
+        return list(range(count))
+    left = set(blank)
+    return [k for k in range(count) if k not in left]
+
+
 def _raw_text(raw) -> str:
     """A raw cell as text for a report: strings exactly as typed, other values as they read."""
     return raw if isinstance(raw, str) else parsing.clean_text(raw) or ""
@@ -268,10 +284,12 @@ class _Read:
         # rows that hold anything in a named column; blank and styled-empty rows are dropped here
         self.used = sorted(self.label_of)
         below = rows[header_index + 1:]
-        kept = [k for k, row in enumerate(below) if _has_value(row, self.used)]
+        columns = list(zip_longest(*below))
+        kept = _rows_with_values(columns, self.used, len(below))
         self.numbers, self.body = [self.header_row + 1 + k for k in kept], [below[k] for k in kept]
         self.n = len(self.body)
-        self.transposed = list(zip_longest(*self.body))
+        # the kept rows' columns (a column past every kept row's end reads as blank either way)
+        self.transposed = columns if len(kept) == len(below) else [tuple(map(c.__getitem__, kept)) for c in columns]
         self.columns: dict[str, list] = {}
         self.cell_problems: dict[str, dict[int, parsing.Parsed]] = {}  # column key → {body index: problem}, sparse
         self.raw_by_key: dict[str, list] = {}

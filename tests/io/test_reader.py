@@ -70,6 +70,23 @@ def test_blank_and_styled_empty_rows_are_skipped(tmp_path):
     assert result.read == 2
 
 
+def test_a_row_counts_when_any_named_column_holds_something(tmp_path):
+    """A row blank in its first columns but holding something further along is read (and rejected for its missing
+    id); a row of spaces, or with a value only under no label, is dropped as blank."""
+    rows = [CUSTOMER_HEADER + [None],
+            list(customer("KA-1").values()) + [None],
+            ["", "  ", None, None, None, "只在无标题列"],  # spaces, and a note under no header: blank
+            [None, "华信", None, None, None, None],  # a name without its id: read, rejected
+            [None] * 6,
+            [None, None, 0, None, None, None],  # a 0 is a value
+            list(customer("KA-2").values()) + [None]]
+    result = read_rep_workbook(write_workbook(tmp_path / "gaps.xlsx", {"客户档案": rows}), today=TODAY).sheets["customers"]
+    assert list(result.frame["row"]) == [2, 7]
+    assert [(r.row, r.problem.code) for r in result.rejected] == [(4, "no_customer_id"), (6, "no_customer_id")]
+    assert result.rejected[0].raw["客户名称"] == "华信"
+    assert result.read == 4
+
+
 def test_rejected_rows_keep_their_raw_values_and_counts_reconcile(rep_workbook):
     path = rep_workbook(
         customers=[customer("KA-1"), customer(None, name="无编号公司"), customer("KA-1", name="重复公司"),
