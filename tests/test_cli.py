@@ -167,7 +167,8 @@ def test_the_command_leaves_with_its_output_whole_its_exit_code_and_its_exit_han
     empty = tmp_path / "empty"
     empty.mkdir()
     done, handled = _kamxl_process(tmp_path, "consolidate", empty, "--period", "2026-10", "--out", tmp_path / "r2.xlsx")
-    assert (done.returncode, handled) == (1, True) and "Error" in done.stderr and "Traceback" not in done.stderr
+    # an empty folder is a usage error (exit 2), told without a traceback
+    assert (done.returncode, handled) == (2, True) and "Error" in done.stderr and "Traceback" not in done.stderr
     done, handled = _kamxl_process(tmp_path, "consolidate", empty, "--period", "not-a-period", "--out", tmp_path / "r3.xlsx")
     assert (done.returncode, handled) == (2, True) and "--period" in done.stderr
     # started with no standard output at all (a scheduled job closing it): the roll-up is written, exit 0
