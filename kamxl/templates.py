@@ -23,8 +23,8 @@ from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, REP_N
                      TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
 from .io.outputs.atomic import publish, temp_sibling
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
-from .native_check import (CHECK_SEPARATOR, CHECKED_SHEETS, TABLE_NAMES, native_check_formula, native_check_help,
-                           native_checks, ref)
+from .native_check import (CHECK_SEPARATOR, CHECKED_SHEETS, TABLE_NAMES, helper_columns, helper_formulas,
+                           native_check_formula, native_check_help, native_checks, ref)
 from .settings import DEFAULTS, Settings, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
@@ -212,7 +212,7 @@ def _columns(sheet: Sheet) -> list[Column]:
         columns.insert(at, CUSTOMER_NAME_LOOKUP)
     if sheet in CHECKED_SHEETS and sheet is not CUSTOMERS:
         columns.append(ROW_CHECK)
-    return columns
+    return columns + helper_columns(sheet)  # hidden, last: what 校验 reads
 
 
 # the functions xlsxwriter prefixes with _xlfn. even when future functions are off (its _prepare_formula): a formula
@@ -245,6 +245,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
         formulas = {**formulas, CUSTOMER_NAME_LOOKUP.key: customer_name_formula(sheet, book.lang)}
     if ROW_CHECK in columns:
         formulas = {**formulas, ROW_CHECK.key: "=" + native_check_formula(sheet, book.lang)}
+    helpers = helper_columns(sheet)
+    formulas = {**formulas, **helper_formulas(sheet, book.lang)}
     body = rows if rows else [{}] * max(blank_rows, 1)  # a table needs one body row
     last_row = len(body)
     table_columns = []
@@ -265,6 +267,9 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
                 formula = formulas[c.key].replace("[@[", "[[#This Row],[")
                 ws.write_formula(r, i, formula, book.cell_format(c), "")
     for i, c in enumerate(columns):
+        if c in helpers:  # hidden (so not printed either), no comment
+            ws.set_column(i, i, c.width, book.cell_format(c), {"hidden": True})
+            continue
         ws.set_column(i, i, c.width, book.cell_format(c))
         ws.write_comment(0, i, f"{c.label}：{c.guidance(book.settings)}", {"x_scale": 1.6, "y_scale": 0.8})
         rule = None if c.computed else _validation(c, sheet, i, book.settings)
