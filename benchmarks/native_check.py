@@ -62,7 +62,9 @@ def main():
         options = DemoOptions(reps=1, customers=args.customers, visits=args.visits, mistakes=False,
                               previous_month=False)
         [native] = [p for p in write_demo_team(work / "native", options) if p.name != "kpi.xlsx"]
-        with mock.patch.object(templates, "native_check_formula", lambda sheet, lang="zh": '""'):
+        with mock.patch.object(templates, "native_check_formula", lambda sheet, lang="zh": '""'), \
+                mock.patch.object(templates, "helper_columns", lambda sheet: []), \
+                mock.patch.object(templates, "helper_formulas", lambda sheet, lang="zh": {}):
             [plain] = [p for p in write_demo_team(work / "plain", options) if p.name != "kpi.xlsx"]
         convert(native, work, False)  # the first start of LibreOffice with a new profile is slow: not timed
         convert(native, work, True)

@@ -237,6 +237,29 @@ def _quick_formulas(ws) -> None:
     ws._prepare_formula = quick
 
 
+def _shared_formulas(ws, cells: dict[str, tuple[int, str | None]]) -> None:
+    """Write the formula cells named in `cells` as one shared formula a column, as Excel writes a filled column.
+
+    `cells`: cell → (the group's index, the group's range on its first cell, else None). Every cell of a group holds
+    the same text, with structured (this-row) and absolute references only, so sharing it changes nothing; a
+    spreadsheet reads the group's formula once instead of once a row (LibreOffice spent most of a big workbook's
+    recalculation reading the native 校验 formulas, row after row).
+    """
+    write = ws._xml_formula_element
+
+    def shared(formula: str, result, attributes=[]) -> None:
+        at = cells.get(attributes[0][1]) if attributes else None
+        if at is None:
+            return write(formula, result, attributes)
+        si, span = at
+        attr = "".join(f' {k}="{ws._escape_attributes(v)}"' for k, v in attributes)
+        f = (f'<f t="shared" ref="{span}" si="{si}">{ws._escape_data(formula)}</f>' if span
+             else f'<f t="shared" si="{si}"/>')
+        ws.fh.write(f"<c{attr}>{f}<v>{ws._escape_data(result)}</v></c>")
+
+    ws._xml_formula_element = shared
+
+
 def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas: dict[str, str], blank_rows: int):
     ws = book.wb.add_worksheet(sheet.name)
     _quick_formulas(ws)
@@ -257,6 +280,12 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
         table_columns.append(spec)
     ws.add_table(0, 0, last_row, len(columns) - 1, {"name": TABLE_NAMES[sheet.key], "columns": table_columns,
                                                      "style": "Table Style Medium 2"})
+    shared: dict[str, tuple[int, str | None]] = {}
+    for si, i in enumerate(i for i, c in enumerate(columns) if c.key in formulas and last_row > 1):
+        letter = xl_col_to_name(i)
+        shared |= {f"{letter}{r + 1}": (si, f"{letter}2:{letter}{last_row + 1}" if r == 1 else None)
+                   for r in range(1, last_row + 1)}
+    _shared_formulas(ws, shared)
     for r, record in enumerate(body, start=1):
         for i, c in enumerate(columns):
             if c.key not in formulas:
