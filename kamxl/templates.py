@@ -237,6 +237,9 @@ def _quick_formulas(ws) -> None:
     ws._prepare_formula = quick
 
 
+_ROW_RELATIVE = re.compile(r"(?<![\w\]$])\$?[A-Z]{1,3}\d+(?![\w(])")  # A2, $A2: would move down a shared formula
+
+
 def _shared_formulas(ws, cells: dict[str, tuple[int, str | None]]) -> None:
     """Write the formula cells named in `cells` as one shared formula a column, as Excel writes a filled column.
 
@@ -281,7 +284,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
     ws.add_table(0, 0, last_row, len(columns) - 1, {"name": TABLE_NAMES[sheet.key], "columns": table_columns,
                                                      "style": "Table Style Medium 2"})
     shared: dict[str, tuple[int, str | None]] = {}
-    for si, i in enumerate(i for i, c in enumerate(columns) if c.key in formulas and last_row > 1):
+    sharable = [i for i, c in enumerate(columns) if c.key in formulas and not _ROW_RELATIVE.search(formulas[c.key])]
+    for si, i in enumerate(sharable if last_row > 1 else ()):
         letter = xl_col_to_name(i)
         shared |= {f"{letter}{r + 1}": (si, f"{letter}2:{letter}{last_row + 1}" if r == 1 else None)
                    for r in range(1, last_row + 1)}
