@@ -6,7 +6,8 @@ formulas whose cached result xlsxwriter left empty, so this is no zero baseline)
 and recalculating everything in the same workbook built without the native checks (校验 a constant ""). The
 difference of the last two is the native checks' cost on a full recalculation (as on opening the file).
 
-Measured (2 shared cores, LibreOffice 7.4, --repeat 2, load average 2.9): without native checks 5.6 s, with them 28.3 s.
+Measured (2 shared cores, LibreOffice 7.4, --repeat 2, load average 4.5), LibreOffice's CPU seconds: without native
+checks 5.1 s, with them 12.4 s (wall 10.8 s and 18.8 s).
 
     python benchmarks/native_check.py --customers 2000 --visits 10000 --repeat 3
 """
