@@ -9,7 +9,7 @@ from typing import Iterable
 
 from .parsing import (AMOUNT_NOISE, AMOUNT_UNITS, CREDIT_CHARS, CREDIT_WEIGHTS, EXCEL_EPOCH, FIRST_DATE, LAST_DATE,
                       YES_NO_WORDS)
-from .schema import CUSTOMERS, REP_SHEETS, ColType, Column, Sheet
+from .schema import CUSTOMERS, HELPER_KEY_PREFIX, HELPER_PREFIX, REP_SHEETS, ColType, Column, Sheet
 
 TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
@@ -69,18 +69,10 @@ def native_checks(sheet: Sheet, lang: str = "zh") -> list[tuple[Column, str, str
 # computed once a row in a hidden helper column of the same table, after 校验, and the checks read that cell: a row
 # evaluates a few dozen calls instead of hundreds. The helpers' headers start with a reserved prefix: the reader
 # and the roll-up leave such columns out (they are no rep's own columns).
-HELPER_PREFIX = "_校验·"  # the helper columns' labels: _校验·电话 (and their English headers: _check·phone)
-HELPER_KEY_PREFIX = "_check·"
-HELPER_PREFIXES = (HELPER_PREFIX, HELPER_KEY_PREFIX)
 HELPER_WIDTH = 2
 # full-width digits folded without ASC: a non-Chinese Excel's ASC may leave them as they are
 FULL_WIDTH_DIGITS = tuple((chr(0xFF10 + d), str(d)) for d in range(10))
 HELPED = (ColType.DATE, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE, ColType.AMOUNT)
-
-
-def is_helper(header) -> bool:
-    """True for the header of a native check's helper column (never a rep's own column)."""
-    return isinstance(header, str) and header.startswith(HELPER_PREFIXES)
 
 
 def helper_column(col: Column) -> Column:

@@ -22,8 +22,7 @@ from . import parsing
 from .errors import PeriodError
 from .problems import Problem, Severity
 from .rules.periods import parse_period
-from .native_check import is_helper
-from .schema import CUSTOMERS, DAILY_REPORT, ColType, Column, Sheet
+from .schema import CUSTOMERS, DAILY_REPORT, ColType, Column, Sheet, is_helper
 from .rules.completeness import completeness_column
 
 if TYPE_CHECKING:
