@@ -240,6 +240,13 @@ def _quick_formulas(ws) -> None:
 _ROW_RELATIVE = re.compile(r"(?<![\w\]$])\$?[A-Z]{1,3}\d+(?![\w(])")  # A2, $A2: would move down a shared formula
 
 
+def _sharable(formula: str) -> bool:
+    """Whether Excel can hold `formula` as a shared formula: no row-relative A1 reference (it would move down), and
+    none of what MS-XLSB's SharedParsedFormula forbids that a formula's text shows — an array constant ({1,2}) or a
+    reference to another sheet."""
+    return not _ROW_RELATIVE.search(formula) and "{" not in formula and "!" not in formula
+
+
 def _shared_formulas(ws, cells: dict[str, tuple[int, str | None]]) -> None:
     """Write the formula cells named in `cells` as one shared formula a column, as Excel writes a filled column.
 
@@ -284,7 +291,7 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
     ws.add_table(0, 0, last_row, len(columns) - 1, {"name": TABLE_NAMES[sheet.key], "columns": table_columns,
                                                      "style": "Table Style Medium 2"})
     shared: dict[str, tuple[int, str | None]] = {}
-    sharable = [i for i, c in enumerate(columns) if c.key in formulas and not _ROW_RELATIVE.search(formulas[c.key])]
+    sharable = [i for i, c in enumerate(columns) if c.key in formulas and _sharable(formulas[c.key])]
     for si, i in enumerate(sharable if last_row > 1 else ()):
         letter = xl_col_to_name(i)
         shared |= {f"{letter}{r + 1}": (si, f"{letter}2:{letter}{last_row + 1}" if r == 1 else None)
