@@ -9,7 +9,7 @@ from typing import Iterable
 
 from .parsing import (AMOUNT_NOISE, AMOUNT_UNITS, CREDIT_CHARS, CREDIT_WEIGHTS, EXCEL_EPOCH, FIRST_DATE, LAST_DATE,
                       YES_NO_WORDS)
-from .schema import CUSTOMERS, REP_SHEETS, ColType, Column, Sheet
+from .schema import CUSTOMERS, HELPER_KEY_PREFIX, HELPER_PREFIX, REP_SHEETS, ColType, Column, Sheet
 
 TABLE_NAMES = {"customers": "tblCustomers", "contacts": "tblContacts", "visit_plan": "tblVisitPlan",
                "daily_report": "tblDailyReport", "kpi": "tblKpi", "team": "tblTeam"}
@@ -50,8 +50,10 @@ def _substitute(text: str, pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def _only_digits(text: str) -> str:
-    """True when `text` (already cleaned) holds digits only: what is left after dropping 0–9 is empty."""
-    return f"LEN({_substitute(text, ((str(d), '') for d in range(10)))})=0"
+    """True when `text` (already cleaned) holds digits only: the digits it holds, counted digit by digit, are all
+    its characters. (Short to compile: LibreOffice spends more time reading a long formula than calculating it.)"""
+    return f'SUMPRODUCT(LEN({text})-LEN(SUBSTITUTE({text},{{0,1,2,3,4,5,6,7,8,9}},"")))=LEN({text})'
+
 
 
 def _check_kinds(sheet: Sheet) -> list[str]:
@@ -61,6 +63,58 @@ def _check_kinds(sheet: Sheet) -> list[str]:
 def native_checks(sheet: Sheet, lang: str = "zh") -> list[tuple[Column, str, str]]:
     """(column, message, condition) of each native check of a rep sheet, as structured references to the row."""
     return [(col, message, condition) for col, message, condition, _ in _native_checks(sheet, lang)]
+
+
+# Each cleaned value a check reads more than once (a phone's digits, a credit code, a date's or an amount's text) is
+# computed once a row in a hidden helper column of the same table, after 校验, and the checks read that cell: a row
+# evaluates a few dozen calls instead of hundreds. The helpers' headers start with a reserved prefix: the reader
+# and the roll-up leave such columns out (they are no rep's own columns).
+HELPER_WIDTH = 2
+# full-width digits folded without ASC: a non-Chinese Excel's ASC may leave them as they are
+FULL_WIDTH_DIGITS = tuple((chr(0xFF10 + d), str(d)) for d in range(10))
+HELPED = (ColType.DATE, ColType.PHONE, ColType.MOBILE, ColType.CREDIT_CODE, ColType.AMOUNT)
+
+
+def helper_column(col: Column) -> Column:
+    return Column(f"{HELPER_KEY_PREFIX}{col.key}", f"{HELPER_PREFIX}{col.label}", computed=True, width=HELPER_WIDTH,
+                  help=f"「{col.label}」整理后的值，供校验列使用（隐藏，请勿修改）")
+
+
+def helper_columns(sheet: Sheet) -> list[Column]:
+    """The hidden helper columns a checked sheet's table ends with, one per column whose cleaned value is reused."""
+    if sheet not in CHECKED_SHEETS:
+        return []
+    return [helper_column(col) for col in sheet.inputs if col.type in HELPED and not col.key == "customer_id"]
+
+
+def _cleaned(v: str) -> str:
+    """A cell as parse_*'s clean_text reads it: full-width folded (digits without ASC too), trimmed."""
+    return f"TRIM(ASC({_substitute(f'{v}&{chr(34) * 2}', FULL_WIDTH_DIGITS)}))"
+
+
+def helper_formulas(sheet: Sheet, lang: str = "zh") -> dict[str, str]:
+    """Helper column key → its formula (with =): the cleaned value its column's checks read."""
+    t = TABLE_NAMES[sheet.key]
+    out = {}
+    for col in sheet.inputs:
+        if helper_column(col) not in helper_columns(sheet):
+            continue
+        v = ref(t, col.header(lang))
+        s = _cleaned(v)
+        if col.type in (ColType.PHONE, ColType.MOBILE):
+            value = _substitute(s, ((" ", ""), ("-", ""), ("(", ""), (")", ""), ("+", "")))
+        elif col.type == ColType.CREDIT_CODE:
+            value = f'UPPER({_substitute(s, ((" ", ""), ("-", "")))})'
+        elif col.type == ColType.AMOUNT:
+            noise = (" ",) + AMOUNT_NOISE
+            # the noise goes before ASC too: ASC may turn ￥ into a backslash
+            raw = _substitute(f'UPPER({_substitute(f"{v}&{chr(34) * 2}", FULL_WIDTH_DIGITS)})', ((w, "") for w in noise))
+            units = tuple(sorted(AMOUNT_UNITS, key=len, reverse=True))
+            value = _substitute(f"UPPER(ASC({raw}))", ((w, "") for w in noise + units))
+        else:  # a date: its text
+            value = s
+        out[helper_column(col).key] = "=" + value
+    return out
 
 
 def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]]:
@@ -73,27 +127,31 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
     for col in sheet.inputs:
         v = ref(t, col.header(lang))
         s = f"TRIM(ASC({v}&\"\"))"  # as parse_*'s clean_text reads it: full-width folded, trimmed
+        h = ref(t, helper_column(col).header(lang))  # the cleaned value, for the columns that have a helper
         filled = f"LEN({s})>0"
         if col.required:
-            add(col, "required", f"LEN({s})=0")
+            add(col, "required", f'{s}=""')
         if col.key == "customer_id" and sheet is CUSTOMERS:
             ids = f"{t}[{col.header(lang)}]"
             above = f"INDEX({ids},1):{v}"  # as check_rows: the first row of an id is kept, the later ones flagged
-            # COUNTIF first (fast, but case-blind and reading ? and * as wildcards), EXACT to be sure
-            add(col, "duplicate", f"IF(COUNTIF({above},{v})>1,SUMPRODUCT(--EXACT({above},{v}))>1,FALSE)")
+            # MATCH first (fast, but case-blind and reading ? and * as wildcards): an earlier row may hold the same
+            # id; EXACT over the rows above to be sure
+            add(col, "duplicate", f"IF(IFERROR(MATCH({v},{ids},0)<ROWS({above}),FALSE),SUMPRODUCT(--EXACT({above},{v}))>1,FALSE)")
         elif col.key == "customer_id":
             ids = f'{TABLE_NAMES["customers"]}[{CUSTOMERS.column("customer_id").header(lang)}]'
             add(col, "unknown_customer", f"AND({filled},ISNA(MATCH({v},{ids},0)))")
         elif col.type == ColType.DATE:
-            out = f"OR({{x}}<{FIRST_SERIAL},{{x}}>={END_SERIAL})"
-            text = _substitute(s, (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), ("/", "-"), (".", "-")))
+            # outside [FIRST_SERIAL, END_SERIAL), x read once: its day's distance from the middle of the range
+            centre, radius = (FIRST_SERIAL + END_SERIAL - 1) / 2, (END_SERIAL - 1 - FIRST_SERIAL) / 2
+            out = f"ABS(INT({{x}})-{centre:.1f})>{radius:.1f}"
+            text = _substitute(h, (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), ("/", "-"), (".", "-")))
             as_text = f"IFERROR({out.format(x=f'DATEVALUE({text})')},TRUE)"
             # digits only: a serial (45000) or 20261003, as parse_date reads them; only the serial is checked here
-            as_number = f"AND(LEN({s})<>8,{out.format(x=f'VALUE({s})')})"
-            number_like = _only_digits(f'SUBSTITUTE({s},".","",1)')  # 45000 or 45000.5: a serial typed as text
-            add(col, "date", f"IF(ISNUMBER({v}),{out.format(x=v)},IF({filled},IF({number_like},{as_number},{as_text}),FALSE))")
+            as_number = f"AND(LEN({h})<>8,{out.format(x=f'VALUE({h})')})"
+            number_like = _only_digits(f'SUBSTITUTE({h},".","",1)')  # 45000 or 45000.5: a serial typed as text
+            add(col, "date", f"IF(ISNUMBER({v}),{out.format(x=v)},IF(LEN({h})>0,IF({number_like},{as_number},{as_text}),FALSE))")
         elif col.type in (ColType.PHONE, ColType.MOBILE):
-            d = _substitute(s, ((" ", ""), ("-", ""), ("(", ""), (")", ""), ("+", "")))
+            d = h
             first, second = f"LEFT({d},1)", f"MID({d},2,1)"
             mobile_ok = f'AND({first}="1",{second}>="3")'
             if col.type == ColType.MOBILE:
@@ -104,7 +162,7 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
                          f'AND({first}="1",OR(LEN({d})<>11,NOT({mobile_ok}))))')
             add(col, "mobile" if col.type == ColType.MOBILE else "phone", f"AND({filled},{wrong})")
         elif col.type == ColType.CREDIT_CODE:
-            c = f'UPPER({_substitute(s, ((" ", ""), ("-", "")))})'
+            c = h
             chars = f'"{CREDIT_CHARS}"'
             positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
             weights = "{" + ",".join(map(str, CREDIT_WEIGHTS)) + "}"
@@ -116,15 +174,10 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
             add(col, "credit_check", f"IF(LEN({c})=18,IFERROR(AND(FIND(RIGHT({c},1),{chars})>0,NOT(EXACT(RIGHT({c},1),{expected}))),FALSE),FALSE)")
         elif col.type in (ColType.CHOICE, ColType.YES_NO):
             words = col.choices if col.type == ColType.CHOICE else YES_NO_WORDS
-            add(col, "choice", f"AND({filled},ISNA(MATCH({s},{_literal(words)},0)))")
+            add(col, "choice", f"ISNA(MATCH({s},{_literal(('',) + tuple(words))},0))")  # blank: in the list
         elif col.type == ColType.AMOUNT:
-            noise = (" ",) + AMOUNT_NOISE
-            # the noise goes before ASC too: ASC may turn ￥ into a backslash
-            raw = _substitute(f'UPPER({v}&"")', ((w, "") for w in noise))
-            folded = f"UPPER(ASC({raw}))"
-            n = _substitute(folded, ((w, "") for w in noise + tuple(sorted(AMOUNT_UNITS, key=len, reverse=True))))
-            add(col, "amount", f"AND({filled},ISERROR(-{n}))")
-            add(col, "negative", f"AND({filled},IFERROR(-{n}>0,FALSE))")
+            add(col, "amount", f"AND({filled},ISERROR(-{h}))")
+            add(col, "negative", f"AND({filled},IFERROR(-{h}>0,FALSE))")
     return checks
 
 

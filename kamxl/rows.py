@@ -22,7 +22,7 @@ from . import parsing
 from .errors import PeriodError
 from .problems import Problem, Severity
 from .rules.periods import parse_period
-from .schema import CUSTOMERS, DAILY_REPORT, ColType, Column, Sheet
+from .schema import CUSTOMERS, DAILY_REPORT, ColType, Column, Sheet, is_helper
 from .rules.completeness import completeness_column
 
 if TYPE_CHECKING:
@@ -278,7 +278,9 @@ class _Read:
         # computed columns are recomputed, never read: a cached formula result is not trusted
         self.mapping = {i: k for i, k in found.items() if not sheet.column(k).computed}
         self.header_cells = rows[header_index]
-        self.extras = {i: _fold(v) for i, v in enumerate(self.header_cells) if i not in found and _fold(v)}
+        # the template's hidden helper columns of the native 校验 (_校验·…) are no rep's own columns
+        self.extras = {i: _fold(v) for i, v in enumerate(self.header_cells) if i not in found and _fold(v)
+                       and not is_helper(_fold(v))}
         self.label_of = {i: sheet.column(k).label for i, k in self.mapping.items()} | self.extras
         self.missing = [c for c in sheet.required if c.key not in self.mapping.values()]
         # rows that hold anything in a named column; blank and styled-empty rows are dropped here

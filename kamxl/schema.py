@@ -195,6 +195,16 @@ CUSTOMERS = Sheet("customers", "客户档案", (
     C("check", "校验", computed=True, help="本行的问题；为空表示无误", width=30),
 ), help="每个客户一行", )
 
+# the rep template's hidden helper columns of the native 校验 (native_check.py): _校验·电话, in English _check·phone.
+# They are no rep's own columns: the reader leaves them out
+HELPER_PREFIX, HELPER_KEY_PREFIX = "_校验·", "_check·"
+
+
+def is_helper(header) -> bool:
+    """True for the header of a native check's helper column."""
+    return isinstance(header, str) and header.startswith((HELPER_PREFIX, HELPER_KEY_PREFIX))
+
+
 CONTACTS = Sheet("contacts", "联系人", (
     C("customer_id", "客户编号", ColType.ID, required=True, width=11, aliases=CUSTOMER_ID_ALIASES),
     C("name", "姓名", required=True, width=10, aliases=("联系人姓名",)),

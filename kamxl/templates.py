@@ -23,8 +23,8 @@ from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, REP_N
                      TEMPLATE_VERSION_LABEL, UNGRADED, ColType, Column, Sheet)
 from .io.outputs.atomic import publish, temp_sibling
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
-from .native_check import (CHECK_SEPARATOR, CHECKED_SHEETS, TABLE_NAMES, native_check_formula, native_check_help,
-                           native_checks, ref)
+from .native_check import (CHECK_SEPARATOR, CHECKED_SHEETS, TABLE_NAMES, helper_columns, helper_formulas,
+                           native_check_formula, native_check_help, native_checks, ref)
 from .settings import DEFAULTS, Settings, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
@@ -212,7 +212,7 @@ def _columns(sheet: Sheet) -> list[Column]:
         columns.insert(at, CUSTOMER_NAME_LOOKUP)
     if sheet in CHECKED_SHEETS and sheet is not CUSTOMERS:
         columns.append(ROW_CHECK)
-    return columns
+    return columns + helper_columns(sheet)  # hidden, last: what 校验 reads
 
 
 # the functions xlsxwriter prefixes with _xlfn. even when future functions are off (its _prepare_formula): a formula
@@ -237,6 +237,39 @@ def _quick_formulas(ws) -> None:
     ws._prepare_formula = quick
 
 
+_ROW_RELATIVE = re.compile(r"(?<![\w\]$])\$?[A-Z]{1,3}\d+(?![\w(])")  # A2, $A2: would move down a shared formula
+
+
+def _sharable(formula: str) -> bool:
+    """Whether Excel can hold `formula` as a shared formula: no row-relative A1 reference (it would move down), and
+    none of what MS-XLSB's SharedParsedFormula forbids that a formula's text shows — an array constant ({1,2}) or a
+    reference to another sheet."""
+    return not _ROW_RELATIVE.search(formula) and "{" not in formula and "!" not in formula
+
+
+def _shared_formulas(ws, cells: dict[str, tuple[int, str | None]]) -> None:
+    """Write the formula cells named in `cells` as one shared formula a column, as Excel writes a filled column.
+
+    `cells`: cell → (the group's index, the group's range on its first cell, else None). Every cell of a group holds
+    the same text, with structured (this-row) and absolute references only, so sharing it changes nothing; a
+    spreadsheet reads the group's formula once instead of once a row (LibreOffice spent most of a big workbook's
+    recalculation reading the native 校验 formulas, row after row).
+    """
+    write = ws._xml_formula_element
+
+    def shared(formula: str, result, attributes=[]) -> None:
+        at = cells.get(attributes[0][1]) if attributes else None
+        if at is None:
+            return write(formula, result, attributes)
+        si, span = at
+        attr = "".join(f' {k}="{ws._escape_attributes(v)}"' for k, v in attributes)
+        f = (f'<f t="shared" ref="{span}" si="{si}">{ws._escape_data(formula)}</f>' if span
+             else f'<f t="shared" si="{si}"/>')
+        ws.fh.write(f"<c{attr}>{f}<v>{ws._escape_data(result)}</v></c>")
+
+    ws._xml_formula_element = shared
+
+
 def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas: dict[str, str], blank_rows: int):
     ws = book.wb.add_worksheet(sheet.name)
     _quick_formulas(ws)
@@ -245,6 +278,8 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
         formulas = {**formulas, CUSTOMER_NAME_LOOKUP.key: customer_name_formula(sheet, book.lang)}
     if ROW_CHECK in columns:
         formulas = {**formulas, ROW_CHECK.key: "=" + native_check_formula(sheet, book.lang)}
+    helpers = helper_columns(sheet)
+    formulas = {**formulas, **helper_formulas(sheet, book.lang)}
     body = rows if rows else [{}] * max(blank_rows, 1)  # a table needs one body row
     last_row = len(body)
     table_columns = []
@@ -255,6 +290,13 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
         table_columns.append(spec)
     ws.add_table(0, 0, last_row, len(columns) - 1, {"name": TABLE_NAMES[sheet.key], "columns": table_columns,
                                                      "style": "Table Style Medium 2"})
+    shared: dict[str, tuple[int, str | None]] = {}
+    sharable = [i for i, c in enumerate(columns) if c.key in formulas and _sharable(formulas[c.key])]
+    for si, i in enumerate(sharable if last_row > 1 else ()):
+        letter = xl_col_to_name(i)
+        shared |= {f"{letter}{r + 1}": (si, f"{letter}2:{letter}{last_row + 1}" if r == 1 else None)
+                   for r in range(1, last_row + 1)}
+    _shared_formulas(ws, shared)
     for r, record in enumerate(body, start=1):
         for i, c in enumerate(columns):
             if c.key not in formulas:
@@ -265,6 +307,9 @@ def _data_sheet(book: _Book, sheet: Sheet, rows: list[Mapping] | None, formulas:
                 formula = formulas[c.key].replace("[@[", "[[#This Row],[")
                 ws.write_formula(r, i, formula, book.cell_format(c), "")
     for i, c in enumerate(columns):
+        if c in helpers:  # hidden (so not printed either), no comment
+            ws.set_column(i, i, c.width, book.cell_format(c), {"hidden": True})
+            continue
         ws.set_column(i, i, c.width, book.cell_format(c))
         ws.write_comment(0, i, f"{c.label}：{c.guidance(book.settings)}", {"x_scale": 1.6, "y_scale": 0.8})
         rule = None if c.computed else _validation(c, sheet, i, book.settings)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from kamxl import parsing
 from kamxl.schema import CONTACTS, CUSTOMERS, DAILY_REPORT, INDUSTRIES, VISIT_PLAN
 from kamxl.native_check import CHECK_SEPARATOR, native_check_formula, native_checks
+from kamxl.io.inputs.reader import read_rep_workbook
 from kamxl.templates import build_rep_workbook
 from tests.test_libreoffice import SOFFICE, recalculate
 
@@ -203,3 +204,16 @@ def test_native_checks_agree_with_the_python_parsers(tmp_path_factory, values):
         elif parsing.parse_mobile(record["mobile"]).problem:
             # the flags the native check leaves to Python: a number of more than 11 digits after 86 / 0086
             assert len("".join(ch for ch in parsing.clean_text(record["mobile"]) or "" if ch.isdigit())) > 11, record
+
+
+def test_the_helper_columns_are_no_reps_own_columns(tmp_path):
+    """The hidden helper columns (_校验·电话 …) stand in the file, but the reader leaves them out of the rows."""
+    path = build_rep_workbook(tmp_path / "rep.xlsx", "张三", {"customers": [_customer(1, phone="010-12345678")],
+                                                              "contacts": [{"customer_id": "KA-001", "name": "李四"}]})
+    wb = openpyxl.load_workbook(path)
+    assert {"_校验·电话", "_校验·建档日期"} <= {c.value for c in wb[CUSTOMERS.name][1]}
+    assert "_校验·手机" in {c.value for c in wb[CONTACTS.name][1]}
+    book = read_rep_workbook(path)
+    assert book.all_problems() == []
+    for key in ("customers", "contacts"):
+        assert not [k for k in book.sheets[key].data if str(k).startswith("_校验")], key

@@ -58,7 +58,12 @@ def test_rep_template_follows_the_contract():
         if spec is not CUSTOMERS:  # the looked-up customer name stands beside the customer id
             expected.insert(expected.index("客户编号") + 1, "客户名称")
             expected.append("校验")  # and the row's native checks close the table
-        assert headers(ws) == expected
+        # then the native check's helper columns (a cleaned value each), hidden, under the reserved prefix
+        helpers = headers(ws)[len(expected):]
+        assert headers(ws)[:len(expected)] == expected
+        assert helpers and all(h.startswith("_校验·") and h[len("_校验·"):] in expected for h in helpers)
+        hidden = {i for d in ws.column_dimensions.values() if d.hidden for i in range(d.min, d.max + 1)}
+        assert hidden == set(range(len(expected) + 1, len(expected) + len(helpers) + 1))
         assert ws.freeze_panes in ("B2", "C2")
         [table] = ws.tables.values()
         assert table.ref.startswith("A1:")
