@@ -43,10 +43,19 @@ class Body:
 
 @dataclass
 class PartBlock(Portable):
-    """One workbook's rows of a detail sheet (spilled to disk, or small), as a block of the table's body."""
+    """A run of one workbook's rows of a detail sheet (spilled to disk, or small), as a block of the table's body:
+    at most `spill.RUN_ROWS` rows, whatever the file's size."""
 
     part: Part
     body: Body
+    run: int
+    rows: int
 
     def __call__(self) -> Sequence[Sequence]:
-        return self.body(self.part.load_columns(), self.part.rows)
+        return self.body(self.part.load_run(self.run), self.rows)
+
+
+def part_blocks(part: Part, body: Body) -> list[tuple[int, PartBlock]]:
+    """A workbook's rows of a detail sheet as the table's blocks, run by run: (rows, loader)."""
+    body = body.of_file(part.file)
+    return [(rows, PartBlock(part, body, run, rows)) for run, rows in enumerate(part.runs())]

@@ -18,7 +18,7 @@ from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused
 from ..machinery.spill import Detail
-from .blocks import Body, PartBlock
+from .blocks import Body, part_blocks
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, text_lines
 
 SHEETS = rs.SHEETS  # the last two are hidden
@@ -100,7 +100,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     # a detail sheet file by file, a frame in slices: the cells of one block at a time are turned into Python values
     blocks: list[tuple[int, Callable[[], Sequence[Sequence]]]]
     if isinstance(rows, Detail):
-        blocks = [(part.rows, PartBlock(part, body.of_file(part.file))) for part in rows.parts]
+        blocks = [block for part in rows.parts for block in part_blocks(part, body)]
     else:
         blocks = [(n, partial(lambda i, n: body(rows.iloc[i:i + n], n), i, n))
                   for i, n in ((i, min(BLOCK_ROWS, len(rows) - i)) for i in range(0, len(rows), BLOCK_ROWS))]
