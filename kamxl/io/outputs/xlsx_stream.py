@@ -464,8 +464,10 @@ def _portable_segment(table: Table, start: int, stop: int, stored: list[str]) ->
         if not isinstance(load, Portable):
             fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".pkl")
             stored.append(path)
+            columns = [values.tolist() if hasattr(values, "tolist") else list(values) for values in load()]
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump([values.tolist() if hasattr(values, "tolist") else list(values) for values in load()], fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(columns, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            del columns
             load = Stored(path)
         blocks.append((rows, load))
     return Table(table.sheet, table.name, table.columns, blocks=blocks)
@@ -514,15 +516,17 @@ def _held() -> int:
 
 
 class _Helpers:
-    """Fresh processes (`isolation.Spawned`: no page of this heap shared, so none copied) making the big tables' bodies, deflated, in temporary files.
+    """Fresh processes (`isolation.Spawned`: no page of this heap shared, so none copied) making the big tables'
+    bodies, deflated, in temporary files.
 
     Each big table is cut into runs of its blocks (segments); the segments are shared out among as many helpers as
-    the machine has cores (up to 4) and the run's memory budget leaves room for (`helper_count`), the costliest first to the least loaded, so that they finish together. Each
-    segment is deflated on its own and ends without a final block, so a member is xlsxwriter's head, its segments
-    and the tail one after another, its CRC-32 combined from theirs. If anything goes wrong in a helper, the members
-    it had a part in are made by the writer itself, so the file is the same either way; where no helper can run,
-    the writer makes every member. A helper reads its blocks from disk (`Portable`): a block held only in this
-    process's memory is pickled to a temporary file for it first.
+    the machine has cores (up to 4) and the run's memory budget leaves room for (`helper_count`), the costliest
+    first to the least loaded, so that they finish together. Each segment is deflated on its own and ends without
+    a final block, so a member is xlsxwriter's head, its segments and the tail one after another, its CRC-32
+    combined from theirs. If anything goes wrong in a helper, the members it had a part in are made by the writer
+    itself, so the file is the same either way; where no helper can run, the writer makes every member. A helper
+    reads its blocks from disk (`Portable`): a block held only in this process's memory is pickled to a temporary
+    file for it first.
     """
 
     def __init__(self) -> None:
