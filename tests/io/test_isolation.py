@@ -135,3 +135,37 @@ def test_a_file_needing_more_than_the_whole_budget_is_left_out_with_its_reason(t
     failures = batch.read_files(paths, workers=2, limits=limits)
     assert [(f.code, dict(f.params)) for f in failures] == [("over_memory_budget", {"limit": 384})] * 2
     assert "可用内存 384 MB 时仍意外退出" in failures[0].reason("zh")
+
+
+def _own_peak_kb(_):
+    """This process's pid and its peak resident memory (VmHWM), from /proc."""
+    import os
+
+    with open("/proc/self/status") as fh:
+        return os.getpid(), next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux") or (__import__("os").cpu_count() or 1) < 2,
+                    reason="helper processes run on Linux with a second core only (can_fork)")
+def test_spawned_work_runs_elsewhere_and_a_failure_is_none():
+    import os
+
+    from kamxl.io.machinery.isolation import Spawned
+
+    pid, total = Spawned(_pid_and_sum, [1, 2, 3]).result()
+    assert total == 6 and pid != os.getpid()
+    assert Spawned(_fails_in_a_child, os.getpid()).result() is None  # it raised there: the caller makes it itself
+    assert Spawned(lambda: 1).result() is None  # a job that cannot be sent: never started
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux") or (__import__("os").cpu_count() or 1) < 2,
+                    reason="helper processes run on Linux with a second core only (can_fork)")
+def test_a_spawned_helper_holds_none_of_this_process_memory():
+    # 300 MB of this process's own objects, touched: a forked child would map them all (its VmHWM counts them)
+    from kamxl.io.machinery.isolation import Spawned
+
+    held = [bytearray(1 << 20) for _ in range(300)]
+    pid, peak_kb = Spawned(_own_peak_kb, None).result()
+    assert len(held) == 300
+    assert peak_kb < 100 * 1024, f"the helper {pid} peaked at {peak_kb >> 10} MB"

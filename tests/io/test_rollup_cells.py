@@ -138,23 +138,16 @@ def test_members_made_by_helper_processes_are_the_members_made_in_process(writte
     assert sum(helped) >= 4  # the helpers made them (all but the empty tables)
     assert list(together) == list(alone) and together == alone
     # a helper that fails leaves its members to the writer: the same file
-    monkeypatch.setattr(xlsx_stream, "_body_chunks", _failing_in_helpers(xlsx_stream._body_chunks))
+    monkeypatch.setattr(xlsx_stream, "_deflate_segments", _failing_helper)
     helped.clear()
     assert _members(write_rollup(rollup, tmp_path / "fallback.xlsx")) == alone
     assert helped and not any(helped)
     assert not list((tmp_path / "temp").iterdir())  # no helper's file left
 
 
-def _failing_in_helpers(chunks):
-    import os
-
-    parent = os.getpid()
-
-    def wrapped(*args):
-        if os.getpid() != parent:
-            raise RuntimeError("helper failed")
-        yield from chunks(*args)
-    return wrapped
+def _failing_helper(*args):
+    """A helper's work that fails (run in the helper process: it is sent there by name)."""
+    raise RuntimeError("helper failed")
 
 
 def test_a_failure_while_laying_out_stops_the_helpers_and_leaves_no_file(written, tmp_path, monkeypatch):
@@ -179,7 +172,7 @@ def test_a_failure_while_laying_out_stops_the_helpers_and_leaves_no_file(written
 
 
 def test_when_no_helper_can_be_started_the_writer_makes_the_same_file(written, tmp_path, monkeypatch):
-    import multiprocessing.context
+    import subprocess
     import tempfile
 
     rollup, _, _ = written
@@ -188,14 +181,14 @@ def test_when_no_helper_can_be_started_the_writer_makes_the_same_file(written, t
     monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 10**9)
     alone = _members(write_rollup(rollup, tmp_path / "alone.xlsx"))
     monkeypatch.setattr(xlsx_stream, "PARALLEL_ROWS", 1)
-    started, start = [], multiprocessing.context.ForkProcess.start
+    started, start = [], subprocess.Popen
 
-    def refused_once(process):  # a fork refused (EAGAIN, ENOMEM): every other share still gets its helper
-        started.append(process)
+    def refused_once(*args, **kwargs):  # a process refused (EAGAIN, ENOMEM): every other share still gets its helper
+        started.append(args)
         if len(started) == 1:
             raise OSError(11, "Resource temporarily unavailable")
-        return start(process)
-    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refused_once)
+        return start(*args, **kwargs)
+    monkeypatch.setattr(subprocess, "Popen", refused_once)
     assert _members(write_rollup(rollup, tmp_path / "refused.xlsx")) == alone
     assert len(started) >= 2
     assert not list((tmp_path / "temp").iterdir())

@@ -79,3 +79,18 @@ def test_leftovers_of_killed_runs_are_swept_and_a_running_ones_kept(tmp_path):
     sweep_leftovers(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
 
+
+
+def test_a_spilled_sheet_is_read_back_run_by_run_with_only_the_kept_rows(tmp_path, monkeypatch):
+    from kamxl.io.machinery import spill
+
+    monkeypatch.setattr(spill, "RUN_ROWS", 4)  # ten rows: runs of rows 0-3, 4-7, 8-9
+    data = {"customer_id": [f"C{i}" for i in range(10)], "row": list(range(2, 12))}
+    spill.write_runs(data, tmp_path / "visits.pkl")
+    part = spill.Part("张伟", "张伟.xlsx", 10, list(data), path=str(tmp_path / "visits.pkl"))
+    assert part.runs() == [4, 4, 2]
+    part.keep_only([1, 2, 5, 8, 9])  # rows 1, 2 of the first run, 5 of the second, 8 and 9 of the last
+    assert part.runs() == [2, 1, 2]
+    assert part.load_run(1) == {"rep": ["张伟"], "customer_id": ["C5"], "row": [7], "file": ["张伟.xlsx"]}
+    assert part.load_run(2)["customer_id"] == ["C8", "C9"]
+    assert part.load_columns()["customer_id"] == ["C1", "C2", "C5", "C8", "C9"]  # every run, joined

@@ -88,3 +88,15 @@ def test_text_is_cut_by_the_utf16_units_excel_counts(tmp_path):
     assert ws["B2"].value == "😀" * 16383  # 32,766 units: the 16,384th emoji would be split in half
     for text in (ws["A2"].value, ws["B2"].value):
         assert len(text.encode("utf-16-le")) // 2 <= 32767
+
+
+def test_helpers_are_as_many_as_cores_and_the_memory_budget_allow():
+    from kamxl.io.outputs.xlsx_stream import helper_count
+
+    mb = 1 << 20
+    # 1,024 MB budget, this process holding 400: 624 MB left, room for 6 helpers of 96 MB, but 2 cores
+    assert helper_count(1024 * mb, 400 * mb, cores=2, each=96 * mb) == 2
+    assert helper_count(1024 * mb, 400 * mb, cores=16, each=96 * mb) == 4  # never more than 4
+    assert helper_count(1024 * mb, 850 * mb, cores=4, each=96 * mb) == 1  # 174 MB left: one helper
+    assert helper_count(1024 * mb, 950 * mb, cores=4, each=96 * mb) == 0  # 74 MB left: the writer makes them all
+    assert helper_count(1024 * mb, 1100 * mb, cores=4, each=96 * mb) == 0  # already over the budget

@@ -12,8 +12,11 @@ import faulthandler
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -289,3 +292,65 @@ def _compute(func: Callable, args: tuple, conn):
     finally:
         conn.close()
         os._exit(0)
+
+
+# a fresh interpreter's part in `Spawned`: the job from standard input, the result to standard output
+_SERVE = "from kamxl.io.machinery.isolation import _serve; _serve()"
+
+
+class Spawned:
+    """`func(*args)` computed in a fresh interpreter while this one goes on (`can_fork`); `result()` is None when it
+    could not run or failed (the caller then does the work itself).
+
+    Unlike a forked `Background`, the process shares no page of this one's heap: a forked child that allocates or
+    touches a reference count copies the parent's pages one by one (a 200-rep roll-up's writer helpers grew to
+    450 MB each that way), so what it holds is its own work's alone (tens of MB) whatever this process holds.
+    `func` must be importable and `args` picklable (and small: they are sent as a file).
+    """
+
+    def __init__(self, func: Callable, *args):
+        self.process: subprocess.Popen | None = None
+        if not can_fork():
+            return
+        package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))}
+        try:
+            with tempfile.TemporaryFile() as job:
+                pickle.dump((func, args), job, protocol=pickle.HIGHEST_PROTOCOL)
+                job.seek(0)
+                self.process = subprocess.Popen([sys.executable, "-c", _SERVE], stdin=job, stdout=subprocess.PIPE,
+                                                stderr=subprocess.DEVNULL, env=env)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):  # no process, or a job that cannot go
+            self.process = None
+
+    def result(self):
+        """The result, or None when the process could not make it."""
+        if self.process is None:
+            return None
+        try:
+            out, _ = self.process.communicate()
+            found = pickle.loads(out) if self.process.returncode == 0 and out else None
+        except Exception:  # noqa: BLE001 — whatever went wrong, the caller makes it itself
+            found = None
+        self.stop()
+        return found[0] if found else None
+
+    def stop(self):
+        """End the process, finished or not."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+            self.process = None
+
+
+def _serve():
+    """A `Spawned` process: reads (func, args) from standard input, writes (result,) to standard output."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops this process
+    gc.disable()  # short-lived bulk work, few cycles
+    func, args = pickle.load(sys.stdin.buffer)
+    found = (func(*args),)
+    sys.stdout.buffer.write(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()

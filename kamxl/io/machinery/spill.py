@@ -3,13 +3,15 @@
 A 200-rep department sends a million visit rows. The rules need a few columns of them (whose
 visit, when, valid information, on a trip); the rest is only copied into the roll-up. So the
 worker that reads a workbook writes each detail sheet's accepted rows to a pickle in a private
-temporary folder and hands back only the columns the rules read (`RULE_COLUMNS`); the roll-up
-writer streams the pickles back one file at a time. The run's memory then grows with the
-customers, not with the visits.
+temporary folder (in runs of `RUN_ROWS` rows) and hands back only the columns the rules read
+(`RULE_COLUMNS`); the roll-up writer streams the pickles back one run at a time. The run's memory
+then grows with the customers, not with the visits, nor with the size of any one file.
 """
 
+import bisect
 import os
 import pickle
+import struct
 import re
 import shutil
 import signal
@@ -94,6 +96,41 @@ def _remove_uninterrupted(path: Path) -> None:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
+RUN_ROWS = 16_384  # a spilled sheet is pickled in runs of this many rows: a writer holds one run at a time
+_TRAILER = struct.Struct("<Q")  # a spill file ends with the offset of its index: the offset of each run
+
+
+def write_runs(data: dict, path: Path) -> None:
+    """Pickle `data` (columns of equal length) to `path` in runs of `RUN_ROWS` rows, then an index of the runs."""
+    length = len(next(iter(data.values()), []))
+    with open(path, "wb") as fh:
+        offsets = []
+        for start in range(0, length, RUN_ROWS):
+            offsets.append(fh.tell())
+            pickle.dump({c: values[start:start + RUN_ROWS] for c, values in data.items()}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        index = fh.tell()
+        pickle.dump(offsets, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(_TRAILER.pack(index))
+
+
+def read_run(path: str, run: int | None = None) -> dict:
+    """Run `run` of a file `write_runs` wrote (None: every run, joined)."""
+    with open(path, "rb") as fh:
+        fh.seek(-_TRAILER.size, os.SEEK_END)
+        fh.seek(_TRAILER.unpack(fh.read(_TRAILER.size))[0])
+        offsets = pickle.load(fh)
+        if run is not None:
+            fh.seek(offsets[run])
+            return pickle.load(fh)
+        joined: dict[str, list] = {}
+        for offset in offsets:
+            fh.seek(offset)
+            for c, values in pickle.load(fh).items():
+                joined.setdefault(c, []).extend(values)
+        return joined
+
+
 def spill_sheets(sheets: dict, folder: Path, index: int) -> None:
     """Write each detail sheet's accepted rows to `folder` and keep only the rule columns in memory (a worker calls
     this for the file it read; `index` keeps files apart)."""
@@ -103,8 +140,7 @@ def spill_sheets(sheets: dict, folder: Path, index: int) -> None:
             continue
         data = result.data
         path = folder / f"{index:06d}-{key}.pkl"
-        with open(path, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        write_runs(data, path)
         result.spilled = (str(path), list(data))
         result.data = {c: data[c] for c in (*RULE_COLUMNS[key], "row") if c in data}
 
@@ -119,7 +155,12 @@ class Part:
     columns: list[str]
     data: dict[str, list] | None = None
     path: str | None = None
-    keep: list[int] | None = None  # the rows (positions) in the roll-up; None: all (see `keep_only`)
+    keep: list[int] | None = None  # the rows (positions) in the roll-up, ascending; None: all (see `keep_only`)
+    total: int = -1  # the rows read (spilled), before `keep_only`: set from `rows` when made
+
+    def __post_init__(self) -> None:
+        if self.total < 0:
+            self.total = self.rows
 
     def keep_only(self, positions: list[int]) -> None:
         """Only these rows are the roll-up's (the others are dated after its period)."""
@@ -132,11 +173,31 @@ class Part:
             data = self.data
         else:
             assert self.path is not None  # in memory or spilled
-            with open(self.path, "rb") as fh:
-                data = pickle.load(fh)
+            data = read_run(self.path)
         if self.keep is not None:
             data = {key: [values[i] for i in self.keep] for key, values in data.items()}
         return {"rep": [self.rep] * self.rows, **data, "file": [self.file] * self.rows}
+
+    def runs(self) -> list[int]:
+        """The roll-up's rows in each run of `RUN_ROWS` rows read (`load_run`), in order."""
+        bounds = range(0, self.total, RUN_ROWS)
+        if self.keep is None:
+            return [min(RUN_ROWS, self.total - start) for start in bounds]
+        return [bisect.bisect_left(self.keep, start + RUN_ROWS) - bisect.bisect_left(self.keep, start) for start in bounds]
+
+    def load_run(self, run: int) -> dict[str, list]:
+        """`load_columns` of the rows of one run only: a writer holds no more than `RUN_ROWS` rows of a file at once."""
+        start = run * RUN_ROWS
+        if self.data is not None:
+            data = {key: values[start:start + RUN_ROWS] for key, values in self.data.items()}
+        else:
+            assert self.path is not None  # in memory or spilled
+            data = read_run(self.path, run)
+        if self.keep is not None:
+            kept = self.keep[bisect.bisect_left(self.keep, start):bisect.bisect_left(self.keep, start + RUN_ROWS)]
+            data = {key: [values[i - start] for i in kept] for key, values in data.items()}
+        rows = len(next(iter(data.values()), []))
+        return {"rep": [self.rep] * rows, **data, "file": [self.file] * rows}
 
     def load(self) -> "pd.DataFrame":
         """The rows as a DataFrame (object columns), 代表 first and the source file last."""

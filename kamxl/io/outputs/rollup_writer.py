@@ -18,6 +18,7 @@ from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused
 from ..machinery.spill import Detail
+from .blocks import Body, part_blocks
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, text_lines
 
 SHEETS = rs.SHEETS  # the last two are hidden
@@ -71,7 +72,7 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     the rep's own extra columns, then 来源文件 and 源行号.
 
     `rows`: a frame, or a detail sheet streamed from disk file by file (io/machinery/spill.py) so that only one
-    workbook's rows are in memory at a time. `names`: (file, customer id) → 客户名称, for a detail sheet's
+    workbook's rows are in memory at a time. `names`: file → customer id → 客户名称, for a detail sheet's
     客户名称 column (filled block by block; blank when the customer is unknown). The sheet stays within Excel's
     16,384 columns: our own columns first, the rep's extra columns only as far as they fit; a warning for each
     file whose columns are left out is added to `problems`.
@@ -93,25 +94,13 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     head, tail = spec.columns[:spec.extras_at], spec.columns[spec.extras_at:]
     columns = [_col(c) for c in head] + [Col(str(extra), "text", 12, prints=False) for extra in extras] + [_col(c) for c in tail]
     keys = [c.key for c in head] + extras + [c.key for c in tail]
-    blank_nan = set(extras)  # NaN: a file lacking the column
-
-    def body(columns: dict | pd.DataFrame, length: int) -> list[list]:
-        """A block's columns in the table's order; `columns` maps a key to its values (a list or a Series)."""
-        def values(key) -> list:
-            if key == rs.CUSTOMER_NAME.key and names is not None and key not in columns:
-                return [names.get(pair) for pair in zip(values("file"), values("customer_id"))]
-            if key not in columns:
-                return [None] * length
-            out = columns[key]
-            out = out if isinstance(out, list) else out.tolist()
-            return [None if v != v else v for v in out] if key in blank_nan else out
-
-        return [values(k) for k in keys]
+    # NaN in a rep's extra column: a file lacking the column
+    body = Body(keys, frozenset(extras), rs.CUSTOMER_NAME.key if names is not None else None, names)
 
     # a detail sheet file by file, a frame in slices: the cells of one block at a time are turned into Python values
     blocks: list[tuple[int, Callable[[], Sequence[Sequence]]]]
     if isinstance(rows, Detail):
-        blocks = [(part.rows, partial(lambda part: body(part.load_columns(), part.rows), part)) for part in rows.parts]
+        blocks = [block for part in rows.parts for block in part_blocks(part, body)]
     else:
         blocks = [(n, partial(lambda i, n: body(rows.iloc[i:i + n], n), i, n))
                   for i, n in ((i, min(BLOCK_ROWS, len(rows) - i)) for i in range(0, len(rows), BLOCK_ROWS))]
@@ -134,12 +123,14 @@ def _customers_table(rollup: Rollup, problems: list[Problem] | None = None) -> T
     return table
 
 
-def _customer_names(rollup: Rollup) -> dict:
-    """(file, customer id) → 客户名称, for the detail sheets' 客户名称 beside their 客户编号."""
+def _customer_names(rollup: Rollup) -> dict[str, dict]:
+    """file → customer id → 客户名称, for the detail sheets' 客户名称 beside their 客户编号."""
     c = rollup.customers
-    if not len(c):
-        return {}
-    return dict(zip(zip(c["file"].tolist(), c["customer_id"].tolist()), c["name"].tolist()))
+    names: dict[str, dict] = {}
+    if len(c):
+        for file, customer, name in zip(c["file"].tolist(), c["customer_id"].tolist(), c["name"].tolist()):
+            names.setdefault(file, {})[customer] = name
+    return names
 
 
 def _score_table(rollup: Rollup) -> Table:

@@ -11,6 +11,7 @@ workbook can ever become a formula.
 import io
 import math
 import os
+import pickle
 import re
 import secrets
 import tempfile
@@ -28,7 +29,8 @@ from xlsxwriter.utility import xl_col_to_name
 from ...rollup_schema import column_kind  # noqa: F401 (templates and the writer take it from here)
 from ...schema import UNGRADED
 from .atomic import atomic_path
-from ..machinery.isolation import Background, can_fork
+from ..inputs.excel_file import LIMITS
+from ..machinery.isolation import Spawned, can_fork
 
 _isal_zlib: ModuleType | None
 try:
@@ -98,6 +100,25 @@ class Table:
     def bodies(self) -> Iterable[Sequence[Sequence]]:
         """The body as column-major blocks, loaded one at a time."""
         return (load() for _, load in self.pieces())
+
+
+class Portable:
+    """A block loader that may be sent to a helper process as it is (small to pickle, its module cheap to import):
+    what it loads is read there, from disk. Any other loader's block is loaded here and stored in a file first."""
+
+    def __call__(self) -> Sequence[Sequence]:
+        raise NotImplementedError
+
+
+@dataclass
+class Stored(Portable):
+    """A block pickled to a file (column-major lists)."""
+
+    path: str
+
+    def __call__(self) -> Sequence[Sequence]:
+        with open(self.path, "rb") as fh:
+            return pickle.load(fh)
 
 
 def excel_text(text: str, limit: int = EXCEL_TEXT_LIMIT) -> str:
@@ -419,19 +440,37 @@ class _AsIs:
 SEGMENTS_PER_HELPER = 4  # a helper's share in pieces, so that the helpers' loads come out even
 
 
-def _deflate_segments(jobs: list[tuple[Table, int, int, int]], styles: dict, paths: list[str]) -> list[tuple[int, int]]:
-    """Each segment's body rows deflated (no final block: more follows) to its path; their CRC-32s and sizes unpacked."""
+def _deflate_segments(jobs: list[tuple[Table, int]], styles: dict, paths: list[str]) -> list[tuple[int, int]]:
+    """Each segment's body rows (a table holding only the segment's blocks, and its first row number) deflated (no final
+    block: more follows) to its path; their CRC-32s and sizes unpacked."""
     assert _isal_zlib is not None  # helpers deflate only with ISA-L (`start`)
     found = []
-    for (table, start, stop, first_row), path in zip(jobs, paths):
+    for (table, first_row), path in zip(jobs, paths):
         compressor, crc, size = _compressor(), 0, 0
         with open(path, "wb") as fh:
-            for chunk in _body_chunks(table, styles, table.pieces()[start:stop], first_row):
+            for chunk in _body_chunks(table, styles, table.pieces(), first_row):
                 crc, size = _isal_zlib.crc32(chunk, crc), size + len(chunk)
                 fh.write(compressor.compress(chunk))
             fh.write(compressor.flush(_isal_zlib.Z_SYNC_FLUSH))  # ends on a byte: the next segment's bytes follow
         found.append((crc, size))
     return found
+
+
+def _portable_segment(table: Table, start: int, stop: int, stored: list[str]) -> Table:
+    """A table holding only the blocks `start:stop` of `table`, each loader portable (`Portable`): a block whose loader
+    is not is loaded here, one at a time, and pickled to a temporary file (its path added to `stored`)."""
+    blocks: list[tuple[int, Callable[[], Sequence[Sequence]]]] = []
+    for rows, load in table.pieces()[start:stop]:
+        if not isinstance(load, Portable):
+            fd, path = tempfile.mkstemp(prefix=f"kamxl-member-{os.getpid()}-", suffix=".pkl")
+            stored.append(path)
+            columns = [values.tolist() if hasattr(values, "tolist") else list(values) for values in load()]
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(columns, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            del columns
+            load = Stored(path)
+        blocks.append((rows, load))
+    return Table(table.sheet, table.name, table.columns, blocks=blocks)
 
 
 def _segments(table: Table, parts: int) -> list[tuple[int, int, int]]:
@@ -458,23 +497,41 @@ def _copies_deflated() -> bool:
         return all(hasattr(out, a) for a in ("_compressor", "_crc", "_file_size", "_compress_size"))
 
 
-def helper_count() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+HELPER_MEMORY = 96 << 20  # what a helper holds at most: a fresh interpreter (~35 MB) and one block being deflated
+
+
+def helper_count(budget: int, held: int, cores: int, each: int = HELPER_MEMORY) -> int:
+    """How many helper processes may make table bodies: one per core (up to 4), as many as the run's memory `budget`
+    leaves room for beside what this process `held` (0: the writer makes every table itself)."""
+    return max(0, min(cores, 4, (budget - held) // each))
+
+
+def _held() -> int:
+    """The memory this process holds now (its PSS; 0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/smaps_rollup") as fh:
+            return next(int(line.split()[1]) << 10 for line in fh if line.startswith("Pss:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
 
 
 class _Helpers:
-    """Forked processes (`isolation.Background`) making the big tables' bodies, deflated, in temporary files.
+    """Fresh processes (`isolation.Spawned`: no page of this heap shared, so none copied) making the big tables'
+    bodies, deflated, in temporary files.
 
     Each big table is cut into runs of its blocks (segments); the segments are shared out among as many helpers as
-    the machine has cores (up to 4), the costliest first to the least loaded, so that they finish together. Each
-    segment is deflated on its own and ends without a final block, so a member is xlsxwriter's head, its segments
-    and the tail one after another, its CRC-32 combined from theirs. If anything goes wrong in a helper, the members
-    it had a part in are made by the writer itself, so the file is the same either way; where no helper can run,
-    the writer makes every member.
+    the machine has cores (up to 4) and the run's memory budget leaves room for (`helper_count`), the costliest
+    first to the least loaded, so that they finish together. Each segment is deflated on its own and ends without
+    a final block, so a member is xlsxwriter's head, its segments and the tail one after another, its CRC-32
+    combined from theirs. If anything goes wrong in a helper, the members it had a part in are made by the writer
+    itself, so the file is the same either way; where no helper can run, the writer makes every member. A helper
+    reads its blocks from disk (`Portable`): a block held only in this process's memory is pickled to a temporary
+    file for it first.
     """
 
     def __init__(self) -> None:
-        self.jobs: list[tuple[Background, list[str]]] = []  # a helper, and the files of its segments
+        self.jobs: list[tuple[Spawned, list[str]]] = []  # a helper, and the files of its segments
+        self.stored: list[str] = []  # blocks pickled for the helpers
         self.made: dict[int, list[tuple[int, int]] | None] = {}  # helper → its segments' (CRC-32, size), once known
         self.where: dict[str, list[tuple[int, int]]] = {}  # table name → (helper, segment), in the order of the rows
         self.tables: dict[str, Table] = {}  # table name → the table made ahead (the one written must be it)
@@ -482,7 +539,9 @@ class _Helpers:
     def start(self, tables: list[Table], styles: dict):
         if not tables or not can_fork() or not _copies_deflated() or _isal_zlib is None:
             return
-        count = helper_count()
+        count = helper_count(LIMITS.memory_budget, _held(), os.cpu_count() or 1)
+        if not count:
+            return
         segments = [(table, *run) for table in tables for run in _segments(table, count * SEGMENTS_PER_HELPER)]
         shares: list[list[tuple]]
         loads, shares = [0] * count, [[] for _ in range(count)]
@@ -503,8 +562,16 @@ class _Helpers:
                     Path(path).unlink(missing_ok=True)
                 self.stop()
                 return
-            # a helper that cannot be forked makes nothing (`result` None): its tables are then made by the writer
-            self.jobs.append((Background(_deflate_segments, share, styles, paths), paths))
+            try:
+                jobs = [(_portable_segment(table, start, stop, self.stored), first_row)
+                        for table, start, stop, first_row in share]
+            except OSError:  # no room for the stored blocks: the writer makes every table itself
+                for path in paths:
+                    Path(path).unlink(missing_ok=True)
+                self.stop()
+                return
+            # a helper that cannot be started makes nothing (`result` None): its tables are then made by the writer
+            self.jobs.append((Spawned(_deflate_segments, jobs, styles, paths), paths))
             places += [(table.name, first_row, len(self.jobs) - 1, j) for j, (table, _, _, first_row) in enumerate(share)]
         for name, _, helper, j in sorted(places, key=lambda place: place[:2]):
             self.where.setdefault(name, []).append((helper, j))
@@ -512,7 +579,7 @@ class _Helpers:
 
     def _made(self, helper: int) -> list[tuple[int, int]] | None:
         if helper not in self.made:
-            self.made[helper] = self.jobs[helper][0].result(here=False)
+            self.made[helper] = self.jobs[helper][0].result()
         return self.made[helper]
 
     def copy_into(self, dst: zipfile.ZipFile, name: str, xml: str, table: Table) -> bool:
@@ -553,6 +620,9 @@ class _Helpers:
             helper.stop()
             for path in paths:
                 Path(path).unlink(missing_ok=True)
+        for path in self.stored:
+            Path(path).unlink(missing_ok=True)
+        self.stored.clear()
         self.jobs.clear()
         self.made.clear()
         self.where.clear()
