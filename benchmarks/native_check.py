@@ -6,8 +6,8 @@ formulas whose cached result xlsxwriter left empty, so this is no zero baseline)
 and recalculating everything in the same workbook built without the native checks (校验 a constant ""). The
 difference of the last two is the native checks' cost on a full recalculation (as on opening the file).
 
-Measured (2 shared cores, LibreOffice 7.4), LibreOffice's CPU seconds: without native checks about 5 s, with them
-17.9 s (load average 2–3; it was 25.4 s before the helper columns and shared formulas).
+Measured (2 shared cores, LibreOffice 7.4), LibreOffice's CPU seconds: without native checks about 5.3 s, with them
+12.8–13.7 s (load average 4; 17.9 s before the 校验 formulas were shared, 25.4 s before the helper columns).
 
     python benchmarks/native_check.py --customers 2000 --visits 10000 --repeat 3
 """

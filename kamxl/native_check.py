@@ -39,8 +39,39 @@ FIRST_SERIAL = (FIRST_DATE - EXCEL_EPOCH).days  # 1901-01-01
 END_SERIAL = (LAST_DATE - EXCEL_EPOCH).days + 1  # the day after 2199-12-31
 
 
-def _literal(values: Iterable[str]) -> str:
-    return "{" + ",".join('"' + v.replace('"', '""') + '"' for v in values) + "}"
+def _literal(values: Iterable[str | int]) -> str:
+    return "{" + ",".join(str(v) if isinstance(v, int) else '"' + v.replace('"', '""') + '"' for v in values) + "}"
+
+
+# Every array constant a check reads is a workbook-level defined name ({…} in a name, a PtgName in the formula): a
+# formula holding an array constant cannot be a shared formula (MS-XLSB SharedParsedFormula), a formula naming one
+# can, and the spreadsheet reads a column's formula once instead of once a row.
+DIGITS_NAME = "kam_digits"
+CREDIT_POSITIONS_NAME = "kam_credit_positions"  # 1–17: the characters the check digit weighs
+CREDIT_PLACES_NAME = "kam_credit_places"  # 1–18: every character of a code
+CREDIT_WEIGHTS_NAME = "kam_credit_weights"
+
+
+def list_name(col: Column) -> str:
+    """The defined name of a column's list of accepted values (blank first: a blank is in the list)."""
+    return "kam_list_yes_no" if col.type == ColType.YES_NO else f"kam_list_{col.key}"
+
+
+def _list_values(col: Column) -> tuple[str, ...]:
+    return ("",) + tuple(col.choices if col.type == ColType.CHOICE else YES_NO_WORDS)
+
+
+def native_check_names() -> dict[str, str]:
+    """Defined name → its formula (with =): the constants the native checks read, from parsing.py and the schema."""
+    names = {DIGITS_NAME: "=" + _literal(range(10)), CREDIT_POSITIONS_NAME: "=" + _literal(range(1, 18)),
+             CREDIT_PLACES_NAME: "=" + _literal(range(1, 19)), CREDIT_WEIGHTS_NAME: "=" + _literal(CREDIT_WEIGHTS)}
+    for sheet in CHECKED_SHEETS:
+        for col in sheet.inputs:
+            if col.type in (ColType.CHOICE, ColType.YES_NO):
+                formula = "=" + _literal(_list_values(col))
+                if names.setdefault(list_name(col), formula) != formula:
+                    raise ValueError(f"{list_name(col)}: two lists under one name")
+    return names
 
 
 def _substitute(text: str, pairs: Iterable[tuple[str, str]]) -> str:
@@ -52,7 +83,7 @@ def _substitute(text: str, pairs: Iterable[tuple[str, str]]) -> str:
 def _only_digits(text: str) -> str:
     """True when `text` (already cleaned) holds digits only: the digits it holds, counted digit by digit, are all
     its characters. (Short to compile: LibreOffice spends more time reading a long formula than calculating it.)"""
-    return f'SUMPRODUCT(LEN({text})-LEN(SUBSTITUTE({text},{{0,1,2,3,4,5,6,7,8,9}},"")))=LEN({text})'
+    return f'SUMPRODUCT(LEN({text})-LEN(SUBSTITUTE({text},{DIGITS_NAME},"")))=LEN({text})'
 
 
 
@@ -164,17 +195,15 @@ def _native_checks(sheet: Sheet, lang: str) -> list[tuple[Column, str, str, str]
         elif col.type == ColType.CREDIT_CODE:
             c = h
             chars = f'"{CREDIT_CHARS}"'
-            positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
-            weights = "{" + ",".join(map(str, CREDIT_WEIGHTS)) + "}"
+            positions, weights = CREDIT_POSITIONS_NAME, CREDIT_WEIGHTS_NAME
             add(col, "credit_length", f"AND({filled},LEN({c})<>18)")
-            bad_char = f"SUMPRODUCT(--ISERROR(FIND(MID({c},{{{','.join(str(i) for i in range(1, 19))}}},1),{chars})))>0"
+            bad_char = f"SUMPRODUCT(--ISERROR(FIND(MID({c},{CREDIT_PLACES_NAME},1),{chars})))>0"
             add(col, "credit_chars", f"IF(LEN({c})=18,{bad_char},FALSE)")
             total = f"SUMPRODUCT((FIND(MID({c},{positions},1),{chars})-1)*{weights})"
             expected = f"MID({chars},MOD(31-MOD({total},31),31)+1,1)"
             add(col, "credit_check", f"IF(LEN({c})=18,IFERROR(AND(FIND(RIGHT({c},1),{chars})>0,NOT(EXACT(RIGHT({c},1),{expected}))),FALSE),FALSE)")
         elif col.type in (ColType.CHOICE, ColType.YES_NO):
-            words = col.choices if col.type == ColType.CHOICE else YES_NO_WORDS
-            add(col, "choice", f"ISNA(MATCH({s},{_literal(('',) + tuple(words))},0))")  # blank: in the list
+            add(col, "choice", f"ISNA(MATCH({s},{list_name(col)},0))")  # blank: in the list
         elif col.type == ColType.AMOUNT:
             add(col, "amount", f"AND({filled},ISERROR(-{h}))")
             add(col, "negative", f"AND({filled},IFERROR(-{h}>0,FALSE))")

@@ -24,13 +24,17 @@ from .schema import (CUSTOMERS, DAILY_REPORT, FACTORS, INSTRUCTIONS_SHEET, REP_N
 from .io.outputs.atomic import publish, temp_sibling
 from .io.outputs.xlsx_stream import GRADE_COLOURS, HEADER_FORMAT, NUMBER_FORMATS, column_kind
 from .native_check import (CHECK_SEPARATOR, CHECKED_SHEETS, TABLE_NAMES, helper_columns, helper_formulas,
-                           native_check_formula, native_check_help, native_checks, ref)
+                           native_check_formula, native_check_help, native_check_names, native_checks, ref)
 from .settings import DEFAULTS, Settings, settings_rows, with_settings
 
 VALIDATION_ROWS = 5000  # list and date checks reach this row; tables themselves grow without limit
 TEMPLATE_BLANK_ROWS = 50  # an empty template's tables start with this many ready rows
 CHECK_SHEET = "_kamxl"  # hidden: the KAM_CHECK array UDF spills here, one message per customer row
 CARD_SHEET = "客户卡片"
+# KAM_CHECK's answer as workbook-level names: 校验 names them instead of referring to another sheet, which a shared
+# formula cannot (MS-XLSB SharedParsedFormula)
+PYTHON_CHECK_NAME, PYTHON_CHECKS_NAME = "kam_python_check", "kam_python_checks"
+PYTHON_CHECK_NAMES = {PYTHON_CHECK_NAME: f"={CHECK_SHEET}!$A$1", PYTHON_CHECKS_NAME: f"={CHECK_SHEET}!$A:$A"}
 FIXED_TIMESTAMP = datetime(2026, 1, 1)  # templates are rebuilt byte-for-byte-alike in content
 
 # the settings a text quotes are named in braces and filled in from the workbook's settings (settings.with_settings)
@@ -65,6 +69,16 @@ def _settings_names(settings: Settings) -> dict[str, object]:
     return {f"kam_{key}": value for key, value, _ in settings_rows(settings)}
 
 
+def define_names(wb: xlsxwriter.Workbook, names: Mapping[str, str]) -> None:
+    """Define workbook-level names (name → formula with =), refusing what Excel would: xlsxwriter's checks of a
+    name's characters, length and likeness to a cell reference, and a name defined twice (names ignore case)."""
+    taken = {name.lower() for name, *_ in wb.defined_names}
+    for name, formula in names.items():
+        if name.lower() in taken or wb.define_name(name, formula) != 0:
+            raise ValueError(f"not a name Excel accepts here: {name}")
+        taken.add(name.lower())
+
+
 def customer_formulas(lang: str = "zh") -> dict[str, str]:
     """The native formulas of the customer sheet's computed columns, as structured references."""
     t = TABLE_NAMES["customers"]
@@ -97,7 +111,7 @@ def customer_formulas(lang: str = "zh") -> dict[str, str]:
         # KAM_CHECK answers 校验 for the header row (the .xlsm with Python): its full check wins. Anything else in
         # that cell (an error in WPS, LibreOffice, a macro-free copy; the text the VBA wrapper returns when Python
         # cannot start) says it did not run: the native checks answer instead
-        "check": f'=IF(IFERROR({CHECK_SHEET}!$A$1="{CHECK_HEADER}",FALSE),IF({cid}="","",INDEX({CHECK_SHEET}!$A:$A,ROW())&""),'
+        "check": f'=IF(IFERROR({PYTHON_CHECK_NAME}="{CHECK_HEADER}",FALSE),IF({cid}="","",INDEX({PYTHON_CHECKS_NAME},ROW())&""),'
                  f'{native})',
     }
 
@@ -436,8 +450,9 @@ def build_rep_workbook(path: str | Path, rep: str | None = None, data: Mapping[s
     macros = path.suffix.lower() == ".xlsm"
     written = path.with_name(f".{path.stem}.building.xlsm") if macros else path
     book = _Book(written, lang, settings)
-    for name, value in _settings_names(settings).items():
-        book.wb.define_name(name, f'="{value}"' if isinstance(value, str) else f"={value}")
+    define_names(book.wb, {name: f'="{value}"' if isinstance(value, str) else f"={value}"
+                           for name, value in _settings_names(settings).items()})
+    define_names(book.wb, {**native_check_names(), **PYTHON_CHECK_NAMES})
     _instructions(book, rep, REP_BUTTONS if macros else ())
     blank = 0 if data else TEMPLATE_BLANK_ROWS
     for spec in REP_SHEETS:

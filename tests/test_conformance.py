@@ -195,3 +195,36 @@ def test_each_check_catches_a_broken_control(made, what, breaking, named):
         broken = breaking(good)
     problems = package_problems(broken)
     assert any(named in p for p in problems), problems
+
+
+_SHARED = re.compile(rb'<f t="shared" ref="([A-Z]+)(\d+):([A-Z]+)(\d+)" si="(\d+)">([^<]*)</f>')
+
+
+def shared_formula_problems(raw: bytes) -> list[str]:
+    """What Excel cannot hold as a shared formula (MS-XLSB SharedParsedFormula) in a package's sheets: an array
+    constant ({…}, PtgArray) or a reference to another sheet (!, a 3-D reference); and a group's range that is not
+    one column of its first cell."""
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        for name in (n for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
+            for first, row, last, last_row, si, text in _SHARED.findall(z.read(name)):
+                formula = text.decode("utf-8")
+                if re.search(r'[{!]', re.sub(r'"[^"]*"', "", formula.replace("&quot;", '"'))):
+                    problems.append(f"{name}: shared formula {si.decode()} holds an array constant or another sheet")
+                if first != last or int(row) > int(last_row):
+                    problems.append(f"{name}: shared formula {si.decode()} spans more than one column")
+    return problems
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_shared_formula_kamxl_writes_is_one_excel_can_share(made, kind):
+    assert shared_formula_problems(made[kind]) == []
+
+
+def test_the_shared_formula_check_catches_an_array_constant_and_another_sheet(made):
+    good = made["template rep_workbook.xlsx"]
+    assert b'<f t="shared" ref=' in zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet2.xml")
+    for spelling in ("{0,1}", "_kamxl!$A$1"):
+        broken = _rewrite(good, "xl/worksheets/sheet2.xml", _once(r'(<f t="shared" ref="[^"]*" si="\d+">)', r"\g<1>" + spelling + "+"))
+        problems = shared_formula_problems(broken)
+        assert any("holds an array constant or another sheet" in p for p in problems), problems

@@ -231,3 +231,21 @@ def test_help_texts_quote_the_settings_the_workbook_is_built_with(tmp_path):
     kpi = build_kpi_workbook(tmp_path / "kpi.xlsx", settings=director)
     assert "优秀 ≥95，良好 ≥75，合格 ≥60" in _comments(kpi, "考核指标")["预估评级"]
     assert any("A ≥ 85，B ≥ 62.5，C ≥ 40" in n for n in notes) and any("A 20 天、B 60 天、C 90 天" in n for n in notes)
+
+
+@pytest.mark.parametrize("bad", ["KAM_LIST_INDUSTRY", "AB12", "kam list", "R1C1", "1kam"])
+def test_a_defined_name_excel_would_refuse_is_refused(tmp_path, bad):
+    """Names ignore case in Excel, may not look like a cell (AB12, R1C1) nor hold a space or start with a digit."""
+    import warnings
+
+    import xlsxwriter
+
+    from kamxl.templates import define_names
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "names.xlsx"))
+    define_names(wb, {"kam_list_industry": '={"","制造"}'})
+    with warnings.catch_warnings(), pytest.raises(ValueError, match=f"not a name Excel accepts here: {bad}"):
+        warnings.simplefilter("ignore")  # xlsxwriter warns before refusing
+        define_names(wb, {bad: "=1"})
+    wb.close()
+    assert openpyxl.load_workbook(tmp_path / "names.xlsx").defined_names["kam_list_industry"].attr_text == '{"","制造"}'
