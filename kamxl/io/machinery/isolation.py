@@ -119,6 +119,21 @@ def collector_paused():
             gc.enable()
 
 
+def release_freed_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`; elsewhere nothing): what a finished
+    phase freed otherwise stays counted in this process's memory, and the next phase's helpers add theirs on top.
+    True when it was asked of the allocator."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError, ImportError):  # not glibc: nothing to do
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True
+
+
 MIN_WORKER_MEMORY = 128 << 20  # below this a worker could not read a rep's ordinary workbook
 
 
