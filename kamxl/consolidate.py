@@ -19,7 +19,7 @@ from .errors import KamxlError, SettingsError
 from .gather import Gathered, NoInput, gather  # noqa: F401 (NoInput: raised by consolidate)
 from .io.inputs.batch import Failure, original_first, settle
 from .io.inputs.files import readable_name, readable_path
-from .io.machinery.isolation import Background, collector_paused
+from .io.machinery.isolation import Spawned, collector_paused, release_freed_memory
 from .io.inputs.previous import PreviousAccount, history, read_previous_accounts
 from .io.inputs.reader import KpiWorkbook, RepWorkbook, roster_files
 from .io.machinery.spill import DETAILS, Detail, Part, SpillFolder
@@ -447,14 +447,23 @@ def rollup_of(gathered: Gathered, settings: Settings | None = None) -> Rollup:
     used = _sort_inputs(gathered.outcomes, gathered.kpi_path)
     settings = settings or (used.kpi_book.settings if used.kpi_book else DEFAULTS)
     frames, details = _rows_as_of_period_end(used, gathered.spill, period)
-    # the duplicates need only the rows as read: found in a forked process while the rules run here
-    duplicates = Background(find_duplicates, frames["customers"][["rep", "customer_id", "name", "credit_code"]])
+    # the duplicates need only the rows as read: found in a fresh process while the rules run here (a forked one
+    # would copy this process's pages as either side touches them: 400 MB beside a 260,000-customer table)
+    named = frames["customers"][["rep", "customer_id", "name", "credit_code"]]
+    release_freed_memory()  # what reading freed, given back before the process starts beside this one
+    duplicates = Spawned(find_duplicates, named)
     previous_accounts = read_previous_accounts(gathered.previous.path) if gathered.previous else None
     figures = _figures(used, frames, previous_accounts, period, settings, gathered.kpi_path)
     return Rollup(period, settings, used.sources, figures.customers, details["contacts"], details["visit_plan"],
-                  details["daily_report"], used.problems, used.rejected, figures.scores, duplicates.result(),
+                  details["daily_report"], used.problems, used.rejected, figures.scores, _found_or_here(duplicates, named),
                   previous_accounts is not None, figures.overview, figures.reps, gathered.previous,
                   history(gathered.earlier, period), figures.warnings)
+
+
+def _found_or_here(duplicates: Spawned, named: pd.DataFrame) -> list[dict]:
+    """The duplicate groups the spawned process found, or, when it could not, found here."""
+    found = duplicates.result()
+    return find_duplicates(named) if found is None else found
 
 
 @dataclass

@@ -147,6 +147,18 @@ def test_duplicates_by_credit_code_then_name(team):
     assert len(groups) == 2
 
 
+@pytest.mark.parametrize("spawned", [True, False], ids=["spawned", "computed-here"])
+def test_duplicates_are_the_same_whether_found_in_a_spawned_process_or_here(team, monkeypatch, spawned):
+    # where the duplicate search cannot start its own process (no second core, no process to be had), it runs here
+    import kamxl.io.machinery.isolation as isolation
+
+    if not spawned:
+        monkeypatch.setattr(isolation, "can_fork", lambda: False)
+    rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
+    groups = {g["key"]: sorted((c["rep"], c["customer_id"]) for c in g["customers"]) for g in rollup.duplicates}
+    assert groups == {SHARED_CODE: [("张伟", "KA-1"), ("李娜", "C-17")], "东方化工苏州": [("张伟", "KA-2"), ("李娜", "C-18")]}
+
+
 def test_kpi_points_scores_and_reps(team):
     rollup = consolidate([team], "2026-10", today=TODAY, workers=1)
     report = summary(rollup, "x.xlsx")

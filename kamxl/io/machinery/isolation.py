@@ -119,6 +119,21 @@ def collector_paused():
             gc.enable()
 
 
+def release_freed_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`; elsewhere nothing): what a finished
+    phase freed otherwise stays counted in this process's memory, and the next phase's helpers add theirs on top.
+    True when it was asked of the allocator."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError, ImportError):  # not glibc: nothing to do
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True
+
+
 MIN_WORKER_MEMORY = 128 << 20  # below this a worker could not read a rep's ordinary workbook
 
 
@@ -237,63 +252,6 @@ def can_fork() -> bool:
     return (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux")
 
 
-class Background:
-    """`func(*args)` computed in a forked process while this one goes on (`can_fork`), else when asked.
-
-    For the roll-up's own pure computations on data already in memory (not for reading files: that is
-    `run_isolated`'s). Whatever goes wrong in the child, `result()` computes it here, so an error surfaces as usual.
-    """
-
-    def __init__(self, func: Callable, *args):
-        self.func, self.args = func, args
-        self.process = self.conn = None
-        if can_fork():
-            ctx = multiprocessing.get_context("fork")
-            self.conn, child = ctx.Pipe(duplex=False)
-            self.process = ctx.Process(target=_compute, args=(func, args, child), daemon=True)
-            try:
-                self.process.start()
-            except OSError:  # no process to be had (EAGAIN, ENOMEM): computed here when asked, as without fork
-                self.conn.close()
-                self.process = self.conn = None
-            finally:
-                child.close()
-
-    def result(self, here: bool = True):
-        """The result; when no forked process made it, computed here (`here` False: None instead)."""
-        found = None
-        if self.process is not None and self.conn is not None:  # both set, or both None
-            try:
-                found = self.conn.recv()
-            except (EOFError, OSError):
-                found = None
-            self.stop()
-        return found[0] if found else self.func(*self.args) if here else None
-
-    def stop(self):
-        """End the forked process, finished or not (once it has sent its result it has nothing left to do)."""
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join()
-            self.conn.close()
-            self.process = None
-
-
-def _compute(func: Callable, args: tuple, conn):
-    gc.disable()  # a collection would copy the parent's pages into this process
-    try:
-        conn.send((func(*args),))
-    except BaseException:  # noqa: BLE001 — the parent computes it again and meets the error itself
-        try:
-            conn.send(None)
-        except Exception:  # noqa: BLE001
-            pass
-    finally:
-        conn.close()
-        os._exit(0)
-
-
 # a fresh interpreter's part in `Spawned`: the job from standard input, the result to standard output
 _SERVE = "from kamxl.io.machinery.isolation import _serve; _serve()"
 
@@ -302,7 +260,7 @@ class Spawned:
     """`func(*args)` computed in a fresh interpreter while this one goes on (`can_fork`); `result()` is None when it
     could not run or failed (the caller then does the work itself).
 
-    Unlike a forked `Background`, the process shares no page of this one's heap: a forked child that allocates or
+    Unlike a forked process, it shares no page of this one's heap: a forked child that allocates or
     touches a reference count copies the parent's pages one by one (a 200-rep roll-up's writer helpers grew to
     450 MB each that way), so what it holds is its own work's alone (tens of MB) whatever this process holds.
     `func` must be importable and `args` picklable (and small: they are sent as a file).

@@ -16,7 +16,7 @@ from ...rollup_model import (STATUS_OK, Rollup, department_figures, left_out_tex
                              rollup_figures_rows)
 from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
 from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
-from ..machinery.isolation import collector_paused
+from ..machinery.isolation import collector_paused, release_freed_memory
 from ..machinery.spill import Detail
 from .blocks import Body, part_blocks
 from .xlsx_stream import GRADE_COLOURS, Col, StreamingWorkbook, Table, text_lines
@@ -596,6 +596,7 @@ def _trend(book: StreamingWorkbook, rollup: Rollup):
 @collector_paused()
 def write_rollup(rollup: Rollup, path: str | Path) -> Path:
     """Write the roll-up workbook atomically (a temp file beside it, renamed into place)."""
+    release_freed_memory()  # what the rules phase freed, given back before this phase's helpers start beside it
     names = _customer_names(rollup)
     dropped: list[Problem] = []  # a rep's extra columns past XFD, named in 数据问题
     tables = [_score_table(rollup), None, _customers_table(rollup, dropped),
