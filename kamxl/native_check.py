@@ -138,10 +138,12 @@ def helper_formulas(sheet: Sheet, lang: str = "zh") -> dict[str, str]:
             value = f'UPPER({_substitute(s, ((" ", ""), ("-", "")))})'
         elif col.type == ColType.AMOUNT:
             noise = (" ",) + AMOUNT_NOISE
-            # the noise goes before ASC too: ASC may turn ￥ into a backslash
-            raw = _substitute(f'UPPER({_substitute(f"{v}&{chr(34) * 2}", FULL_WIDTH_DIGITS)})', ((w, "") for w in noise))
+            # the yen signs go before ASC: ASC may turn ￥ into a backslash (ASC leaves the other, half-width, noise be)
+            yen = tuple(w for w in noise if w in "￥¥")
+            raw = _substitute(_substitute(f"{v}&{chr(34) * 2}", FULL_WIDTH_DIGITS), ((w, "") for w in yen))
             units = tuple(sorted(AMOUNT_UNITS, key=len, reverse=True))
-            value = _substitute(f"UPPER(ASC({raw}))", ((w, "") for w in noise + units))
+            rest = tuple(w for w in noise if w not in yen)
+            value = _substitute(f"UPPER(ASC({raw}))", ((w, "") for w in rest + units))
         else:  # a date: its text
             value = s
         out[helper_column(col).key] = "=" + value
