@@ -19,6 +19,7 @@ from pathlib import Path
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
+from ..io.outputs.atomic import atomic_path, zip_entry
 from .vba import CONFIG_SHEET, PROJECT_NAME, XLWINGS_VERSION, config_rows
 
 MIN_PYTHON = (3, 11)
@@ -82,7 +83,8 @@ def write_user_config(interpreter: Path, home: Path | None = None) -> Path:
             if key and key not in wanted:
                 lines.append(line)
     lines += [f'"{key}","{value}"' for key, value in wanted.items()]
-    _write_atomically(path, ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
     return path
 
 
@@ -94,7 +96,6 @@ def write_workbook_interpreter(workbook: Path, interpreter: Path) -> str | None:
     workbook keeps what openpyxl would drop on a re-save: dynamic-array metadata, VML shapes, the VBA project.
     """
     from ..errors import KamxlError
-    from ..io.outputs.atomic import atomic_path
     from ..messages import render
     from .saved_by import other_program
 
@@ -108,7 +109,7 @@ def write_workbook_interpreter(workbook: Path, interpreter: Path) -> str | None:
             edited = set_config_value(sheet, strings, "INTERPRETER_WIN", str(interpreter))
             for item in package.infolist():
                 data = edited.encode("utf-8") if item.filename == part else package.read(item.filename)
-                out.writestr(_same_member(item), data, compress_type=item.compress_type)
+                out.writestr(zip_entry(item.filename, item), data, compress_type=item.compress_type)
             names = package.namelist()
             return other_program(package.read("docProps/app.xml") if "docProps/app.xml" in names else None,
                                  package.read("xl/workbook.xml"), "xl/vbaProject.bin" in names)
@@ -141,13 +142,6 @@ def _read_xml_text(package: zipfile.ZipFile, name: str) -> str:
     if _XML_DANGER.search(data):
         raise ValueError(f"{name}: DOCTYPE/ENTITY")
     return data.decode("utf-8")
-
-
-def _same_member(item: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A fresh entry with the member's name, time and attributes (no stale extra fields or sizes)."""
-    copy = zipfile.ZipInfo(item.filename, item.date_time)
-    copy.compress_type, copy.external_attr, copy.create_system = item.compress_type, item.external_attr, item.create_system
-    return copy
 
 
 def set_config_value(sheet: str, shared: list[str], key: str, value: str) -> str:
@@ -235,8 +229,3 @@ def _widened(ref: str, number: int) -> str:
     left, right = min(column_index_from_string(c1), 1), max(column_index_from_string(c2), 2)
     return f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"
 
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -7,6 +7,7 @@ removed. Only a SIGKILL can leave one behind, and no run ever reads it.
 
 import os
 import secrets
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,3 +48,11 @@ def atomic_path(path: str | Path):
 def write_text_atomically(path: str | Path, text: str):
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def zip_entry(name: str, like: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A fresh zip entry named `name` with `like`'s time and attributes, for a package rewritten member by member
+    (no stale extra fields or sizes carried over)."""
+    entry = zipfile.ZipInfo(name, like.date_time)
+    entry.compress_type, entry.external_attr, entry.create_system = like.compress_type, like.external_attr, like.create_system
+    return entry

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 from ...errors import KamxlError
 from ...messages import language, render
-from .atomic import atomic_path, temp_sibling
+from .atomic import atomic_path, temp_sibling, zip_entry
 
 PROPERTY = "kamxl-fingerprint"
 CUSTOM_PART = "docProps/custom.xml"
@@ -142,15 +142,9 @@ def stamp(path: Path) -> Path:
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as out:
         for name, (item, _) in parts.items():
             if name == "docProps/core.xml":  # where xlsxwriter puts custom properties: before core and app
-                out.writestr(_entry(CUSTOM_PART, item), custom, compress_type=zipfile.ZIP_DEFLATED)
-            out.writestr(_entry(name, item), contents[name], compress_type=item.compress_type)
+                out.writestr(zip_entry(CUSTOM_PART, item), custom, compress_type=zipfile.ZIP_DEFLATED)
+            out.writestr(zip_entry(name, item), contents[name], compress_type=item.compress_type)
         if "docProps/core.xml" not in parts:
-            out.writestr(_entry(CUSTOM_PART, item), custom, compress_type=zipfile.ZIP_DEFLATED)
+            out.writestr(zip_entry(CUSTOM_PART, item), custom, compress_type=zipfile.ZIP_DEFLATED)
     return path
 
-
-def _entry(name: str, like: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A fresh zip entry named `name` with `like`'s time and attributes."""
-    entry = zipfile.ZipInfo(name, like.date_time)
-    entry.compress_type, entry.external_attr, entry.create_system = like.compress_type, like.external_attr, like.create_system
-    return entry
