@@ -13,14 +13,15 @@ from kamxl.errors import UnreadableWorkbook
 from kamxl.io.inputs.excel_file import Limits, Package, _placed_area, inspect, load, open_package, open_sheets_of, sheet_rows
 
 
-def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool) -> str:
-    ref = f' r="{xl_col_to_name(col - 1)}{row}"' if with_ref else ""
-    s = ' s="1"' if style else ""
+def _cell(row: int, col: int, content: bool, with_ref: bool, style: bool, space: str = " ") -> str:
+    """A cell's XML; `space` the white space before each attribute (XML allows a tab or a line break)."""
+    ref = f'{space}r="{xl_col_to_name(col - 1)}{row}"' if with_ref else ""
+    s = f'{space}s="1"' if style else ""
     return f"<c{ref}{s}><v>1</v></c>" if content else f"<c{ref}{s}/>"
 
 
 cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(1, 16_384), st.booleans(),
-                           st.booleans(), st.booleans()), max_size=12)
+                           st.booleans(), st.booleans(), st.sampled_from([" ", "\t", "\n", "\r\n", "  "])), max_size=12)
 
 
 @pytest.mark.slow
@@ -29,9 +30,9 @@ cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(1, 16_384), st
 def test_a_sheet_is_refused_exactly_when_its_content_spans_more_than_the_limit(spec, row_refs):
     """Whatever the quick bound says, the verdict is the exact area's: the cells with content, placed as calamine does."""
     rows_xml, placed, row = [], [], 0
-    for at_row, col, content, ref, style in spec:
+    for at_row, col, content, ref, style, space in spec:
         row = at_row if row_refs else row + 1
-        rows_xml.append(f'<row{f" r={chr(34)}{row}{chr(34)}" if row_refs else ""}>{_cell(row, col, content, ref, style)}</row>')
+        rows_xml.append(f'<row{f" r={chr(34)}{row}{chr(34)}" if row_refs else ""}>{_cell(row, col, content, ref, style, space)}</row>')
         if content:  # a cell without a reference is the first of its row
             placed.append((row, col if ref else 1))
     if not placed:

@@ -201,6 +201,17 @@ _R_ATTR = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})0*([0-9]{0,7})\s*["\']'
 # would have calamine allocate the whole column for it before any limit is checked)
 _FAR_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[1-9][0-9]{5})')
 MAX_TAG = 1 * MB  # a tag longer than this is not one a spreadsheet writes
+_CELL_OPENINGS = tuple(b"<c" + end for end in (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b">", b"/"))
+
+
+def _has_bare_cell(block: bytes) -> bool:
+    """Whether `block` holds a cell tag without a reference (placed by count). When every cell tag opens as `<c r="`
+    — as Excel and most writers write them — two counts at memchr speed say no (each `<c r="` is also one of the
+    openings counted, so equal counts leave no other opening); otherwise (or with a namespace prefix) the regex
+    looks: three times slower on a big sheet."""
+    if b":c" not in block and sum(block.count(o) for o in _CELL_OPENINGS) == block.count(b'<c r="'):
+        return False
+    return _BARE_CELL.search(block) is not None
 
 
 def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = True, only: set[str] | None = None):
@@ -292,7 +303,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             first_row = low if not first_row or low < first_row else first_row
             max_row = max(max_row, max(rows))
             max_col = max(max_col, max(_column_number(x.upper()) for x in set(letters)))
-        bare = bare or _BARE_CELL.search(block) is not None
+        bare = bare or _has_bare_cell(block)
     if far or is_sheet and (bare or (max_row - first_row + 1 if max_row else 0) * max_col > limits.cells):
         # over the bound, or cells placed by count: measured exactly, cell by cell, as a reader places them
         first_row, max_row, max_col = _placed_area(zf, info, path, limits)
