@@ -65,6 +65,7 @@ class RollupColumn:
     width: float = 12
     how: str = ""
     prints: bool = True  # on the printed page: a director reads it (where a file's row came from does not)
+    wraps: bool = False  # long text wraps, its row as deep as it needs (on screen and on paper)
 
     def header(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.label
@@ -200,7 +201,7 @@ PROBLEM_TABLE = RollupTable("problems", PROBLEMS, "tblProblems", (
     RollupColumn("row", "行", "row", "int", 6),
     RollupColumn("column", "列", "column", "text", 14),
     RollupColumn("value", "原始值", "value", "text", 20),
-    RollupColumn("message", "问题", "message", "text", 64),
+    RollupColumn("message", "问题", "message", "text", 64, wraps=True),
     RollupColumn("severity", "处理", "severity", "text", 8),
     RollupColumn("raw_row", "被拒收行的全部原始内容", "raw_row", "text", 60, prints=False),
 ))

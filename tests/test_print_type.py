@@ -2,6 +2,7 @@
 print without decimals, and the detail sheets print the columns a director reads."""
 
 import re
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -80,3 +81,26 @@ def test_a_detail_sheet_prints_what_a_director_reads_not_where_a_row_came_from(p
     pages = _sheets(printed["rollup"])
     assert "客户名称" in pages["客户总表"] and "来源文件" not in pages["客户总表"]
     assert "问题" in pages["数据问题"] and "被拒收行的全部原始内容" not in pages["数据问题"]
+
+
+def _width(text: str) -> int:
+    """Columns a text takes (a CJK character two), by hand: not the writer's own count."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_a_long_problem_message_wraps_in_its_row_and_prints_whole(printed):
+    """The 问题 column (64 wide) wraps: a message wider than it prints whole, its row two lines deep (it was cut at
+    the column's edge on paper); a short message's row keeps the default height."""
+    ws = openpyxl.load_workbook(printed["xlsx"])["数据问题"]  # not read-only: row heights and alignment
+    at = [c.value for c in ws[1]].index("问题") + 1
+    messages = {r: ws.cell(r, at).value or "" for r in range(2, ws.max_row + 1)}
+    long = {r: m for r, m in messages.items() if _width(m) > 63}
+    assert long and len(long) < len(messages)  # the demo's 行业 messages list every industry: 94 columns
+    for r, message in messages.items():
+        if r in long:
+            assert ws.cell(r, at).alignment.wrap_text and ws.row_dimensions[r].height >= 2 * 15, (r, message)
+        else:
+            assert ws.row_dimensions[r].height is None, (r, message)
+    printed_text = "".join(_sheets(printed["rollup"])["数据问题"].split())
+    for message in set(long.values()):
+        assert "".join(message.split())[-5:] in printed_text, message  # its end is on paper (its last line)

@@ -35,7 +35,7 @@ class RollupTooLong(KamxlError):
 
 
 def _col(c: rs.RollupColumn) -> Col:
-    return Col(c.label, c.kind, c.width, c.prints)
+    return Col(c.label, c.kind, c.width, c.prints, c.wraps)
 
 
 def _table(spec: rs.RollupTable, data: Sequence[Sequence], **options) -> Table:

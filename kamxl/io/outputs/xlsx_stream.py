@@ -60,6 +60,11 @@ def _whole(kind: str) -> str:
     return f"{kind}:whole"
 
 
+WRAPPED = "text:wrap"  # the style key of a wrapping text column's cells
+TOP = ":top"  # a style key's variant aligned to the top: every cell of a table with a wrapping column (its rows grow)
+LINE_HEIGHT = 16  # points a wrapped line takes (CJK type at 11 pt)
+
+
 def text_lines(text: str | None, width: int) -> int:
     """Lines a wrapped cell needs (CJK characters are two columns wide): rows do not grow by themselves in print."""
     columns = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text or "")
@@ -72,6 +77,7 @@ class Col:
     kind: str = "text"  # text | int | amount | number | score | percent (a fraction) | date | bool
     width: float = 12
     prints: bool = True  # on the printed page (a director reads it); a table prints up to its last such column
+    wraps: bool = False  # long text wraps in the cell, its row as deep as it needs (a row does not grow in print)
 
 
 @dataclass
@@ -244,6 +250,9 @@ class StreamingWorkbook:
         self._formats = {kind: self.wb.add_format({"num_format": fmt}) if fmt else None
                          for kind, fmt in NUMBER_FORMATS.items()}
         self._formats |= {_whole(kind): self.wb.add_format({"num_format": fmt}) for kind, fmt in WHOLE_FORMATS.items()}
+        self._formats[WRAPPED] = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self._formats |= {kind + TOP: self.wb.add_format({"valign": "top"} | ({"num_format": fmt} if fmt else {}))
+                          for kind, fmt in (NUMBER_FORMATS | {_whole(k): f for k, f in WHOLE_FORMATS.items()}).items()}
         # xf indices are given out as formats are first used, and none is used before these: asked for now, the
         # streamed cells' styles are known before the layout is made (so bodies can be made while it is)
         self.styles = {kind: (fmt._get_xf_index() if fmt is not None else None) for kind, fmt in self._formats.items()}
@@ -261,7 +270,7 @@ class StreamingWorkbook:
         # cells); the real depth is set in the table's XML when the body is spliced in
         ws.add_table(0, 0, 1, len(table.columns) - 1, {"name": table.name, "columns": columns, "style": table.style})
         for j, col in enumerate(table.columns):
-            ws.set_column(j, j, col.width, self._formats.get(col.kind))
+            ws.set_column(j, j, col.width, self._formats.get(_style_key(table, col)))
         ws.freeze_panes(*table.freeze)
         # the header's labels wrap: its row is as deep as the longest label needs (a row does not grow in print)
         lines = max((text_lines(c.header, int(c.width) - 1) for c in table.columns if c.prints), default=1)
@@ -339,8 +348,9 @@ def _body_chunks(table: Table, styles: dict, blocks: list, first_row: int) -> It
 
     Each block must hold the rows it was declared with: the table's range and <dimension> were written for them.
     """
-    encoders = [_ColumnEncoder(col.kind, styles.get(col.kind), xl_col_to_name(j), styles.get(_whole(col.kind)))
-                for j, col in enumerate(table.columns)]
+    encoders = [_ColumnEncoder(col.kind, styles.get(_style_key(table, col)), xl_col_to_name(j),
+                               styles.get(_style_key(table, col, _whole(col.kind)))) for j, col in enumerate(table.columns)]
+    wrapped = [(j, int(col.width) - 1) for j, col in enumerate(table.columns) if col.wraps]
     done = first_row
     for rows, load in blocks:
         block = load()
@@ -350,9 +360,34 @@ def _body_chunks(table: Table, styles: dict, blocks: list, first_row: int) -> It
         for first in range(0, length, ROWS_PER_CHUNK):
             columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, block)]
             # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
-            yield b"".join([b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
-                            for i, cells in enumerate(zip(*columns), start=done + first)])
+            numbered = enumerate(zip(*columns), start=done + first)
+            if not wrapped:
+                yield b"".join([b'<row r="%d">%s</row>' % (i, b"".join(cells).replace(_ROW_BYTES, b"%d" % i))
+                                for i, cells in numbered])
+                continue
+            heads = _row_heads(block, wrapped, first, len(columns[0]) if columns else 0)
+            yield b"".join([heads[k] % i + b"".join(cells).replace(_ROW_BYTES, b"%d" % i) + b"</row>"
+                            for k, (i, cells) in enumerate(numbered)])
         done += length
+
+
+def _style_key(table: Table, col: Col, kind: str | None = None) -> str:
+    """The style of a column's cells: by its kind (or `kind`), aligned to the top in a table with a wrapping column
+    (a row two lines deep reads as one row), the wrapping column's own wrapped."""
+    if col.wraps:
+        return WRAPPED
+    kind = kind or col.kind
+    return kind + TOP if any(c.wraps for c in table.columns) else kind
+
+
+def _row_heads(block: Sequence[Sequence], wrapped: list[tuple[int, int]], first: int, count: int) -> list[bytes]:
+    """Each row's opening tag (its number left as %d) in a table with wrapping columns (`wrapped`: their index and
+    width): a row whose text needs more than one line is given the height of its lines."""
+    heads = []
+    for k in range(first, first + count):
+        lines = max(text_lines(block[j][k] if isinstance(block[j][k], str) else None, width) for j, width in wrapped)
+        heads.append(b'<row r="%%d" ht="%d" customHeight="1">' % (LINE_HEIGHT * lines) if lines > 1 else b'<row r="%d">')
+    return heads
 
 
 def _compressor():
