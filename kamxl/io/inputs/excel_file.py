@@ -205,20 +205,19 @@ _CELL_OPENINGS = tuple(b"<c" + end for end in (b" ", b"\t", b"\n", b"\r", b"\x0b
 _PLAIN_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 
 
-def _plain_cells(block: bytes) -> bool:
-    """Whether every cell tag in `block` opens as `<c r="` — as Excel and most writers write them: two byte counts at
-    memchr speed (each `<c r="` is also one of the openings counted, so equal counts leave no other opening)."""
-    return b":c" not in block and sum(block.count(o) for o in _CELL_OPENINGS) == block.count(b'<c r="')
-
-
-def _references(block: bytes, plain: bool) -> list[tuple[bytes, bytes]]:
-    """(letters, digits) of every cell reference in `block`: through the exact pattern when the cells are plain and
-    every reference is spelt as Excel spells it (a third of the time on a big sheet), else the tolerant one."""
+def _references(block: bytes) -> tuple[list[tuple[bytes, bytes]], bool]:
+    """(letters, digits) of every cell reference in `block`, and whether every cell tag in it opens as `<c r="` — as
+    Excel and most writers write them (then no cell in it is placed by count). That is told by byte counts at memchr
+    speed (each `<c r="` is also one of the openings counted, so equal counts leave no other opening); such a block's
+    references are read through the exact pattern (a third of the time on a big sheet) when every one is spelt as
+    Excel spells it, else through the tolerant one."""
+    opened = block.count(b'<c r="')
+    plain = b":c" not in block and sum(block.count(o) for o in _CELL_OPENINGS) == opened
     if plain:
         refs = _PLAIN_REF.findall(block)
-        if len(refs) == block.count(b'<c r="'):
-            return refs
-    return _ANY_REF.findall(block)
+        if len(refs) == opened:
+            return refs, plain
+    return _ANY_REF.findall(block), plain
 
 
 def _check_zip(path: Path, zf: zipfile.ZipFile, limits: Limits, area: bool = True, only: set[str] | None = None):
@@ -302,8 +301,7 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             # `area` False: only a reference far out (row 100,000 on, column AAA on) has the sheet measured
             far = far or (sheet is not None and _FAR_REF.search(block) is not None)
             continue
-        plain = _plain_cells(block)
-        refs = _references(block, plain)
+        refs, plain = _references(block)
         if refs:  # a cheap bound: every reference counts, an empty formatted cell's too
             letters, digits = zip(*refs)
             rows = list(map(int, digits))
