@@ -151,17 +151,19 @@ def _no_rows(sheet: Sheet) -> dict[str, list]:
     return {key: [] for key in [c.key for c in sheet.columns] + ["row"]}
 
 
-def _parse_column(raws: list, parse: Callable, memo: dict | None) -> tuple[list, dict[int, parsing.Parsed]]:
+def _parse_column(raws: list, parse: Callable, memo: dict | None,
+                  distinct: dict | None = None) -> tuple[list, dict[int, parsing.Parsed]]:
     """Each cell's clean value, and the results holding a problem by cell index (sparse).
 
     Each distinct raw value is parsed once; the per-cell work is lookups only, so a column of 5,000 visits with
     40 distinct dates costs 40 parses. `memo`, when given, is the column's own and keeps the results between calls
     (a worksheet function's recalculations): (type, raw value) → parse result (for plain text, the clean value).
+    `distinct`: `dict.fromkeys(raws)` when the caller has it already (read, never changed here).
     """
     types = set(map(type, raws))
     once, memo = memo is None, {} if memo is None else memo
     if once and bool not in types:  # a file read once; without booleans a raw value is its own key
-        distinct = dict.fromkeys(raws)
+        distinct = dict.fromkeys(raws) if distinct is None else distinct
         if parse is parsing.parse_text:  # plain text never has a problem
             clean = dict(zip(distinct, map(parsing.clean_text, distinct)))
             return list(map(clean.__getitem__, raws)), {}
@@ -295,6 +297,7 @@ class _Read:
         self.columns: dict[str, list] = {}
         self.cell_problems: dict[str, dict[int, parsing.Parsed]] = {}  # column key → {body index: problem}, sparse
         self.raw_by_key: dict[str, list] = {}
+        self._distinct: dict[int, dict] = {}
         # body index → (message code, column key, message parameters) of the row's rejection; the first reason wins
         self.reject: list[tuple[str, str | None, tuple] | None] = [None] * self.n
         self._missing_problems = [
@@ -309,14 +312,24 @@ class _Read:
             col = self.sheet.column(key)
             parse = _parser(col)
             raws = list(self.transposed[i]) if i < len(self.transposed) else [None] * self.n
-            values, issues = _parse_column(raws, parse, None if parse_memo is None else parse_memo.setdefault(key, {}))
-            if col.required:
+            values, issues = _parse_column(raws, parse, None if parse_memo is None else parse_memo.setdefault(key, {}),
+                                           self.distinct(i))
+            # each test first over the whole column at C speed (a blank, a date after today: rare), then row by row
+            if col.required and None in values:
                 for j in [j for j, v in enumerate(values) if v is None]:
                     issues.setdefault(j, required)
-            if col.no_future:
+            if col.no_future and any(v is not None and v > today for v in set(values)):
                 for j in [j for j, v in enumerate(values) if v is not None and v > today]:
                     issues.setdefault(j, parsing.Parsed(values[j], future.problem, future.params))
             self.columns[key], self.cell_problems[key], self.raw_by_key[key] = values, issues, raws
+
+    def distinct(self, i: int) -> dict:
+        """`dict.fromkeys` of the kept rows' cells in column `i`, made once for the parsing of the column, the
+        printable check and the completeness (keys only: True and 1 share a key, which none of them minds)."""
+        found = self._distinct.get(i)
+        if found is None:
+            found = self._distinct[i] = dict.fromkeys(self.transposed[i] if i < len(self.transposed) else (None,))
+        return found
 
     def mark(self, j: int, code: str, key: str | None, params: tuple = ()) -> None:
         if self.reject[j] is None:
@@ -383,7 +396,7 @@ class _Read:
         for i in self.used:  # characters a workbook cannot hold are dropped on writing: say so where they stand
             cells: tuple[Any, ...] = self.transposed[i] if i < len(self.transposed) else ()
             # one search a column, of its distinct texts; none when all is printable
-            texts = "".join(filter(str.__instancecheck__, dict.fromkeys(cells)))
+            texts = "".join(filter(str.__instancecheck__, self.distinct(i)))
             if texts and not texts.isprintable() and parsing.ILLEGAL_XML.search(texts):
                 for j, raw in enumerate(cells):
                     if raw.__class__ is str and parsing.ILLEGAL_XML.search(raw):
@@ -422,7 +435,8 @@ class _Read:
                                                      else [""] * n)
         data["row"] = take(self.numbers)
         if self.sheet is CUSTOMERS:
-            data["completeness"] = take(completeness_column(self.raw_by_key, n))
+            data["completeness"] = take(completeness_column(
+                self.raw_by_key, n, {key: self.distinct(i) for i, key in self.mapping.items()}))
         return data
 
 
