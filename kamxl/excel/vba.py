@@ -18,6 +18,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import __version__
+
 VBA_SOURCES = "vba_sources"  # package data of kamxl.excel (pyproject.toml): a wheel install carries it too
 XLWINGS_VERSION = "0.37.8"  # the runtime and the wrapper generator must match: pinned in pyproject.toml too
 PROJECT_NAME = "kamxl"
@@ -43,8 +45,9 @@ REP_BUTTONS = (Button("validate", "校验", "Validate"), Button("new_visit_plan"
 DIRECTOR_BUTTONS = (Button("validate_all", "校验全部", "Validate all"), Button("consolidate", "汇总", "Consolidate"),
                     Button("send", "发送", "Send"), Button("make_templates", "生成模板", "Make templates"))
 NO_PYTHON_NAME = "kam_msg_no_python"  # the defined name KamButtons shows when Python or kamxl is missing
-NO_PYTHON_TEXT = ("这台电脑还不能运行 kamxl 按钮：请安装 Python 3.11 或更高版本，然后在命令行运行 "
-                  "pip install kamxl pywin32，再运行 kamxl excel setup。详见工作簿「说明」或 README「在 Excel 中使用」。")
+NO_PYTHON_TEXT = ("这台电脑还不能运行 kamxl 按钮：请安装 Python 3.11 或更高版本，再安装 IT 提供的 kamxl 安装包（命令行运行 "
+                  f"py -m pip install kamxl-{__version__}-py3-none-any.whl pywin32），然后运行 kamxl excel setup。"
+                  "详见工作簿「说明」或 README「安装」。")
 
 # module name, source file, kind ("std" or "class"): the order they are added to every workbook
 MODULES = (("KamButtons", "KamButtons.bas", "std"), ("KamPython", "KamPython.bas", "std"),

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
 
+import kamxl
 from kamxl.director import build_director_workbook
 from kamxl.excel import macros, vba
 from kamxl.templates import build_rep_workbook
@@ -196,7 +197,9 @@ def test_without_python_a_button_says_what_to_install_and_runs_nothing():
     assert app.sheet(1).value("Z1") in (None, "")
     [(kind, text, title, _style)] = app.dialogs
     assert (kind, text, title) == ("MsgBox", vba.NO_PYTHON_TEXT, "kamxl")
-    assert "pip install kamxl" in text
+    # kamxl is not on PyPI: the message names the wheel IT hands out, of this version (README「安装」)
+    assert f"py -m pip install kamxl-{kamxl.__version__}-py3-none-any.whl pywin32" in text
+    assert "kamxl excel setup" in text
 
 
 def test_messages_show_under_every_code_page():

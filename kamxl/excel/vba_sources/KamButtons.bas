@@ -45,5 +45,5 @@ Public Function KamText(nameOfText As String) As String
     KamText = Replace(Mid(refersTo, 3, Len(refersTo) - 3), """""", """")
     Exit Function
 missing:
-    KamText = "kamxl: Python + kamxl + xlwings are needed (pip install kamxl), then run: kamxl excel setup"
+    KamText = "kamxl: install Python 3.11+ and the kamxl wheel (py -m pip install kamxl-<version>-py3-none-any.whl pywin32), then run: kamxl excel setup"
 End Function
