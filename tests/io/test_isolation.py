@@ -108,6 +108,62 @@ def test_a_file_needing_more_than_the_whole_budget_is_left_out_with_its_reason(t
     assert "可用内存 384 MB 时仍意外退出" in failures[0].reason("zh")
 
 
+def _write_wide_rep(path, rep: str, rows: int, extra: int):
+    """A rep workbook whose 客户档案 has `rows` customers, each with `extra` more text columns (written with
+    xlsxwriter, as another tool would: a million cells in seconds)."""
+    from datetime import date
+
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    book.add_worksheet("说明").write_column(0, 0, ["代表姓名", "模板版本"])
+    book.worksheets()[0].write_column(0, 1, [rep, "1.0"])
+    sheet = book.add_worksheet("客户档案")
+    sheet.write_row(0, 0, ["客户编号", "客户名称", "行业", "开发阶段", "建档日期"] + [f"附加{c}" for c in range(extra)])
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r in range(1, rows + 1):
+        sheet.write_row(r, 0, [f"KA-{r:03d}", f"{rep}{r}号客户有限公司", "制造", "合作"])
+        sheet.write_datetime(r, 4, date(2026, 3, 1), day)
+        sheet.write_row(r, 5, [f"值{r}-{c}" for c in range(extra)])
+    for name, header in (("联系人", ["客户编号", "姓名", "手机"]), ("拜访计划", ["计划日期", "客户编号"]),
+                         ("拜访日报", ["日期", "客户编号", "拜访结果"])):
+        book.add_worksheet(name).write_row(0, 0, header)
+    book.close()
+    return path
+
+
+_READ_WITH_SMALL_BUDGET = """
+import sys
+from pathlib import Path
+from kamxl.io.inputs import batch
+from kamxl.io.inputs.excel_file import MB, Limits
+# two readers of 128 MB each (the least a reader gets), 256 MB for a file read alone; 60 s before a reader is stopped
+limits = Limits(memory_budget=384 * MB, main_share=128 * MB, seconds=60)
+for outcome in batch.read_files([Path(p) for p in sys.argv[1:]], workers=2, limits=limits):
+    print(getattr(outcome, "code", None) or outcome.sheets["customers"].accepted)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="the readers' memory is capped on Linux")
+def test_a_workbook_whose_cells_overflow_a_readers_share_is_read_again_alone(tmp_path):
+    """calamine running out of memory as it hands over 960,000 cells (about 170 MB; a reader of two has 128 MB) is not
+    damage: the file is read again alone, with 256 MB, and its customers count. With RUST_BACKTRACE=1 in the run's
+    environment, the panic pyo3 raises for it used to hang the reader on its own backtrace lock until the time limit."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.hostile import write_valid_rep_workbook
+
+    wide = _write_wide_rep(tmp_path / "宽表.xlsx", "宽表", rows=60, extra=16_000)
+    small = write_valid_rep_workbook(tmp_path / "卢静.xlsx", "卢静")
+    done = subprocess.run([sys.executable, "-c", _READ_WITH_SMALL_BUDGET, str(wide), str(small)],
+                          env={**os.environ, "RUST_BACKTRACE": "1"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["60", "3"]  # every customer of both, none left out as damaged or over budget
+
+
 def _own_peak_kb(_):
     """This process's pid and its peak resident memory (VmHWM), from /proc."""
     import os

@@ -435,6 +435,8 @@ def _calamine(path: Path, opening: Callable[[], python_calamine.CalamineWorkbook
     except BaseException as exc:  # calamine raises several kinds for damaged content, and panics (not Exceptions)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        if out_of_memory(exc):  # not damage (see sheet_rows)
+            raise MemoryError(str(path)) from None
         raise UnreadableWorkbook(path, "corrupt_detail", detail=detail_of(exc)) from None
 
 
@@ -458,6 +460,12 @@ def open_workbook(path: str | Path, limits: Limits = LIMITS) -> python_calamine.
     return open_package(load(path, limits), limits)
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """The reader ran out of memory: Python's MemoryError, or the panic pyo3 raises for it when calamine hands over
+    the cells (making a Python object failed: "PyObject pointer is null")."""
+    return isinstance(exc, MemoryError) or (type(exc).__name__ == "PanicException" and "pointer is null" in str(exc))
+
+
 def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str | Path = "?",
                cells: int | None = None) -> tuple[list[list], int]:
     """The sheet's cell values as rows, and the Excel row number of the first one (UnreadableWorkbook if damaged).
@@ -477,6 +485,8 @@ def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str 
     except BaseException as exc:  # a damaged sheet part: calamine errors and panics alike
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        if out_of_memory(exc):  # not damage: a capped reading process has the file read again alone (batch.py)
+            raise MemoryError(f"{path}: {name}") from None
         raise UnreadableWorkbook(path, "corrupt_sheet", sheet=name, detail=detail_of(exc)) from None
     if start_col:
         rows = [[""] * start_col + row for row in rows]

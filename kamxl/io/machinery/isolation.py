@@ -77,6 +77,11 @@ def _worker(func: Callable, conn, memory: int):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     faulthandler.disable()  # a worker's abort is reported as that file's failure, not as a dump on the console
     _silence_stderr()
+    # a Rust panic in this process prints no backtrace: making one allocates, and under the cap an allocation failing
+    # inside it waits forever on the lock the backtrace holds (calamine running out of memory with RUST_BACKTRACE=1
+    # set hung its reader until the time limit, and the file was left out instead of read again alone). This
+    # process's environment only: it is a fork of the run's
+    os.environ["RUST_BACKTRACE"] = "0"
     _cap_memory(memory)
     # what the worker inherited is never collected: left out of every collection (and its pages never copied)
     gc.freeze()
