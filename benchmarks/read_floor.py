@@ -22,6 +22,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 import fastexcel
@@ -123,6 +124,8 @@ def main():
                     help="first print a worker's CPU per file, step by step, over N files read in-process")
     args = ap.parse_args()
     files = [p for p in sorted(args.team.glob("*.xlsx")) if p.name != "kpi.xlsx" and not p.name.startswith("~$")]
+    # the readers' versions: a release can move these figures by a fifth (README: Performance)
+    print(f"python-calamine {version('python-calamine')}, fastexcel {version('fastexcel')}, polars {version('polars')}")
     if args.breakdown:
         breakdown(files[:args.breakdown])
     if not args.repeat:
