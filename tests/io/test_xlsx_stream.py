@@ -59,6 +59,17 @@ def test_a_pandas_column_is_written_as_its_list(tmp_path):
     assert rows == [("张伟", 1.5), (None, None), ("李娜", 3), ("张伟", 4.25)]
 
 
+def test_a_wide_table_reads_back_cell_for_cell_in_every_row(tmp_path):
+    """A rep's own extra columns can make a table thousands of columns wide (hostile.py's is 16,384): its rows are
+    written in pieces of a bounded number of cells, each row whole and numbered in turn."""
+    width, depth = 3000, 200  # far past one piece of 262,144 cells
+    path = write(tmp_path, [Col(f"列{j}") for j in range(width)], [[f"{r}-{j}" for r in range(depth)] for j in range(width)])
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("数据").to_python()
+    assert len(calamine) == depth + 1
+    assert all(row == [f"{r}-{j}" for j in range(width)] for r, row in enumerate(calamine[1:]))
+    assert openpyxl.load_workbook(path, read_only=True)["数据"].max_row == depth + 1
+
+
 def test_a_table_is_cut_into_runs_of_whole_blocks_numbered_from_row_2():
     from kamxl.io.outputs.xlsx_stream import _segments
 

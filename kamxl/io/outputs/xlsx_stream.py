@@ -45,6 +45,7 @@ _XML_TABLE = ({i: None for i in range(32) if i not in (9, 10, 13)} | {ord("&"): 
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "#,##0.00", "int": "0", "percent": "0.0%", "score": "0.0",
                    "number": "General", "text": None, "bool": None}
 ROWS_PER_CHUNK = 4096
+CELLS_PER_CHUNK = 64 * ROWS_PER_CHUNK  # a wider table's chunks hold fewer rows (a rep's 16,384 columns: 16)
 EXCEL_TEXT_LIMIT = 32767  # UTF-16 units a cell may hold (an emoji is 2); longer text makes Excel "repair" the file
 HEADER_FORMAT = {"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                  "border": 1}  # every kamxl workbook's table headers
@@ -269,8 +270,9 @@ class StreamingWorkbook:
         # declared one row deep: xlsxwriter checks overlaps cell by cell (seconds and a GB for millions of
         # cells); the real depth is set in the table's XML when the body is spliced in
         ws.add_table(0, 0, 1, len(table.columns) - 1, {"name": table.name, "columns": columns, "style": table.style})
+        top = _aligned_top(table)
         for j, col in enumerate(table.columns):
-            ws.set_column(j, j, col.width, self._formats.get(_style_key(table, col)))
+            ws.set_column(j, j, col.width, self._formats.get(_style_key(col, top)))
         ws.freeze_panes(*table.freeze)
         # the header's labels wrap: its row is as deep as the longest label needs (a row does not grow in print)
         lines = max((text_lines(c.header, int(c.width) - 1) for c in table.columns if c.prints), default=1)
@@ -348,17 +350,18 @@ def _body_chunks(table: Table, styles: dict, blocks: list, first_row: int) -> It
 
     Each block must hold the rows it was declared with: the table's range and <dimension> were written for them.
     """
-    encoders = [_ColumnEncoder(col.kind, styles.get(_style_key(table, col)), xl_col_to_name(j),
-                               styles.get(_style_key(table, col, _whole(col.kind)))) for j, col in enumerate(table.columns)]
+    top = _aligned_top(table)
+    encoders = [_ColumnEncoder(col.kind, styles.get(_style_key(col, top)), xl_col_to_name(j),
+                               styles.get(_style_key(col, top, _whole(col.kind)))) for j, col in enumerate(table.columns)]
     wrapped = [(j, int(col.width) - 1) for j, col in enumerate(table.columns) if col.wraps]
-    done = first_row
+    done, step = first_row, max(1, min(ROWS_PER_CHUNK, CELLS_PER_CHUNK // max(1, len(encoders))))
     for rows, load in blocks:
         block = load()
         length = len(block[0]) if block else 0
         if length != rows:
             raise ValueError(f"{table.name}: a block of {length} rows, {rows} declared")
-        for first in range(0, length, ROWS_PER_CHUNK):
-            columns = [enc.encode(values[first:first + ROWS_PER_CHUNK]) for enc, values in zip(encoders, block)]
+        for first in range(0, length, step):
+            columns = [enc.encode(values[first:first + step]) for enc, values in zip(encoders, block)]
             # a row is its cells' bytes joined, the row number put in once: no Python code runs per cell
             numbered = enumerate(zip(*columns), start=done + first)
             if not wrapped:
@@ -371,13 +374,19 @@ def _body_chunks(table: Table, styles: dict, blocks: list, first_row: int) -> It
         done += length
 
 
-def _style_key(table: Table, col: Col, kind: str | None = None) -> str:
+def _aligned_top(table: Table) -> bool:
+    """Whether the table's cells are aligned to the top: it has a wrapping column (a row two lines deep reads as one
+    row). Asked once a table, not once a column: a rep's 16,384-column sheet made that 268 million looks."""
+    return any(c.wraps for c in table.columns)
+
+
+def _style_key(col: Col, top: bool, kind: str | None = None) -> str:
     """The style of a column's cells: by its kind (or `kind`), aligned to the top in a table with a wrapping column
-    (a row two lines deep reads as one row), the wrapping column's own wrapped."""
+    (`top`: `_aligned_top`), the wrapping column's own wrapped."""
     if col.wraps:
         return WRAPPED
     kind = kind or col.kind
-    return kind + TOP if any(c.wraps for c in table.columns) else kind
+    return kind + TOP if top else kind
 
 
 def _row_heads(block: Sequence[Sequence], wrapped: list[tuple[int, int]], first: int, count: int) -> list[bytes]:
