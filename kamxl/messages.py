@@ -75,6 +75,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "folder_unreadable": ("无法读取文件夹「{path}」：{detail}", "the folder '{path}' cannot be read: {detail}"),
     "no_permission": ("没有读取此文件的权限", "no permission to read this file"),
     "os_error": ("无法读取文件：{detail}", "the file cannot be read: {detail}"),
+    "out_of_memory": ("读取此文件时内存不足，未读取：请关闭其他程序后再试，或删除多余的行列、按月拆分",
+                      "ran out of memory reading this file, not read: close other programs and try again, or delete unused "
+                      "rows and columns or split it by month"),
     "worker_died": ("读取此文件的进程意外退出（内存不足或文件损坏），已跳过此文件，其他文件照常汇总",
                     "the process reading this file died (out of memory or a damaged file): the file is left out, the others are consolidated"),
     "over_memory_budget": ("读取此文件的进程在单独读取、可用内存 {limit} MB 时仍意外退出（所需内存超出本次运行的内存预算，或文件损坏），"

@@ -186,3 +186,20 @@ def test_a_lock_file_names_the_workbook_that_is_probably_open(tmp_path, names, l
         load(tmp_path / lock)
     assert raised.value.skipped and raised.value.reason() == (
         f"Excel 临时锁定文件（~$ 开头），已跳过：「{expected}」可能正在 Excel 中打开，未保存的修改不在本次结果中")
+
+
+class _ReaderOutOfMemory:
+    """Stands in for a calamine workbook whose reader runs out of memory handing over a sheet."""
+
+    def get_sheet_by_name(self, name):
+        raise MemoryError
+
+
+def test_a_reader_out_of_memory_outside_a_capped_worker_is_the_files_failure_not_damage():
+    """In this process (no memory cap), running out of memory is said as such — not as a damaged sheet, and not as
+    a traceback; in a capped reading worker it is a MemoryError, and the file is read again alone
+    (tests/io/test_isolation.py)."""
+    with pytest.raises(UnreadableWorkbook) as caught:
+        sheet_rows(_ReaderOutOfMemory(), "客户档案", "宽表.xlsx")
+    assert caught.value.code == "out_of_memory"
+    assert caught.value.reason("zh") == "读取此文件时内存不足，未读取：请关闭其他程序后再试，或删除多余的行列、按月拆分"

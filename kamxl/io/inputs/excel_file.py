@@ -436,7 +436,7 @@ def _calamine(path: Path, opening: Callable[[], python_calamine.CalamineWorkbook
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         if out_of_memory(exc):  # not damage (see sheet_rows)
-            raise MemoryError(str(path)) from None
+            raise _memory_failure(path) from None
         raise UnreadableWorkbook(path, "corrupt_detail", detail=detail_of(exc)) from None
 
 
@@ -458,6 +458,15 @@ def open_sheets_of(path: str | Path, sheets: Iterable[str], limits: Limits) -> p
 def open_workbook(path: str | Path, limits: Limits = LIMITS) -> python_calamine.CalamineWorkbook:
     """The workbook behind `path`, or UnreadableWorkbook with its reason."""
     return open_package(load(path, limits), limits)
+
+
+MEMORY_CAPPED = False  # set in a reading process whose memory is capped (io/machinery/isolation.py)
+
+
+def _memory_failure(path: str | Path) -> BaseException:
+    """What a reader out of memory raises: in a reading process whose memory is capped, MemoryError (the file is read
+    again alone, with more: batch.py); elsewhere the file's failure, saying so (never a traceback)."""
+    return MemoryError(str(path)) if MEMORY_CAPPED else UnreadableWorkbook(Path(path), "out_of_memory")
 
 
 def out_of_memory(exc: BaseException) -> bool:
@@ -485,8 +494,8 @@ def sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str, path: str 
     except BaseException as exc:  # a damaged sheet part: calamine errors and panics alike
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        if out_of_memory(exc):  # not damage: a capped reading process has the file read again alone (batch.py)
-            raise MemoryError(f"{path}: {name}") from None
+        if out_of_memory(exc):  # not damage
+            raise _memory_failure(path) from None
         raise UnreadableWorkbook(path, "corrupt_sheet", sheet=name, detail=detail_of(exc)) from None
     if start_col:
         rows = [[""] * start_col + row for row in rows]

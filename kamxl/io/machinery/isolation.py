@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable, Sequence
 
+from ..inputs import excel_file
 from ..inputs.excel_file import LIMITS, Limits, detail_of
 
 
@@ -43,15 +44,15 @@ def _vm_size() -> int | None:
         return None
 
 
-def _cap_memory(extra: int):
-    """Limit this process's address space to what it holds now plus `extra` (Linux; elsewhere nothing)."""
+def _cap_memory(extra: int) -> bool:
+    """Limit this process's address space to what it holds now plus `extra` (Linux; elsewhere nothing): whether it is."""
     try:
         import resource
     except ImportError:
-        return
+        return False
     now = _vm_size()
     if now is None:
-        return
+        return False
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = now + extra
@@ -59,7 +60,8 @@ def _cap_memory(extra: int):
             cap = min(cap, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     except (ValueError, OSError):
-        pass
+        return False
+    return True
 
 
 def _silence_stderr():
@@ -82,7 +84,8 @@ def _worker(func: Callable, conn, memory: int):
     # set hung its reader until the time limit, and the file was left out instead of read again alone). This
     # process's environment only: it is a fork of the run's
     os.environ["RUST_BACKTRACE"] = "0"
-    _cap_memory(memory)
+    # a reader out of memory here is a MemoryError: the file is read again alone, with more (batch.py)
+    excel_file.MEMORY_CAPPED = _cap_memory(memory)
     # what the worker inherited is never collected: left out of every collection (and its pages never copied)
     gc.freeze()
     while True:
