@@ -286,8 +286,8 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                  sheet: str | None, area: bool = True) -> tuple[int, bool]:
     """Unpack one member in chunks: its size, no DOCTYPE/ENTITY, forbidden character references, and (`area`)
     for a sheet (mapped from workbook.xml, or any part holding <sheetData>) the area its cells span."""
-    size, bad_refs, bare, is_sheet, far = 0, False, False, sheet is not None and area, False
-    first_row = max_row = max_col = 0
+    size, bad_refs, is_sheet, far = 0, False, sheet is not None and area, False
+    bound = _Bound()
     tail = b""
     for size, block in _chunks(zf, info, path, limits):
         seam = tail + block[:64]  # a declaration cut between two blocks
@@ -301,16 +301,11 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             # `area` False: only a reference far out (row 100,000 on, column AAA on) has the sheet measured
             far = far or (sheet is not None and _FAR_REF.search(block) is not None)
             continue
-        refs, plain = _references(block)
-        if refs:  # a cheap bound: every reference counts, an empty formatted cell's too
-            letters, digits = zip(*refs)
-            rows = list(map(int, digits))
-            low = min(rows)
-            first_row = low if not first_row or low < first_row else first_row
-            max_row = max(max_row, max(rows))
-            max_col = max(max_col, max(_column_number(x.upper()) for x in set(letters)))
-        bare = bare or not plain and _BARE_CELL.search(block) is not None
-    if far or is_sheet and (bare or (max_row - first_row + 1 if max_row else 0) * max_col > limits.cells):
+        bound.add(block)
+    if far:  # measured as with `area`: its cheap bound first, over the member again (a third of the exact count's time)
+        for _, block in _chunks(zf, info, path, limits):
+            bound.add(block)
+    if (is_sheet or far) and bound.over(limits.cells):
         # over the bound, or cells placed by count: measured exactly, cell by cell, as a reader places them
         first_row, max_row, max_col = _placed_area(zf, info, path, limits)
         height = max_row - first_row + 1 if max_row else 0
@@ -318,6 +313,30 @@ def _scan_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
             raise UnreadableWorkbook(path, "too_many_cells", sheet=sheet or info.filename, rows=height,
                                      cols=max_col, limit=limits.cells)
     return size, bad_refs
+
+
+class _Bound:
+    """A cheap bound of a sheet's area, block by block: every cell reference counts, an empty formatted cell's too;
+    `bare`: a cell placed by count was seen (then only the exact count tells)."""
+
+    def __init__(self):
+        self.first_row = self.max_row = self.max_col = 0
+        self.bare = False
+
+    def add(self, block: bytes) -> None:
+        refs, plain = _references(block)
+        if refs:
+            letters, digits = zip(*refs)
+            rows = list(map(int, digits))
+            low = min(rows)
+            self.first_row = low if not self.first_row or low < self.first_row else self.first_row
+            self.max_row = max(self.max_row, max(rows))
+            self.max_col = max(self.max_col, max(_column_number(x.upper()) for x in set(letters)))
+        self.bare = self.bare or not plain and _BARE_CELL.search(block) is not None
+
+    def over(self, cells: int) -> bool:
+        """Whether the exact count is needed: cells placed by count, or a bound of more than `cells`."""
+        return self.bare or (self.max_row - self.first_row + 1 if self.max_row else 0) * self.max_col > cells
 
 
 def _placed_area(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: Limits) -> tuple[int, int, int]:
