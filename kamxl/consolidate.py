@@ -29,6 +29,7 @@ from .rules import columnar
 from .rules.activity import KEY_ROLES, valid_info_rate
 from .rules.kpi import KPI_INPUTS as KPI_RATIO_INPUTS
 from .rules.kpi import Scorecard, ratio_percent, scorecard
+from . import rollup_schema as rs
 from .rollup_model import Rollup, RepScore, SourceFile
 from .rows import RejectedRow
 from .rules.periods import Period
@@ -482,6 +483,7 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
     kpi_book, kpi_failure = _choose_kpi(outcomes, kpi_path)
     roster = roster_files(kpi_book.team) if kpi_book else {}
     outcomes, problems = settle(outcomes, roster)
+    _bound_extras([item for item in outcomes if isinstance(item, RepWorkbook)])  # before their sheets are counted
     known_reps = set(_named_reps(kpi_book))
     sources: list[SourceFile] = []
     books: list[RepWorkbook] = []
@@ -509,6 +511,43 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
     if kpi_book:
         rejected += [(readable_name(kpi_book.path), s.sheet.name, r) for s in (kpi_book.kpi, kpi_book.team) for r in s.rejected]
     return _Inputs(sources, books, kpi_book, problems, rejected)
+
+
+EXTRA_CELLS = 4_000_000  # a roll-up sheet's cells in the reps' own extra columns (rows × columns), at the most
+NAMED_DROPPED = 10  # the columns left out that a warning names (then a count)
+
+
+def _bound_extras(books: list[RepWorkbook]) -> None:
+    """Keep each roll-up sheet's columns of the reps' own within `EXTRA_CELLS`: a column is as deep as the whole
+    sheet (a file without it has blanks there), so one workbook's 16,384 columns made every customer of the team that
+    wide — past 1 GB in the main process for 3,000 customers. Over the bound, the columns the most rows have are
+    kept (of equal ones, the first seen), in their order; each file losing some gets a warning naming them."""
+    for spec in (rs.CUSTOMER_TABLE, *rs.DETAIL_TABLES):
+        results = [(book, book.sheets[spec.key]) for book in books if book.sheets[spec.key].accepted]
+        own = [(book, result, rs.extra_keys(spec, result.spilled[1] if result.spilled else list(result.data)))
+               for book, result in results]
+        depth: dict = {}  # extra column → the rows of the files that have it, in the order first seen
+        for _, result, extras in own:
+            for key in extras:
+                depth[key] = depth.get(key, 0) + result.accepted
+        room = EXTRA_CELLS // max(1, sum(result.accepted for _, result in results))
+        if len(depth) <= room:
+            continue
+        order = {key: i for i, key in enumerate(depth)}
+        dropped = set(sorted(depth, key=lambda k: (-depth[k], order[k]))[room:])
+        for book, result, extras in own:
+            gone = [key for key in extras if key in dropped]
+            if not gone:
+                continue
+            if result.spilled:
+                result.spilled = (result.spilled[0], [c for c in result.spilled[1] if c not in dropped])
+            for key in gone:
+                result.data.pop(key, None)
+            named = "、".join(map(str, gone[:NAMED_DROPPED])) + ("…" if len(gone) > NAMED_DROPPED else "")
+            result.problems.append(Problem(readable_name(book.path), result.sheet.name, None, None, named,
+                                           "extra_columns_bounded", Severity.WARNING,
+                                           (("count", len(gone)), ("named", named), ("kept", room),
+                                            ("cells", EXTRA_CELLS), ("rollup_sheet", spec.sheet))))
 
 
 def _failed_source(item: Failure, is_kpi: bool, roster: dict[str, str], known_reps: set) -> SourceFile:

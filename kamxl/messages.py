@@ -125,6 +125,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output_not_rollup": ("{option}「{path}」已存在且不是 kamxl 汇总文件：请换一个文件名，避免覆盖",
                           "{option} '{path}' exists and is not a kamxl roll-up: choose another name rather than overwrite it"),
     "folder_not_writable": ("所在文件夹不存在或没有写入权限", "its folder does not exist or is not writable"),
+    "extra_columns_bounded": ("汇总表「{rollup_sheet}」只保留代表自加的列中填写行数最多的 {kept} 列（列数 × 行数以 {cells:,} 个单元格为限）："
+                              "本文件的自有列有 {count} 列未写入（{named}）；其余各列照常汇总",
+                              "the roll-up's sheet '{rollup_sheet}' keeps the {kept} of the reps' own columns that most rows have "
+                              "(columns × rows at most {cells:,} cells): {count} of this file's own columns were left out "
+                              "({named}); every other column was consolidated as usual"),
     "extra_columns_dropped": ("汇总表「{rollup_sheet}」已到 Excel 一个工作表的上限 {limit} 列：本文件的自有列有 {count} 列放不下，"
                               "未写入（{named}）；其余各列照常汇总",
                               "the roll-up's sheet '{rollup_sheet}' reached the {limit} columns an Excel sheet holds: {count} "

@@ -127,6 +127,16 @@ def rep_table(sheet: Sheet, name: str, table: str, computed: tuple[RollupColumn,
     return RollupTable(sheet.key, name, table, (*columns, SOURCE_FILE, SOURCE_ROW), extras_at=len(columns))
 
 
+def extra_keys(spec: RollupTable, present: list) -> list:
+    """A rep sheet's own extra columns among `present` (a workbook's columns, or the team's), in their order: not
+    the table's own, not the template's looked-up 客户名称 or 校验 (the roll-up fills or checks those itself)."""
+    declared = [c.key for c in spec.columns]
+    filled = {CUSTOMER_NAME.label} if CUSTOMER_NAME.key in declared else set()
+    check = CUSTOMERS.column("check")
+    filled |= {check.label, check.key} if check.key not in declared else set()
+    return [k for k in present if k not in {*declared, *filled, "file", "row"}]
+
+
 CUSTOMER_TABLE = rep_table(CUSTOMERS, CUSTOMER_SHEET, "tblAllCustomers", (
     RollupColumn("overdue", "逾期", "overdue", "bool", 10, how="最近拜访（从未拜访则为建档日期）超过等级拜访周期，截至期末"),
     RollupColumn("man_qualified", "MAN合格", "man_qualified", "bool", 10, how="预算、决策权、需求均为是"),

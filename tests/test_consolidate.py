@@ -13,7 +13,7 @@ from kamxl.cli import main
 from kamxl.consolidate import consolidate
 from kamxl.rollup_model import summary
 from kamxl.io.outputs.rollup_writer import SHEETS, write_rollup
-from tests.conftest import customer, write_workbook
+from tests.conftest import customer, rows_of, write_workbook
 
 TODAY = date(2026, 11, 22)
 A_FACTORS = {"份额": 5, "投入成本": 1, "成交风险": 1, "经营价值": 5, "付款风险": 1, "供应能力": 5, "技术难度": 1}  # 100
@@ -338,3 +338,34 @@ def test_reps_without_a_roster_are_listed_in_the_order_of_their_files():
     names = [f"代表{i:02d}" for i in range(40)]
     books = [RepWorkbook(f"{name}.xlsx", name, {}, []) for name in names]
     assert list(_rep_statuses(None, books, [])) == names
+
+
+def test_the_reps_own_columns_are_bounded_keeping_those_most_rows_have(tmp_path, monkeypatch):
+    """One workbook's thousands of columns of its own would make every row of the team that wide: past EXTRA_CELLS
+    (rows × the reps' own columns) the columns most rows have are kept, of equal ones the first seen, and the file
+    losing some is told which, in 数据问题 and in its 来源 warnings."""
+    import kamxl.consolidate as consolidate_module
+
+    folder = tmp_path / "team"
+    folder.mkdir()
+    write_workbook(folder / "张伟.xlsx", {"客户档案": rows_of(
+        [customer(f"KA-00{i}", name=f"张伟{i}号客户有限公司", 备注=f"备注{i}") for i in range(1, 6)])}, "张伟")
+    write_workbook(folder / "李娜.xlsx", {"客户档案": rows_of(
+        [customer(f"KB-00{i}", name=f"李娜{i}号客户有限公司", **{f"自加{j}": f"{i}-{j}" for j in range(1, 5)})
+         for i in range(1, 4)])}, "李娜")
+    # 8 customers: 3 of the reps' own columns fit in 24 cells — 备注 (5 rows), then 自加1 and 自加2 (3 rows each)
+    monkeypatch.setattr(consolidate_module, "EXTRA_CELLS", 24)
+    out = write_rollup(consolidate([folder], "2026-10", today=TODAY, workers=1), tmp_path / "rollup.xlsx")
+    customers, ws = read_sheet(out, "客户总表")
+    header = [c.value for c in ws[1]]
+    assert [h for h in header if h in ("备注", "自加1", "自加2", "自加3", "自加4")] == ["备注", "自加1", "自加2"]
+    assert [(r["客户编号"], r["备注"], r["自加2"]) for r in customers if r["客户编号"] in ("KA-005", "KB-003")] == [
+        ("KA-005", "备注5", None), ("KB-003", None, "3-2")]
+    problems, _ = read_sheet(out, "数据问题")
+    [bounded] = [p for p in problems if p["原始值"] == "自加3、自加4"]
+    assert (bounded["文件"], bounded["工作表"], bounded["处理"]) == ("李娜.xlsx", "客户档案", "警告")
+    assert bounded["问题"] == ("汇总表「客户总表」只保留代表自加的列中填写行数最多的 3 列（列数 × 行数以 24 个单元格为限）："
+                             "本文件的自有列有 2 列未写入（自加3、自加4）；其余各列照常汇总")
+    sources, _ = read_sheet(out, "来源")
+    warned = {r["文件"]: r["客户档案警告"] for r in sources}
+    assert warned["李娜.xlsx"] == 1 + warned["张伟.xlsx"]  # the same customers' warnings otherwise (none, or alike)

@@ -15,7 +15,7 @@ from ...problems import Problem, Severity
 from ...rollup_model import (STATUS_OK, Rollup, department_figures, left_out_text, previous_rank, rep_figures,
                              rollup_figures_rows)
 from ...rules.standing import CLOSE, MET, MISSED, standard_text, standing
-from ...schema import CUSTOMERS, GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
+from ...schema import GRADES, KPI_INPUTS, KPIS, REP_SHEETS, STAGES, UNGRADED
 from ..machinery.isolation import collector_paused, release_freed_memory
 from ..machinery.spill import Detail
 from .blocks import Body, part_blocks
@@ -77,15 +77,8 @@ def _sheet_table(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", names: dic
     16,384 columns: our own columns first, the rep's extra columns only as far as they fit; a warning for each
     file whose columns are left out is added to `problems`.
     """
-    present = list(rows.columns)
-    declared = [c.key for c in spec.columns]
-    # the rep template's own looked-up 客户名称 (a formula's last result, if any) gives way to the name filled here
-    filled = {rs.CUSTOMER_NAME.label} if rs.CUSTOMER_NAME.key in declared else set()
-    # and the template's own 校验 of a detail sheet (its formulas' last result): the roll-up's checks are kamxl's
-    # own, each in 数据问题
-    check = CUSTOMERS.column("check")
-    filled |= {check.label, check.key} if check.key not in declared else set()
-    extras = [k for k in present if k not in {*declared, *filled, "file", "row"}]
+    # the rep template's own looked-up 客户名称 and 校验 (formulas' last results) give way to the roll-up's own
+    extras = rs.extra_keys(spec, list(rows.columns))
     room = EXCEL_COLUMNS - len(spec.columns)
     if len(extras) > room:
         extras, dropped = extras[:room], extras[room:]
