@@ -514,7 +514,6 @@ def _sort_inputs(outcomes: list, kpi_path: Path | None) -> _Inputs:
 
 
 EXTRA_CELLS = 4_000_000  # a roll-up sheet's cells in the reps' own extra columns (rows × columns), at the most
-NAMED_DROPPED = 10  # the columns left out that a warning names (then a count)
 
 
 def _bound_extras(books: list[RepWorkbook]) -> None:
@@ -533,8 +532,7 @@ def _bound_extras(books: list[RepWorkbook]) -> None:
         room = EXTRA_CELLS // max(1, sum(result.accepted for _, result in results))
         if len(depth) <= room:
             continue
-        order = {key: i for i, key in enumerate(depth)}
-        dropped = set(sorted(depth, key=lambda k: (-depth[k], order[k]))[room:])
+        dropped = set(sorted(depth, key=lambda k: -depth[k])[room:])  # a stable sort: of equal ones, the first seen
         for book, result, extras in own:
             gone = [key for key in extras if key in dropped]
             if not gone:
@@ -543,7 +541,7 @@ def _bound_extras(books: list[RepWorkbook]) -> None:
                 result.spilled = (result.spilled[0], [c for c in result.spilled[1] if c not in dropped])
             for key in gone:
                 result.data.pop(key, None)
-            named = "、".join(map(str, gone[:NAMED_DROPPED])) + ("…" if len(gone) > NAMED_DROPPED else "")
+            named = rs.named_columns(gone)
             result.problems.append(Problem(readable_name(book.path), result.sheet.name, None, None, named,
                                            "extra_columns_bounded", Severity.WARNING,
                                            (("count", len(gone)), ("named", named), ("kept", room),

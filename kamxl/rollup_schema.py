@@ -127,6 +127,14 @@ def rep_table(sheet: Sheet, name: str, table: str, computed: tuple[RollupColumn,
     return RollupTable(sheet.key, name, table, (*columns, SOURCE_FILE, SOURCE_ROW), extras_at=len(columns))
 
 
+NAMED_DROPPED = 10  # a file's columns left out of a roll-up sheet that its warning names (then "…")
+
+
+def named_columns(columns: list) -> str:
+    """A file's columns left out of a roll-up sheet, as its warning names them: the first `NAMED_DROPPED`."""
+    return "、".join(map(str, columns[:NAMED_DROPPED])) + ("…" if len(columns) > NAMED_DROPPED else "")
+
+
 def extra_keys(spec: RollupTable, present: list) -> list:
     """A rep sheet's own extra columns among `present` (a workbook's columns, or the team's), in their order: not
     the table's own, not the template's looked-up 客户名称 or 校验 (the roll-up fills or checks those itself)."""

@@ -27,7 +27,6 @@ SHEETS = rs.SHEETS  # the last two are hidden
 BLOCK_ROWS = 16_384
 EXCEL_ROWS = 1_048_576  # rows an Excel sheet holds: the design's ceiling (README: Performance)
 EXCEL_COLUMNS = 16_384  # columns an Excel sheet holds (A to XFD): a rep's extra columns only as far as they fit
-NAMED_DROPPED = 10  # the dropped columns a problem names (then a count)
 
 
 class RollupTooLong(KamxlError):
@@ -59,7 +58,7 @@ def _dropped_problems(spec: rs.RollupTable, rows: "pd.DataFrame | Detail", dropp
     for file, columns in by_file.items():
         if not columns:
             continue
-        named = "、".join(map(str, columns[:NAMED_DROPPED])) + ("…" if len(columns) > NAMED_DROPPED else "")
+        named = rs.named_columns(columns)
         problems.append(Problem(file, sheet, None, None, named, "extra_columns_dropped", Severity.WARNING,
                                 (("count", len(columns)), ("named", named), ("limit", EXCEL_COLUMNS),
                                  ("rollup_sheet", spec.sheet))))
